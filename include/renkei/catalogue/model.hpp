@@ -1,0 +1,112 @@
+#pragma once
+// The catalogue as typed, read-only values: what every other part receives instead of YAML.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "renkei/catalogue/enums.hpp"
+
+namespace renkei {
+
+// Where a value came from, so later checks can still say file:line.
+struct SourceRef {
+  std::string file;
+  int line = 0;
+};
+
+struct AdapterConfig {
+  std::string kind;                                // registered adapter kind, e.g. "file"
+  std::map<std::string, std::string> settings;     // options after defaults are applied
+};
+
+struct SystemDef {
+  std::string id;                  // ASCII: topics, paths, metric labels
+  std::string name;                // Japanese display name
+  std::vector<std::string> aliases;
+  std::string charset;             // ICU converter name
+  AdapterConfig adapter;
+  SourceRef where;
+};
+
+struct Schedule {
+  std::string cron;                // minute hour day-of-month month day-of-week
+  BusinessDayRule on_non_business_day = BusinessDayRule::Run;
+};
+
+// The row as the list shows it (left, arrow, right); from/to are the resolved direction.
+struct ListedAs {
+  std::string left;
+  Arrow arrow = Arrow::Right;
+  std::string right;
+};
+
+// The 連携一覧 row a route was imported from, kept verbatim so nothing in it is lost.
+struct SeedOrigin {
+  std::string file;
+  int line = 0;
+  std::string text;
+};
+
+struct RouteDef {
+  int id = 0;
+  std::string name;                // 連携情報名・主な項目
+  std::string from;                // producing system id
+  std::string to;                  // consuming system id
+  Method method = Method::Auto;
+  Timing timing = Timing::Realtime;
+  bool external = false;           // peer outside the procurement scope
+  std::string conversion;          // jukinet | utf8 | none | <custom profile>
+  std::optional<std::string> via;  // hop system id (GWサーバ経由)
+  std::optional<std::string> medium;  // physical hand-off, e.g. "usb"
+  std::string note;                // 備考, verbatim
+  std::string topic;
+  std::optional<Schedule> schedule;
+  ListedAs listed;
+  std::optional<SeedOrigin> seed;
+  SourceRef where;
+
+  std::string dlq_topic() const { return topic + ".dlq"; }
+};
+
+struct BusConfig {
+  std::string brokers;             // empty: embedded mock cluster (not durable)
+  int partitions = 3;
+  int replication_factor = 1;
+  std::string group_id = "renkei-hub";
+  std::string client_id = "renkei";
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9464";
+};
+
+struct HubConfig {
+  std::string name = "renkei";
+  std::string timezone = "Asia/Tokyo";
+  std::string config_dir;          // absolute; relative paths below resolve against it
+  std::string systems_file;        // absolute
+  std::string routes_path;         // absolute file or directory
+  BusConfig bus;
+  HttpConfig http;
+  std::string spool_root;          // absolute
+  std::string state_dir;           // absolute
+  std::string auth_token_file;     // absolute, may be empty
+  std::string log_level = "info";
+};
+
+struct Catalogue {
+  HubConfig hub;
+  std::vector<SystemDef> systems;  // in file order
+  std::vector<RouteDef> routes;    // sorted by id
+
+  const SystemDef* system(const std::string& id) const;
+  const RouteDef* route(int id) const;
+  std::vector<const RouteDef*> routes_from(const std::string& system_id) const;
+  std::vector<const RouteDef*> routes_to(const std::string& system_id) const;
+};
+
+using CataloguePtr = std::shared_ptr<const Catalogue>;
+
+}  // namespace renkei

@@ -1,0 +1,51 @@
+#include "renkei/catalogue/catalogue_json.hpp"
+
+namespace renkei {
+
+namespace {
+nlohmann::ordered_json optional_string(const std::optional<std::string>& v) {
+  return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+}
+}  // namespace
+
+nlohmann::ordered_json route_json(const RouteDef& r) {
+  nlohmann::ordered_json j;
+  j["id"] = r.id;
+  j["name"] = r.name;
+  j["from"] = r.from;
+  j["to"] = r.to;
+  j["method"] = to_string(r.method);
+  j["timing"] = to_string(r.timing);
+  j["external"] = r.external;
+  j["conversion"] = r.conversion;
+  j["via"] = optional_string(r.via);
+  j["medium"] = optional_string(r.medium);
+  j["note"] = r.note;
+  j["topic"] = r.topic;
+  j["dlq_topic"] = r.dlq_topic();
+  if (r.schedule)
+    j["schedule"] = {{"cron", r.schedule->cron},
+                     {"on_non_business_day", to_string(r.schedule->on_non_business_day)}};
+  else
+    j["schedule"] = nullptr;
+  j["listed"] = {{"left", r.listed.left}, {"arrow", to_string(r.listed.arrow)}, {"right", r.listed.right}};
+  return j;
+}
+
+nlohmann::ordered_json system_json(const Catalogue& c, const SystemDef& s) {
+  nlohmann::ordered_json j;
+  j["id"] = s.id;
+  j["name"] = s.name;
+  j["aliases"] = s.aliases;
+  j["charset"] = s.charset;
+  j["adapter"] = {{"kind", s.adapter.kind}, {"settings", s.adapter.settings}};
+  auto ids = [](const std::vector<const RouteDef*>& rs) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto* r : rs) arr.push_back(r->id);
+    return arr;
+  };
+  j["routes"] = {{"out", ids(c.routes_from(s.id))}, {"in", ids(c.routes_to(s.id))}};
+  return j;
+}
+
+}  // namespace renkei

@@ -1,0 +1,514 @@
+#include "renkei/catalogue/config_loader.hpp"
+
+#include <unicode/timezone.h>
+#include <unicode/ucnv.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "renkei/adapter_spec.hpp"
+#include "renkei/catalogue/cron_expr.hpp"
+#include "renkei/catalogue/system_index.hpp"
+#include "renkei/catalogue/topic_name.hpp"
+#include "yaml_reader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace renkei {
+
+const SystemDef* Catalogue::system(const std::string& id) const {
+  for (const auto& s : systems)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+
+const RouteDef* Catalogue::route(int id) const {
+  auto it = std::lower_bound(routes.begin(), routes.end(), id,
+                             [](const RouteDef& r, int v) { return r.id < v; });
+  return it != routes.end() && it->id == id ? &*it : nullptr;
+}
+
+std::vector<const RouteDef*> Catalogue::routes_from(const std::string& system_id) const {
+  std::vector<const RouteDef*> out;
+  for (const auto& r : routes)
+    if (r.from == system_id) out.push_back(&r);
+  return out;
+}
+
+std::vector<const RouteDef*> Catalogue::routes_to(const std::string& system_id) const {
+  std::vector<const RouteDef*> out;
+  for (const auto& r : routes)
+    if (r.to == system_id) out.push_back(&r);
+  return out;
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
+const std::set<std::string> kMedia{"usb"};
+
+bool is_system_id(std::string_view s) {
+  if (s.empty() || s.size() > 40 || !(s.front() >= 'a' && s.front() <= 'z')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool charset_known(const std::string& name) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverter* c = ucnv_open(name.c_str(), &status);
+  if (c) ucnv_close(c);
+  return U_SUCCESS(status) && status != U_AMBIGUOUS_ALIAS_WARNING;
+}
+
+bool timezone_known(const std::string& tz) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)));
+  icu::UnicodeString id;
+  return zone && zone->getID(id) != icu::UnicodeString("Etc/Unknown");
+}
+
+std::optional<std::string> check_listen(const std::string& s) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "expected host:port";
+  auto port = s.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+      std::stoi(port) > 65535)
+    return "port '" + port + "' is not a number from 0 to 65535";
+  return std::nullopt;
+}
+
+// Turns user paths into absolute ones, and names files in messages as the user would.
+class ConfigPaths {
+ public:
+  explicit ConfigPaths(const std::string& config) {
+    fs::path p(config);
+    if (fs::is_directory(p)) {
+      shown_dir_ = p;
+      hub_file_ = p / "hub.yaml";
+    } else {
+      shown_dir_ = p.parent_path();
+      hub_file_ = p;
+    }
+    dir_ = fs::absolute(shown_dir_).lexically_normal();
+  }
+  std::string hub_file() const { return hub_file_.string(); }
+  std::string dir() const { return dir_.string(); }
+  std::string absolute(const std::string& p) const {
+    return fs::path(p).is_absolute() ? p : (dir_ / p).lexically_normal().string();
+  }
+  std::string shown(const std::string& p) const {
+    return fs::path(p).is_absolute() ? p : (shown_dir_ / p).lexically_normal().string();
+  }
+
+ private:
+  fs::path shown_dir_;
+  fs::path hub_file_;
+  fs::path dir_;
+};
+
+class Loader {
+ public:
+  explicit Loader(const std::string& config) : paths_(config) {}
+
+  bool load_hub() {
+    const auto shown = paths_.hub_file();
+    auto doc = load_yaml_file(shown, shown, diags_);
+    if (!doc) return false;
+    auto& h = cat_.hub;
+    h.config_dir = paths_.dir();
+    MapReader top(*doc, shown, "hub.yaml", diags_);
+    if (!top.is_map()) return false;
+
+    std::string systems = "systems.yaml", routes = "routes.yaml";
+    if (auto n = top.map("hub")) {
+      MapReader m(*n, shown, "hub", diags_);
+      if (auto v = m.str("name")) h.name = *v;
+      if (auto v = m.str("timezone")) {
+        if (timezone_known(*v)) h.timezone = *v;
+        else m.error("timezone", "unknown time zone '" + *v + "'");
+      }
+      m.finish();
+    }
+    if (auto n = top.map("catalogue")) {
+      MapReader m(*n, shown, "catalogue", diags_);
+      if (auto v = m.str("systems")) systems = *v;
+      if (auto v = m.str("routes")) routes = *v;
+      m.finish();
+    }
+    h.systems_file = paths_.absolute(systems);
+    systems_shown_ = paths_.shown(systems);
+    h.routes_path = paths_.absolute(routes);
+    routes_shown_ = paths_.shown(routes);
+    if (auto n = top.map("bus")) {
+      MapReader m(*n, shown, "bus", diags_);
+      if (auto v = m.str("brokers")) h.bus.brokers = *v;
+      if (auto v = m.integer("partitions", Need::Optional, 1, 1000)) h.bus.partitions = static_cast<int>(*v);
+      if (auto v = m.integer("replication_factor", Need::Optional, 1, 10))
+        h.bus.replication_factor = static_cast<int>(*v);
+      if (auto v = m.str("group_id")) h.bus.group_id = *v;
+      if (auto v = m.str("client_id")) h.bus.client_id = *v;
+      m.finish();
+    }
+    if (auto n = top.map("http")) {
+      MapReader m(*n, shown, "http", diags_);
+      if (auto v = m.str("listen")) {
+        if (auto err = check_listen(*v)) m.error("listen", *err);
+        else h.http.listen = *v;
+      }
+      m.finish();
+    }
+    h.spool_root = paths_.absolute(read_path(top, shown, "spool", "root", "../var/spool"));
+    h.state_dir = paths_.absolute(read_path(top, shown, "state", "dir", "../var/state"));
+    if (auto n = top.map("auth")) {
+      MapReader m(*n, shown, "auth", diags_);
+      if (auto v = m.str("token_file")) h.auth_token_file = paths_.absolute(*v);
+      m.finish();
+    }
+    if (auto n = top.map("log")) {
+      MapReader m(*n, shown, "log", diags_);
+      if (auto v = m.str("level")) {
+        if (std::find(kLogLevels.begin(), kLogLevels.end(), *v) == kLogLevels.end())
+          m.error("level", "unknown value '" + *v + "' (expected one of trace, debug, info, warn, error)");
+        else h.log_level = *v;
+      }
+      m.finish();
+    }
+    top.finish();
+    return true;
+  }
+
+  void load_systems() {
+    auto doc = load_yaml_file(cat_.hub.systems_file, systems_shown_, diags_);
+    if (!doc) return;
+    MapReader top(*doc, systems_shown_, "systems.yaml", diags_);
+    auto list = top.sequence("systems", Need::Required);
+    top.finish();
+    if (!list) return;
+    std::map<std::string, int> first_line;
+    for (const auto& item : *list) {
+      auto s = parse_system(item);
+      if (!s) continue;
+      auto [it, inserted] = first_line.emplace(s->id, s->where.line);
+      if (!inserted) {
+        diags_.error(systems_shown_, s->where.line,
+                     "system '" + s->id + "': duplicate id (first defined on line " +
+                         std::to_string(it->second) + ")");
+        continue;
+      }
+      cat_.systems.push_back(std::move(*s));
+    }
+    systems_ok_ = true;
+  }
+
+  void load_routes() {
+    std::vector<std::pair<std::string, std::string>> files;  // absolute, shown
+    if (fs::is_directory(cat_.hub.routes_path)) {
+      for (const auto& e : fs::directory_iterator(cat_.hub.routes_path))
+        if (e.is_regular_file() && e.path().extension() == ".yaml")
+          files.emplace_back(e.path().string(),
+                             (fs::path(routes_shown_) / e.path().filename()).string());
+      std::sort(files.begin(), files.end());
+    } else {
+      files.emplace_back(cat_.hub.routes_path, routes_shown_);
+    }
+    for (const auto& [abs, shown] : files) {
+      auto doc = load_yaml_file(abs, shown, diags_);
+      if (!doc) continue;
+      MapReader top(*doc, shown, fs::path(shown).filename().string(), diags_);
+      auto list = top.sequence("routes", Need::Required);
+      top.finish();
+      if (!list) continue;
+      for (const auto& item : *list)
+        if (auto r = parse_route(item, shown)) cat_.routes.push_back(std::move(*r));
+    }
+    std::stable_sort(cat_.routes.begin(), cat_.routes.end(),
+                     [](const RouteDef& a, const RouteDef& b) { return a.id < b.id; });
+  }
+
+  // Checks that need every file read: references, uniqueness across files.
+  void cross_check() {
+    if (!systems_ok_) return;  // its errors are reported; references would only echo them
+    SystemIndex index(cat_.systems, diags_);
+    std::map<int, const RouteDef*> ids;
+    std::map<std::string, const RouteDef*> topics;
+    for (const auto& r : cat_.routes) {
+      auto at = [&](const std::string& msg) {
+        diags_.error(r.where.file, r.where.line, "route " + std::to_string(r.id) + ": " + msg);
+      };
+      if (auto [it, inserted] = ids.emplace(r.id, &r); !inserted)
+        at("duplicate id (also at " + it->second->where.file + ":" +
+           std::to_string(it->second->where.line) + ")");
+      if (auto [it, inserted] = topics.emplace(r.topic, &r); !inserted)
+        at("topic '" + r.topic + "' is already used by route " + std::to_string(it->second->id));
+      auto check_system = [&](const std::string& field, const std::string& id) {
+        if (index.by_id(id)) return true;
+        std::string hint;
+        if (auto* s = index.resolve(id)) hint = " (did you mean '" + s->id + "'?)";
+        at("field '" + field + "': unknown system '" + id + "'" + hint);
+        return false;
+      };
+      bool from_ok = check_system("from", r.from);
+      bool to_ok = check_system("to", r.to);
+      if (from_ok && to_ok && r.from == r.to) at("field 'to': same system as 'from'");
+      if (r.via) check_system("via", *r.via);
+      if (check_system("listed.left", r.listed.left) && check_system("listed.right", r.listed.right)) {
+        const auto& producer = r.listed.arrow == Arrow::Right ? r.listed.left : r.listed.right;
+        const auto& consumer = r.listed.arrow == Arrow::Right ? r.listed.right : r.listed.left;
+        if (producer != r.from || consumer != r.to)
+          at("field 'listed': " + r.listed.left + " " + std::string(to_string(r.listed.arrow)) + " " +
+             r.listed.right + " does not match from '" + r.from + "' to '" + r.to + "'");
+      }
+    }
+  }
+
+  Diagnostics& diags() { return diags_; }
+  Catalogue& catalogue() { return cat_; }
+
+ private:
+  std::string read_path(MapReader& top, const std::string& shown, const std::string& section,
+                        const std::string& key, const std::string& fallback) {
+    std::string out = fallback;
+    if (auto n = top.map(section)) {
+      MapReader m(*n, shown, section, diags_);
+      if (auto v = m.str(key)) out = *v;
+      m.finish();
+    }
+    return out;
+  }
+
+  std::optional<SystemDef> parse_system(const YAML::Node& node) {
+    MapReader m(node, systems_shown_, "system", diags_);
+    if (!m.is_map()) return std::nullopt;
+    SystemDef s;
+    s.where = {systems_shown_, m.line()};
+    bool ok = true;
+    auto id = m.str("id", Need::Required);
+    if (id && !is_system_id(*id)) {
+      m.error("id", "'" + *id + "' is not a system id (lower-case ASCII letters, digits and '-', "
+                                "starting with a letter, at most 40)");
+      ok = false;
+    }
+    if (id) m.rename("system '" + *id + "'");
+    auto name = m.str("name", Need::Required);
+    auto aliases = m.strings("aliases");
+    auto charset = m.str("charset", Need::Required);
+    if (charset && !charset_known(*charset)) {
+      m.error("charset", "unknown charset '" + *charset +
+                                 "' (an ICU converter name such as ibm-943_P15A-2003 or UTF-8)");
+      ok = false;
+    }
+    auto adapter = m.map("adapter");
+    m.finish();
+    if (!id || !name || !charset || !ok) return std::nullopt;
+    s.id = *id;
+    s.name = *name;
+    if (aliases) s.aliases = *aliases;
+    s.charset = *charset;
+    if (!parse_adapter(adapter, s)) return std::nullopt;
+    return s;
+  }
+
+  // A system without an adapter block gets the default: a file spool.
+  bool parse_adapter(const std::optional<YAML::Node>& node, SystemDef& s) {
+    s.adapter.kind = "file";
+    std::map<std::string, std::pair<std::string, int>> given;  // option -> value, line
+    std::string what = "system '" + s.id + "': adapter";
+    int kind_line = s.where.line;
+    if (node) {
+      MapReader m(*node, systems_shown_, what, diags_);
+      if (auto k = m.str("kind")) s.adapter.kind = *k;
+      kind_line = m.line_of_key("kind");
+      for (const auto& kv : *node) {
+        auto key = kv.first.Scalar();
+        if (key == "kind") continue;
+        if (!kv.second.IsScalar()) {
+          diags_.error(systems_shown_, line_of(kv.first), what + ": option '" + key + "': expected a single value");
+          return false;
+        }
+        given[key] = {kv.second.Scalar(), line_of(kv.first)};
+      }
+    }
+    const AdapterKindSpec* spec = find_adapter_kind(s.adapter.kind);
+    if (!spec) {
+      std::string kinds;
+      for (const auto& k : adapter_kinds()) kinds += (kinds.empty() ? "" : ", ") + k.kind;
+      diags_.error(systems_shown_, kind_line, what + ": unknown adapter kind '" + s.adapter.kind +
+                                                  "' (registered kinds: " + kinds + ")");
+      return false;
+    }
+    bool ok = true;
+    for (const auto& [key, value_line] : given) {
+      const OptionSpec* opt = spec->option(key);
+      if (!opt) {
+        diags_.error(systems_shown_, value_line.second,
+                     what + ": unknown option '" + key + "' for kind '" + spec->kind + "'");
+        ok = false;
+      } else if (auto err = check_option_value(*opt, value_line.first)) {
+        diags_.error(systems_shown_, value_line.second, what + ": option '" + key + "' " + *err);
+        ok = false;
+      }
+    }
+    for (const auto& opt : spec->options) {
+      std::string value;
+      if (auto it = given.find(opt.name); it != given.end()) value = it->second.first;
+      else if (opt.default_value) value = expand(*opt.default_value, s.id);
+      else continue;
+      if (opt.type == OptionType::Path) value = paths_.absolute(value);
+      s.adapter.settings[opt.name] = value;
+    }
+    return ok;
+  }
+
+  std::string expand(std::string v, const std::string& system_id) const {
+    auto replace = [&](const std::string& from, const std::string& to) {
+      for (auto pos = v.find(from); pos != std::string::npos; pos = v.find(from, pos + to.size()))
+        v.replace(pos, from.size(), to);
+    };
+    replace("{spool}", cat_.hub.spool_root);
+    replace("{system}", system_id);
+    return v;
+  }
+
+  std::optional<RouteDef> parse_route(const YAML::Node& node, const std::string& file) {
+    MapReader m(node, file, "route", diags_);
+    if (!m.is_map()) return std::nullopt;
+    auto id = m.integer("id", Need::Required, 1, 999);
+    std::string what = "route " + (id ? std::to_string(*id) : std::string("?"));
+    m.rename(what);
+    RouteDef r;
+    r.where = {file, m.line()};
+    bool ok = id.has_value();
+    auto req_str = [&](const std::string& key, std::string& out) {
+      if (auto v = m.str(key, Need::Required)) out = *v;
+      else ok = false;
+    };
+    req_str("name", r.name);
+    req_str("from", r.from);
+    req_str("to", r.to);
+    req_str("topic", r.topic);
+    req_str("conversion", r.conversion);
+    if (auto v = m.str("note")) r.note = *v;
+    r.via = m.str("via");
+    r.medium = m.str("medium");
+    if (r.medium && !kMedia.contains(*r.medium)) {
+      m.error("medium", "unknown value '" + *r.medium + "' (expected one of usb)");
+      ok = false;
+    }
+    auto method = m.enumeration<Method>("method", Need::Required, parse_method, method_names());
+    auto timing = m.enumeration<Timing>("timing", Need::Required, parse_timing, timing_names());
+    auto external = m.boolean("external", Need::Required);
+    if (!method || !timing || !external) ok = false;
+    if (!r.conversion.empty() && !is_valid_profile_name(r.conversion)) {
+      m.error("conversion", "'" + r.conversion + "' is not a profile name (jukinet, utf8, none, or a "
+                            "custom profile: lower-case letters, digits and '-')");
+      ok = false;
+    }
+    if (!r.topic.empty()) {
+      if (auto err = check_topic_name(r.topic)) {
+        m.error("topic", *err);
+        ok = false;
+      } else if (r.topic.ends_with(".dlq") || r.topic == "renkei.state") {
+        m.error("topic", "'" + r.topic + "' is reserved (dead-letter topics end in .dlq; renkei.state is the hub's)");
+        ok = false;
+      }
+    }
+    auto sched = m.map("schedule");
+    if (timing) {
+      if (is_scheduled(*timing) && !sched) {
+        m.error_here("timing '" + std::string(to_string(*timing)) +
+                     "' needs a schedule (schedule: {cron: \"0 22 * * *\", on_non_business_day: skip})");
+        ok = false;
+      } else if (!is_scheduled(*timing) && sched) {
+        m.error("schedule", "only daily, monthly and yearly routes run on a schedule; this one is '" +
+                                std::string(to_string(*timing)) + "'");
+        ok = false;
+      }
+    }
+    if (sched && !(r.schedule = parse_schedule(*sched, file, what))) ok = false;
+    if (auto listed = m.map("listed")) {
+      MapReader l(*listed, file, what + ": listed", diags_);
+      auto left = l.str("left", Need::Required);
+      auto right = l.str("right", Need::Required);
+      auto arrow = l.enumeration<Arrow>("arrow", Need::Required, parse_arrow,
+                                        std::array<std::string_view, 2>{"→", "←"});
+      l.finish();
+      if (!left || !right || !arrow) ok = false;
+      else r.listed = {*left, *arrow, *right};
+    } else {
+      r.listed = {r.from, Arrow::Right, r.to};
+    }
+    if (auto seed = m.map("seed")) {
+      MapReader sm(*seed, file, what + ": seed", diags_);
+      SeedOrigin o;
+      if (auto v = sm.str("file")) o.file = *v;
+      if (auto v = sm.integer("line", Need::Optional, 1, 1'000'000)) o.line = static_cast<int>(*v);
+      if (auto v = sm.str("text")) o.text = *v;
+      sm.finish();
+      r.seed = o;
+    }
+    m.finish();
+    if (!ok) return std::nullopt;
+    r.id = static_cast<int>(*id);
+    r.method = *method;
+    r.timing = *timing;
+    r.external = *external;
+    return r;
+  }
+
+  std::optional<Schedule> parse_schedule(const YAML::Node& node, const std::string& file,
+                                         const std::string& what) {
+    MapReader m(node, file, what + ": schedule", diags_);
+    Schedule s;
+    bool ok = true;
+    if (auto cron = m.str("cron", Need::Required)) {
+      if (auto e = CronExpr::parse(*cron); !e) {
+        m.error("cron", e.error());
+        ok = false;
+      }
+      s.cron = *cron;
+    } else {
+      ok = false;
+    }
+    if (auto rule = m.enumeration<BusinessDayRule>("on_non_business_day", Need::Optional,
+                                                   parse_business_day_rule, business_day_rule_names()))
+      s.on_non_business_day = *rule;
+    else if (m.has("on_non_business_day"))
+      ok = false;
+    m.finish();
+    return ok ? std::optional(s) : std::nullopt;
+  }
+
+  ConfigPaths paths_;
+  Catalogue cat_;
+  Diagnostics diags_;
+  std::string systems_shown_;
+  std::string routes_shown_;
+  bool systems_ok_ = false;
+};
+
+}  // namespace
+
+Result<CataloguePtr> load_catalogue(const std::string& config) {
+  Loader l(config);
+  if (l.load_hub()) {
+    l.load_systems();
+    l.load_routes();
+    l.cross_check();
+  }
+  if (!l.diags().empty()) return std::unexpected(l.diags());
+  return std::make_shared<const Catalogue>(std::move(l.catalogue()));
+}
+
+Result<Catalogue> load_systems(const std::string& config) {
+  Loader l(config);
+  if (l.load_hub()) {
+    l.load_systems();
+    SystemIndex index(l.catalogue().systems, l.diags());
+  }
+  if (!l.diags().empty()) return std::unexpected(l.diags());
+  return std::move(l.catalogue());
+}
+
+}  // namespace renkei

@@ -1,0 +1,184 @@
+#include "commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <map>
+#include <ostream>
+
+#include "renkei/adapter_spec.hpp"
+#include "renkei/atomic_file.hpp"
+#include "renkei/catalogue/catalogue_json.hpp"
+#include "renkei/catalogue/config_loader.hpp"
+#include "renkei/catalogue/route_yaml.hpp"
+#include "renkei/catalogue/seed.hpp"
+
+namespace renkei::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kInvalid = 1;
+constexpr int kUsage = 2;
+
+int report(const Diagnostics& d, std::ostream& err) {
+  for (const auto& item : d.sorted()) err << item.str() << "\n";
+  err << d.size() << (d.size() == 1 ? " error" : " errors") << "\n";
+  return kInvalid;
+}
+
+int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err) {
+  auto cat = load_catalogue(config);
+  if (!cat) return report(cat.error(), err);
+  const auto& c = **cat;
+  std::map<std::string_view, int> timings;
+  int manual = 0;
+  for (const auto& r : c.routes) {
+    ++timings[to_string(r.timing)];
+    manual += r.method == Method::Manual;
+  }
+  out << config << ": valid: " << c.systems.size() << " systems, " << c.routes.size()
+      << " routes (" << manual << " manual;";
+  for (auto t : timing_names()) out << " " << t << " " << timings[t];
+  out << "), bus " << (c.hub.bus.brokers.empty() ? "embedded (not durable)" : c.hub.bus.brokers) << "\n";
+  return kOk;
+}
+
+int cmd_interfaces(const std::string& config, bool json, std::ostream& out, std::ostream& err) {
+  auto cat = load_catalogue(config);
+  if (!cat) return report(cat.error(), err);
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& r : (*cat)->routes) arr.push_back(route_json(r));
+    out << arr.dump(2) << "\n";
+    return kOk;
+  }
+  out << "ID   METHOD  TIMING    CONVERSION       FROM → TO  NAME\n";
+  for (const auto& r : (*cat)->routes) {
+    out << std::setw(3) << std::setfill('0') << r.id << std::setfill(' ') << "  " << std::left
+        << std::setw(8) << to_string(r.method) << std::setw(10) << to_string(r.timing)
+        << std::setw(17) << r.conversion << std::right << r.from << " → " << r.to;
+    if (r.via) out << " (via " << *r.via << ")";
+    out << "  " << r.name << "\n";
+  }
+  return kOk;
+}
+
+int cmd_systems(const std::string& config, bool json, std::ostream& out, std::ostream& err) {
+  auto cat = load_catalogue(config);
+  if (!cat) return report(cat.error(), err);
+  const auto& c = **cat;
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& s : c.systems) arr.push_back(system_json(c, s));
+    out << arr.dump(2) << "\n";
+    return kOk;
+  }
+  out << "ID                          KIND  OUT  IN  NAME\n";
+  for (const auto& s : c.systems) {
+    out << std::left << std::setw(28) << s.id << std::setw(6) << s.adapter.kind << std::right
+        << std::setw(3) << c.routes_from(s.id).size() << std::setw(4) << c.routes_to(s.id).size()
+        << "  " << s.name << "\n";
+  }
+  return kOk;
+}
+
+int cmd_import_seed(const std::string& config, const std::string& file, const std::string& output,
+                    std::ostream& out, std::ostream& err) {
+  auto systems = load_systems(config);
+  if (!systems) return report(systems.error(), err);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    err << file << ": cannot open file\n";
+    return kInvalid;
+  }
+  Diagnostics diags;
+  auto seed = parse_seed(in, file, diags);
+  SystemIndex index(systems->systems, diags);
+  auto routes = import_routes(seed, index, diags);
+  if (!diags.empty()) return report(diags, err);
+  auto yaml = routes_to_yaml(routes, std::filesystem::path(file).filename().string());
+  if (output.empty() || output == "-") {
+    out << yaml;
+  } else if (auto w = write_file_atomically(output, yaml); !w) {
+    err << w.error() << "\n";
+    return kInvalid;
+  }
+  return kOk;
+}
+
+int cmd_adapter_kinds(bool json, std::ostream& out) {
+  if (json) {
+    auto arr = nlohmann::ordered_json::array();
+    for (const auto& k : adapter_kinds()) {
+      nlohmann::ordered_json kj{{"kind", k.kind}, {"doc", k.doc}, {"options", nlohmann::ordered_json::array()}};
+      for (const auto& o : k.options) {
+        nlohmann::ordered_json oj{{"name", o.name}, {"type", to_string(o.type)}, {"doc", o.doc}};
+        oj["default"] = o.default_value ? nlohmann::ordered_json(*o.default_value) : nullptr;
+        if (!o.values.empty()) oj["values"] = o.values;
+        kj["options"].push_back(oj);
+      }
+      arr.push_back(kj);
+    }
+    out << arr.dump(2) << "\n";
+    return kOk;
+  }
+  for (const auto& k : adapter_kinds()) {
+    out << k.kind << ": " << k.doc << "\n";
+    for (const auto& o : k.options) {
+      out << "  " << o.name << " (" << to_string(o.type);
+      if (!o.values.empty()) {
+        out << ":";
+        for (const auto& v : o.values) out << " " << v;
+      }
+      out << ")";
+      if (o.default_value) out << " default " << *o.default_value;
+      out << "\n      " << o.doc << "\n";
+    }
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"renkeictl: inspect and check the renkei integration hub's configuration"};
+  app.set_version_flag("--version", std::string("renkeictl ") + RENKEI_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // --config may stand before or after the subcommand
+  std::string config = "config";
+  app.add_option("--config", config, "Config directory, or its hub.yaml")->capture_default_str();
+
+  bool json = false;
+  auto* validate = app.add_subcommand("validate", "Check config/ and report every problem as file:line: message");
+  auto* interfaces = app.add_subcommand("interfaces", "List the interfaces (routes)");
+  interfaces->add_flag("--json", json, "Print a JSON array (the contract of ARCHITECTURE §4)");
+  auto* systems = app.add_subcommand("systems", "List the systems with their adapters and routes");
+  systems->add_flag("--json", json, "Print a JSON array");
+  std::string seed_file, output;
+  auto* import = app.add_subcommand("import-seed", "Turn the 連携一覧 TSV into route YAML (stdout by default)");
+  import->add_option("FILE", seed_file, "The 連携一覧 as tab-separated UTF-8 text")->required();
+  import->add_option("-o,--output", output, "Write here instead of stdout (atomically)");
+  auto* kinds = app.add_subcommand("adapter-kinds", "Print every adapter kind's options (types, defaults, docs)");
+  kinds->add_flag("--json", json, "Print a JSON array");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    app.exit(e, out, err);
+    return kOk;
+  } catch (const CLI::ParseError& e) {
+    app.exit(e, out, err);
+    return kUsage;
+  }
+
+  if (*validate) return cmd_validate(config, out, err);
+  if (*interfaces) return cmd_interfaces(config, json, out, err);
+  if (*systems) return cmd_systems(config, json, out, err);
+  if (*import) return cmd_import_seed(config, seed_file, output, out, err);
+  if (*kinds) return cmd_adapter_kinds(json, out);
+  return kUsage;
+}
+
+}  // namespace renkei::cli
