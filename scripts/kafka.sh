@@ -128,7 +128,9 @@ cmd_install() {
 
 read_pid() {
     local pid=
-    [[ -f "$PIDFILE" ]] && read -r pid <"$PIDFILE" 2>/dev/null || true
+    if [[ -f "$PIDFILE" ]]; then
+        read -r pid <"$PIDFILE" 2>/dev/null || true
+    fi
     [[ "$pid" =~ ^[0-9]+$ ]] && printf '%s\n' "$pid"
 }
 
@@ -194,6 +196,14 @@ wait_ready() {
     return 2
 }
 
+# Serialises start/stop on one broker dir (e.g. two test jobs starting the
+# same broker at once: the second one then finds it running).
+lock_broker_dir() {
+    mkdir -p "$KAFKA_DIR"
+    exec 8>"$KAFKA_DIR/.lock"
+    flock 8
+}
+
 # --- subcommands ------------------------------------------------------------
 
 write_properties() {
@@ -252,6 +262,7 @@ cmd_start() {
         esac
     done
 
+    lock_broker_dir
     local pid
     if pid=$(running_pid); then
         if answers; then
@@ -322,7 +333,7 @@ cmd_start() {
             -XX:+ExplicitGCInvokesConcurrent \
             "${jvm_common[@]}" "${jvm_extra[@]}" \
             kafka.Kafka "$PROPS"
-    ) </dev/null >"$LOG_DIR/kafka.out" 2>&1 &
+    ) </dev/null >"$LOG_DIR/kafka.out" 2>&1 8>&- &
     pid=$!
     echo "$pid" >"$PIDFILE"
 
@@ -347,6 +358,7 @@ cmd_start() {
 }
 
 cmd_stop() {
+    [[ -d "$KAFKA_DIR" ]] && lock_broker_dir
     local pid
     if ! pid=$(running_pid); then
         rm -f "$PIDFILE"
