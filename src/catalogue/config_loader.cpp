@@ -91,7 +91,8 @@ class ConfigPaths {
       shown_dir_ = p.parent_path();
       hub_file_ = p;
     }
-    dir_ = fs::absolute(shown_dir_).lexically_normal();
+    // A bare file name has no parent: the working directory holds it.
+    dir_ = fs::absolute(shown_dir_.empty() ? fs::path(".") : shown_dir_).lexically_normal();
   }
   std::string hub_file() const { return hub_file_.string(); }
   std::string dir() const { return dir_.string(); }
@@ -189,7 +190,10 @@ class Loader {
     std::map<std::string, int> first_line;
     for (const auto& item : *list) {
       auto s = parse_system(item);
-      if (!s) continue;
+      if (!s) {
+        if (item.IsMap() && item["id"] && item["id"].IsScalar()) failed_systems_.insert(item["id"].Scalar());
+        continue;
+      }
       auto [it, inserted] = first_line.emplace(s->id, s->where.line);
       if (!inserted) {
         diags_.error(systems_shown_, s->where.line,
@@ -234,31 +238,33 @@ class Loader {
     std::map<int, const RouteDef*> ids;
     std::map<std::string, const RouteDef*> topics;
     for (const auto& r : cat_.routes) {
-      auto at = [&](const std::string& msg) {
-        diags_.error(r.where.file, r.where.line, "route " + std::to_string(r.id) + ": " + msg);
+      auto at = [&](const std::string& field, const std::string& msg) {
+        diags_.error(r.where.file, r.where.line_of(field), "route " + std::to_string(r.id) + ": " + msg);
       };
       if (auto [it, inserted] = ids.emplace(r.id, &r); !inserted)
-        at("duplicate id (also at " + it->second->where.file + ":" +
-           std::to_string(it->second->where.line) + ")");
+        at("id", "duplicate id (also at " + it->second->where.file + ":" +
+                     std::to_string(it->second->where.line) + ")");
       if (auto [it, inserted] = topics.emplace(r.topic, &r); !inserted)
-        at("topic '" + r.topic + "' is already used by route " + std::to_string(it->second->id));
+        at("topic", "topic '" + r.topic + "' is already used by route " + std::to_string(it->second->id));
+      // A system that failed to load has its own error already; do not echo it per route.
       auto check_system = [&](const std::string& field, const std::string& id) {
         if (index.by_id(id)) return true;
+        if (failed_systems_.contains(id)) return false;
         std::string hint;
         if (auto* s = index.resolve(id)) hint = " (did you mean '" + s->id + "'?)";
-        at("field '" + field + "': unknown system '" + id + "'" + hint);
+        at(field, "field '" + field + "': unknown system '" + id + "'" + hint);
         return false;
       };
       bool from_ok = check_system("from", r.from);
       bool to_ok = check_system("to", r.to);
-      if (from_ok && to_ok && r.from == r.to) at("field 'to': same system as 'from'");
+      if (from_ok && to_ok && r.from == r.to) at("to", "field 'to': same system as 'from'");
       if (r.via) check_system("via", *r.via);
-      if (check_system("listed.left", r.listed.left) && check_system("listed.right", r.listed.right)) {
+      if (from_ok && to_ok) {
         const auto& producer = r.listed.arrow == Arrow::Right ? r.listed.left : r.listed.right;
         const auto& consumer = r.listed.arrow == Arrow::Right ? r.listed.right : r.listed.left;
         if (producer != r.from || consumer != r.to)
-          at("field 'listed': " + r.listed.left + " " + std::string(to_string(r.listed.arrow)) + " " +
-             r.listed.right + " does not match from '" + r.from + "' to '" + r.to + "'");
+          at("listed", "field 'listed': " + r.listed.left + " " + std::string(to_string(r.listed.arrow)) +
+                           " " + r.listed.right + " does not match from '" + r.from + "' to '" + r.to + "'");
       }
     }
   }
@@ -282,15 +288,16 @@ class Loader {
     MapReader m(node, systems_shown_, "system", diags_);
     if (!m.is_map()) return std::nullopt;
     SystemDef s;
-    s.where = {systems_shown_, m.line()};
+    s.where.file = systems_shown_;
+    s.where.line = m.line();
     bool ok = true;
     auto id = m.str("id", Need::Required);
+    if (id) m.rename("system '" + *id + "'");
     if (id && !is_system_id(*id)) {
       m.error("id", "'" + *id + "' is not a system id (lower-case ASCII letters, digits and '-', "
                                 "starting with a letter, at most 40)");
       ok = false;
     }
-    if (id) m.rename("system '" + *id + "'");
     auto name = m.str("name", Need::Required);
     auto aliases = m.strings("aliases");
     auto charset = m.str("charset", Need::Required);
@@ -378,7 +385,8 @@ class Loader {
     std::string what = "route " + (id ? std::to_string(*id) : std::string("?"));
     m.rename(what);
     RouteDef r;
-    r.where = {file, m.line()};
+    r.where.file = file;
+    r.where.line = m.line();
     bool ok = id.has_value();
     auto req_str = [&](const std::string& key, std::string& out) {
       if (auto v = m.str(key, Need::Required)) out = *v;
@@ -448,6 +456,8 @@ class Loader {
       sm.finish();
       r.seed = o;
     }
+    for (const char* f : {"id", "from", "to", "via", "topic", "listed", "schedule", "timing"})
+      r.where.field_lines[f] = m.line_of_key(f);
     m.finish();
     if (!ok) return std::nullopt;
     r.id = static_cast<int>(*id);
@@ -486,6 +496,7 @@ class Loader {
   std::string systems_shown_;
   std::string routes_shown_;
   bool systems_ok_ = false;
+  std::set<std::string> failed_systems_;
 };
 
 }  // namespace

@@ -97,7 +97,8 @@ class RowImporter {
     r.topic = topic_for_route(r.id);
     if (is_scheduled(r.timing)) r.schedule = default_schedule(r.timing);
     r.seed = SeedOrigin{std::filesystem::path(seed_.file).filename().string(), row_.line, row_.raw};
-    r.where = SourceRef{seed_.file, row_.line};
+    r.where.file = seed_.file;
+    r.where.line = row_.line;
     return r;
   }
 

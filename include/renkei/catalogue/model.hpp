@@ -14,6 +14,12 @@ namespace renkei {
 struct SourceRef {
   std::string file;
   int line = 0;
+  std::map<std::string, int> field_lines;  // where individual fields stand, if known
+
+  int line_of(const std::string& field) const {
+    auto it = field_lines.find(field);
+    return it == field_lines.end() ? line : it->second;
+  }
 };
 
 struct AdapterConfig {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what renkei needs to build and test, from Debian's packages. Safe to run
+# again: it installs only what is missing, and runs apt-get update only then.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libboost-dev libboost-system-dev librdkafka-dev nlohmann-json3-dev libspdlog-dev
+  libyaml-cpp-dev libicu-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3 kcat
+  # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
+  openjdk-17-jre-headless maven
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# A JDK and Maven installed some other way (not from apt) serve as well.
+if command -v java >/dev/null && command -v mvn >/dev/null; then
+  filtered=()
+  for p in "${missing[@]}"; do
+    [[ $p == openjdk-17-jre-headless || $p == maven ]] || filtered+=("$p")
+  done
+  missing=("${filtered[@]}")
+fi
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "setup: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

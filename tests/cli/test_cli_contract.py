@@ -1,0 +1,829 @@
+"""The renkeictl / renkeid contract (ARCHITECTURE §1 and §4), driven from outside.
+
+Run by ctest as `python3 -m unittest -v test_cli_contract` with cwd tests/cli and
+RENKEICTL, RENKEID and RENKEI_SOURCE_DIR in the environment. Only the standard library
+is used; every test starts the real binaries and looks at exit codes, stdout, stderr and
+files, as an operator or a script would.
+"""
+
+import contextlib
+import difflib
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+from pathlib import Path
+
+# --------------------------------------------------------------------------------------
+# Where things are
+# --------------------------------------------------------------------------------------
+
+SRC = Path(os.environ.get("RENKEI_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+CTL = os.environ.get("RENKEICTL", str(SRC / "build" / "src" / "renkeictl"))
+DAEMON = os.environ.get("RENKEID", str(SRC / "build" / "src" / "renkeid"))
+CONFIG = SRC / "config"
+SEED = CONFIG / "seed" / "interface-list.tsv"
+
+TIMEOUT = 60  # seconds for one CLI call; they take milliseconds
+
+ROUTE_KEYS = {"id", "name", "from", "to", "method", "timing", "external", "conversion",
+              "via", "note", "topic"}
+TIMINGS = {"realtime", "daily", "monthly", "yearly", "adhoc"}
+SCHEDULED = {"daily", "monthly", "yearly"}
+BUILTIN_PROFILES = {"jukinet", "utf8", "none"}
+
+# Rows of 別紙3 whose コード変換の有無 is あり with no コード変換の仕様.
+CUSTOM_PROFILE_ROWS = {3, 6, 19, 20, 29, 30, 43, 44, 45, 46, 54, 55, 56, 57}
+JUKINET_ROWS = {1, 4, 5, 7, 8}
+UTF8_ROWS = set(range(21, 27))
+VIA_GW_ROWS = {1, 3, 4, 5, 6, 7} | UTF8_ROWS
+
+DIAG = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<msg>.*)$")
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+def run(cmd, *args, cwd=None, timeout=TIMEOUT):
+    """Runs a binary; returns the CompletedProcess with text stdout/stderr."""
+    return subprocess.run([cmd, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", timeout=timeout)
+
+
+def ctl(*args, cwd=None):
+    return run(CTL, *args, cwd=cwd)
+
+
+def describe(proc):
+    return (f"\n$ {' '.join(map(str, proc.args))}\nexit {proc.returncode}\n"
+            f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}")
+
+
+def diagnostics(text):
+    """The `file:line: message` lines of a report, as (file, line, message) tuples."""
+    out = []
+    for line in text.splitlines():
+        m = DIAG.match(line)
+        if m:
+            out.append((m["file"], int(m["line"]), m["msg"]))
+    return out
+
+
+def line_of(text, offset):
+    """1-based line number of a character offset."""
+    return text.count("\n", 0, offset) + 1
+
+
+def block(text, start_marker, item_prefix="  - id: "):
+    """(start, end) offsets of the list item that begins with start_marker, up to the next item."""
+    start = text.index(start_marker)
+    nxt = text.find("\n" + item_prefix, start + len(start_marker))
+    return start, (len(text) if nxt < 0 else nxt + 1)
+
+
+def route_block(text, route_id):
+    return block(text, f"\n  - id: {route_id}\n")
+
+
+def system_block(text, system_id):
+    return block(text, f"\n  - id: {system_id}\n")
+
+
+def edit_in_block(text, span, old, new):
+    """Replaces the first `old` inside text[span]; returns (new text, line of the edit)."""
+    start, end = span
+    pos = text.find(old, start, end)
+    if pos < 0:
+        raise AssertionError(f"{old!r} not found in block {text[start:end]!r}")
+    return text[:pos] + new + text[pos + len(old):], line_of(text, pos)
+
+
+@contextlib.contextmanager
+def config_copy():
+    """A private copy of config/ in a temporary directory; yields its absolute path."""
+    with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
+        dst = Path(tmp) / "config"
+        shutil.copytree(CONFIG, dst)
+        yield dst
+
+
+def read(path):
+    return Path(path).read_text(encoding="utf-8")
+
+
+def write(path, text):
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def seed_parts():
+    """The real seed: (header line, {No.: row line})."""
+    header, rows = None, {}
+    for line in read(SEED).split("\n"):
+        if line.startswith("No.\t"):
+            header = line
+        elif line[:1].isdigit():
+            rows[int(line.split("\t", 1)[0])] = line
+    assert header is not None and len(rows) == 97, "the shipped seed changed shape"
+    return header, rows
+
+
+def with_cells(row, **cells):
+    """A copy of a seed row with some cells (by 0-based index c0..c10) replaced."""
+    fields = row.split("\t")
+    fields += [""] * (11 - len(fields))
+    for key, value in cells.items():
+        fields[int(key[1:])] = value
+    return "\t".join(fields)
+
+
+_json_cache = {}
+
+
+def ctl_json(*args):
+    """Runs renkeictl --config config/ ... --json once per argument list and parses stdout."""
+    key = args
+    if key not in _json_cache:
+        proc = ctl("--config", CONFIG, *args, "--json")
+        if proc.returncode != 0:
+            raise AssertionError("renkeictl failed" + describe(proc))
+        _json_cache[key] = json.loads(proc.stdout)
+    return _json_cache[key]
+
+
+def interfaces():
+    return ctl_json("interfaces")
+
+
+def systems():
+    return ctl_json("systems")
+
+
+# --------------------------------------------------------------------------------------
+# interfaces --json
+# --------------------------------------------------------------------------------------
+
+class InterfacesJsonTest(unittest.TestCase):
+    def setUp(self):
+        self.routes = interfaces()
+        self.by_id = {r["id"]: r for r in self.routes}
+
+    def test_97_routes_with_ids_1_to_97_in_order(self):
+        self.assertEqual(len(self.routes), 97)
+        self.assertEqual([r["id"] for r in self.routes], list(range(1, 98)))
+
+    def test_every_route_has_the_contract_keys(self):
+        for r in self.routes:
+            with self.subTest(route=r.get("id")):
+                self.assertLessEqual(ROUTE_KEYS, set(r), f"missing {ROUTE_KEYS - set(r)}")
+                self.assertIsInstance(r["external"], bool)
+                self.assertIn(r["method"], {"auto", "manual"})
+                self.assertIn(r["timing"], TIMINGS)
+                self.assertTrue(r["name"])
+
+    def test_topics_are_zero_padded_route_ids(self):
+        for r in self.routes:
+            self.assertEqual(r["topic"], f"renkei.if.{r['id']:03d}")
+        self.assertEqual(self.by_id[7]["topic"], "renkei.if.007")
+        self.assertEqual(self.by_id[97]["topic"], "renkei.if.097")
+
+    def test_from_and_to_are_known_system_ids(self):
+        ids = {s["id"] for s in systems()}
+        for r in self.routes:
+            with self.subTest(route=r["id"]):
+                self.assertIn(r["from"], ids)
+                self.assertIn(r["to"], ids)
+                self.assertNotEqual(r["from"], r["to"])
+
+    def test_row_18_left_arrow_is_resolved(self):
+        r = self.by_id[18]
+        self.assertEqual(r["from"], "child-allowance")
+        self.assertEqual(r["to"], "resident-record")
+        self.assertEqual(r["listed"]["arrow"], "←")
+        self.assertEqual(r["listed"]["left"], "resident-record")
+        self.assertEqual(r["listed"]["right"], "child-allowance")
+
+    def test_conversion_profiles(self):
+        for r in self.routes:
+            rid, conv = r["id"], r["conversion"]
+            with self.subTest(route=rid, conversion=conv):
+                if rid in JUKINET_ROWS:
+                    self.assertEqual(conv, "jukinet")
+                elif rid in UTF8_ROWS:
+                    self.assertEqual(conv, "utf8")
+                elif rid in CUSTOM_PROFILE_ROWS:
+                    self.assertNotIn(conv, BUILTIN_PROFILES)
+                    self.assertRegex(conv, r"^[a-z0-9][a-z0-9-]*$")
+                else:
+                    self.assertEqual(conv, "none")
+
+    def test_via_gw_server(self):
+        for r in self.routes:
+            with self.subTest(route=r["id"]):
+                if r["id"] in VIA_GW_ROWS:
+                    self.assertEqual(r["via"], "gw-server")
+                else:
+                    self.assertIsNone(r["via"])
+        self.assertIn("GWサーバ", self.by_id[3]["note"])  # a path, not 「…経由」
+
+    def test_method_and_timing_counts(self):
+        self.assertEqual(sum(r["method"] == "manual" for r in self.routes), 57)
+        self.assertEqual(sum(r["timing"] in SCHEDULED for r in self.routes), 75)
+
+    def test_scheduled_routes_have_a_cron_schedule_others_none(self):
+        for r in self.routes:
+            with self.subTest(route=r["id"], timing=r["timing"]):
+                self.assertIn("schedule", r)
+                if r["timing"] in SCHEDULED:
+                    self.assertIsInstance(r["schedule"], dict)
+                    self.assertRegex(r["schedule"].get("cron", ""), r"^\S+( \S+){4}$")
+                else:
+                    self.assertIsNone(r["schedule"])
+
+    def test_row_93_is_a_usb_hand_off(self):
+        self.assertEqual(self.by_id[93]["medium"], "usb")
+        self.assertEqual(self.by_id[93]["method"], "manual")
+        self.assertIsNone(self.by_id[1]["medium"])
+
+    def test_text_listing_has_a_line_per_route(self):
+        proc = ctl("--config", CONFIG, "interfaces")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        lines = proc.stdout.splitlines()
+        self.assertEqual(len(lines), 1 + 97, describe(proc))
+        self.assertTrue(lines[1].startswith("001 "), lines[1])
+
+
+# --------------------------------------------------------------------------------------
+# systems --json
+# --------------------------------------------------------------------------------------
+
+class SystemsJsonTest(unittest.TestCase):
+    def setUp(self):
+        self.systems = systems()
+        self.by_id = {s["id"]: s for s in self.systems}
+
+    def test_39_systems_with_unique_ids(self):
+        self.assertEqual(len(self.systems), 39)
+        self.assertEqual(len(self.by_id), 39)
+        for s in self.systems:
+            self.assertRegex(s["id"], r"^[a-z][a-z0-9-]*$")
+            self.assertTrue(s["name"])
+
+    def test_every_route_goes_out_of_one_system_and_into_one(self):
+        outs = [rid for s in self.systems for rid in s["routes"]["out"]]
+        ins = [rid for s in self.systems for rid in s["routes"]["in"]]
+        self.assertEqual(sorted(outs), list(range(1, 98)))
+        self.assertEqual(sorted(ins), list(range(1, 98)))
+
+    def test_routes_agree_with_interfaces(self):
+        for r in interfaces():
+            with self.subTest(route=r["id"]):
+                self.assertIn(r["id"], self.by_id[r["from"]]["routes"]["out"])
+                self.assertIn(r["id"], self.by_id[r["to"]]["routes"]["in"])
+
+    def test_vrs_alias_spelling(self):
+        vrs = self.by_id["vrs"]
+        self.assertIn("VRS(ワクチン接種記録システム)", vrs["aliases"])
+
+    def test_file_adapters_with_inbox_and_outbox(self):
+        inboxes = set()
+        for s in self.systems:
+            with self.subTest(system=s["id"]):
+                adapter = s["adapter"]
+                self.assertEqual(adapter["kind"], "file")
+                settings = adapter["settings"]
+                for key in ("inbox", "outbox"):
+                    self.assertIn(key, settings)
+                    path = Path(settings[key])
+                    self.assertTrue(path.is_absolute(), path)
+                    self.assertEqual(path.parent.name, s["id"], path)
+                self.assertNotEqual(settings["inbox"], settings["outbox"])
+                inboxes.add(settings["inbox"])
+        self.assertEqual(len(inboxes), 39)
+
+
+# --------------------------------------------------------------------------------------
+# import-seed on the real 連携一覧
+# --------------------------------------------------------------------------------------
+
+class ImportSeedTest(unittest.TestCase):
+    def assertSameText(self, actual, expected, what):
+        if actual != expected:
+            diff = "".join(difflib.unified_diff(
+                expected.splitlines(keepends=True), actual.splitlines(keepends=True),
+                fromfile=str(CONFIG / "routes.yaml"), tofile=what, n=2))
+            self.fail(f"{what} differs from config/routes.yaml:\n{diff[:8000]}")
+
+    def test_stdout_is_byte_identical_to_routes_yaml(self):
+        proc = subprocess.run([CTL, "--config", str(CONFIG), "import-seed", str(SEED)],
+                              capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode("utf-8", "replace"))
+        self.assertEqual(proc.stderr, b"")
+        expected = (CONFIG / "routes.yaml").read_bytes()
+        if proc.stdout != expected:
+            self.assertSameText(proc.stdout.decode("utf-8", "replace"),
+                                expected.decode("utf-8"), "import-seed stdout")
+            self.fail("bytes differ although the decoded text is equal")
+
+    def test_output_file_is_written_atomically_with_the_same_bytes(self):
+        with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
+            out = Path(tmp) / "routes.yaml"
+            proc = ctl("--config", CONFIG, "import-seed", SEED, "-o", out)
+            self.assertEqual(proc.returncode, 0, describe(proc))
+            self.assertEqual(proc.stdout, "")
+            self.assertEqual(sorted(os.listdir(tmp)), ["routes.yaml"])  # no temp file left
+            if out.read_bytes() != (CONFIG / "routes.yaml").read_bytes():
+                self.assertSameText(read(out), read(CONFIG / "routes.yaml"), str(out))
+
+    def test_output_file_replaces_an_existing_one(self):
+        with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
+            out = Path(tmp) / "routes.yaml"
+            write(out, "old content\n")
+            proc = ctl("--config", CONFIG, "import-seed", SEED, "--output", out)
+            self.assertEqual(proc.returncode, 0, describe(proc))
+            self.assertEqual(out.read_bytes(), (CONFIG / "routes.yaml").read_bytes())
+            self.assertEqual(sorted(os.listdir(tmp)), ["routes.yaml"])
+
+    def test_failed_import_does_not_touch_the_output_file(self):
+        header, rows = seed_parts()
+        with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
+            seed = Path(tmp) / "bad.tsv"
+            write(seed, "\n".join([header, with_cells(rows[2], c1="存在しないシステム")]) + "\n")
+            out = Path(tmp) / "routes.yaml"
+            write(out, "old content\n")
+            proc = ctl("--config", CONFIG, "import-seed", seed, "-o", out)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            self.assertEqual(read(out), "old content\n")
+            self.assertEqual(sorted(os.listdir(tmp)), ["bad.tsv", "routes.yaml"])
+
+
+# --------------------------------------------------------------------------------------
+# import-seed on broken or unusual seeds
+# --------------------------------------------------------------------------------------
+
+class SeedErrorsTest(unittest.TestCase):
+    def setUp(self):
+        self.header, self.rows = seed_parts()
+        self._tmp = tempfile.TemporaryDirectory(prefix="renkei-seed-")
+        self.tmp = Path(self._tmp.name)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def write_seed(self, lines, name="seed.tsv"):
+        path = self.tmp / name
+        write(path, "\n".join(lines) + "\n")
+        return path
+
+    def import_seed(self, lines, name="seed.tsv"):
+        path = self.write_seed(lines, name)
+        return path, ctl("--config", CONFIG, "import-seed", path)
+
+    def import_as_routes(self, lines, name="seed.tsv"):
+        """Imports a seed into a copy of config/ and returns `interfaces --json` of it."""
+        path = self.write_seed(lines, name)
+        cfg = self.tmp / f"config-{name}"
+        if cfg.exists():
+            shutil.rmtree(cfg)
+        shutil.copytree(CONFIG, cfg)
+        proc = ctl("--config", cfg, "import-seed", path, "-o", cfg / "routes.yaml")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        proc = ctl("--config", cfg, "interfaces", "--json")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        return json.loads(proc.stdout)
+
+    def assertError(self, proc, path, line, *fragments):
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertEqual(proc.stdout, "", describe(proc))
+        found = [msg for f, n, msg in diagnostics(proc.stderr) if f == str(path) and n == line]
+        self.assertTrue(any(all(fr in msg for fr in fragments) for msg in found),
+                        f"no '{path}:{line}: ...{' ... '.join(fragments)}' line" + describe(proc))
+
+    def test_unknown_system_name(self):
+        path, proc = self.import_seed([self.header, self.rows[1],
+                                       with_cells(self.rows[2], c1="住民記録システムX")])
+        self.assertError(proc, path, 3, "field データ作成元システム: unknown system", "住民記録システムX")
+
+    def test_unknown_target_system_name(self):
+        path, proc = self.import_seed([self.header, with_cells(self.rows[2], c3="番号連携サーバー２")])
+        self.assertError(proc, path, 2, "field データ連携先システム: unknown system")
+
+    def test_bad_arrow(self):
+        path, proc = self.import_seed([self.header, with_cells(self.rows[3], c2="⇔")])
+        self.assertError(proc, path, 2, "方向", "⇔")
+
+    def test_too_few_fields(self):
+        short = "\t".join(self.rows[4].split("\t")[:5])
+        path, proc = self.import_seed([self.header, self.rows[3], short])
+        self.assertError(proc, path, 3, "fields")
+
+    def test_duplicate_number(self):
+        path, proc = self.import_seed([self.header, self.rows[5], with_cells(self.rows[6], c0="5")])
+        self.assertError(proc, path, 3, "No.", "5", "line 2")
+
+    def test_spec_given_with_nashi(self):
+        path, proc = self.import_seed([self.header, with_cells(self.rows[9], c9="住基ネット統一")])
+        self.assertError(proc, path, 2, "コード変換の仕様", "なし")
+
+    def test_unknown_word_in_method_and_timing(self):
+        path, proc = self.import_seed([self.header, with_cells(self.rows[2], c5="半自動", c6="週次")])
+        self.assertError(proc, path, 2, "連携方式", "半自動")
+        self.assertError(proc, path, 2, "処理タイミング", "週次")
+
+    def test_all_errors_of_a_file_are_reported_in_one_run(self):
+        lines = [
+            self.header,                                            # 1
+            with_cells(self.rows[2], c1="住民記録システムX"),        # 2 unknown system
+            with_cells(self.rows[3], c2="⇔"),                       # 3 bad arrow
+            "\t".join(self.rows[4].split("\t")[:5]),               # 4 too few fields
+            self.rows[5],                                           # 5 fine
+            with_cells(self.rows[6], c0="5"),                       # 6 duplicate No.
+            with_cells(self.rows[9], c9="住基ネット統一"),           # 7 spec with なし
+        ]
+        path, proc = self.import_seed(lines)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        lines_reported = sorted({n for f, n, _ in diagnostics(proc.stderr) if f == str(path)})
+        self.assertEqual(lines_reported, [2, 3, 4, 6, 7], describe(proc))
+        self.assertError(proc, path, 2, "データ作成元システム")
+        self.assertError(proc, path, 3, "方向")
+        self.assertError(proc, path, 6, "No.")
+        self.assertError(proc, path, 7, "コード変換の仕様")
+
+    def test_page_breaks_and_repeated_headers_are_accepted(self):
+        numbers = sorted(self.rows)
+        plain = [self.header] + [self.rows[n] for n in numbers]
+        paged = ["", "### 【別紙3】連携一覧", ""]
+        for i, n in enumerate(numbers):
+            if i % 12 == 0:
+                paged += ["", "  ", "", self.header]  # page break, then the header again
+            paged.append(self.rows[n])
+        paged += ["", ""]
+        from_plain = self.import_as_routes(plain, "plain.tsv")
+        from_paged = self.import_as_routes(paged, "paged.tsv")
+        self.assertEqual(len(from_paged), 97)
+        self.assertEqual(from_paged, from_plain)
+        self.assertEqual(from_paged, interfaces())
+
+    def test_a_wrong_repeated_header_is_reported(self):
+        bad_header = self.header.replace("方向", "方角")
+        path, proc = self.import_seed([self.header, self.rows[1], "", bad_header, self.rows[2]])
+        self.assertError(proc, path, 4, "header")
+
+    def test_width_and_space_variants_of_names_resolve(self):
+        variants = [
+            # (row, cell index, spelling, expected system id at that end)
+            (43, 3, "地方税共同機構 (eLTAX)", "eltax"),
+            (43, 3, "地方税共同機構(eLTAX)", "eltax"),
+            (43, 3, "地方税共同機構（ｅＬＴＡＸ）", "eltax"),
+            (43, 3, "地方税共同機構　(eLTAX) ", "eltax"),
+            (12, 3, "福祉医療システム (MISALIO)", "welfare-medical"),
+            (12, 3, "福祉医療システム(MISALIO)", "welfare-medical"),
+            (12, 3, "福祉医療システム（ＭＩＳＡＬＩＯ）", "welfare-medical"),
+            (8, 3, "ＧＷｻｰﾊﾞ", "gw-server"),
+            (89, 3, "VRS(ワクチン接種記録システム)", "vrs"),
+            (89, 3, "ワクチン接種記録システム(VRS)", "vrs"),
+        ]
+        lines = [self.header]
+        for no, (row, cell, spelling, _) in enumerate(variants, start=1):
+            lines.append(with_cells(self.rows[row], c0=str(no), **{f"c{cell}": spelling}))
+        routes = {r["id"]: r for r in self.import_as_routes(lines)}
+        self.assertEqual(len(routes), len(variants))
+        for no, (row, _, spelling, system_id) in enumerate(variants, start=1):
+            with self.subTest(spelling=spelling):
+                self.assertEqual(routes[no]["listed"]["right"], system_id)
+
+    def test_missing_file(self):
+        missing = self.tmp / "no-such-list.tsv"
+        proc = ctl("--config", CONFIG, "import-seed", missing)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn("no-such-list.tsv", proc.stderr)
+        self.assertEqual(proc.stdout, "")
+
+
+# --------------------------------------------------------------------------------------
+# validate
+# --------------------------------------------------------------------------------------
+
+class ValidateTest(unittest.TestCase):
+    def validate(self, cfg):
+        return ctl("--config", cfg, "validate")
+
+    def assertReported(self, proc, file, line, *fragments):
+        """Exit 1 and a `file:line: message` line whose message holds every fragment."""
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        pattern = re.compile(rf"^{re.escape(str(file))}:{line}: ", re.M)
+        candidates = [l for l in proc.stderr.splitlines() if pattern.match(l)]
+        self.assertTrue(any(all(f in l for f in fragments) for l in candidates),
+                        f"expected a line '{file}:{line}: ...{' ... '.join(fragments)}'"
+                        + describe(proc))
+
+    def test_shipped_config_is_valid(self):
+        proc = self.validate(CONFIG)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        lines = proc.stdout.splitlines()
+        self.assertEqual(len(lines), 1, describe(proc))
+        self.assertIn("valid", lines[0])
+        self.assertIn("97 routes", lines[0])
+        self.assertIn("39 systems", lines[0])
+        self.assertEqual(proc.stderr, "")
+
+    def test_hub_yaml_path_is_accepted_too(self):
+        proc = self.validate(CONFIG / "hub.yaml")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+
+    def test_config_given_as_a_bare_file_name_in_the_working_directory(self):
+        # `cd config && renkeictl --config hub.yaml validate`
+        proc = ctl("--config", "hub.yaml", "validate", cwd=CONFIG)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertIn("valid", proc.stdout)
+
+    def test_three_mistakes_are_reported_in_one_run(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            text, from_line = edit_in_block(text, route_block(text, 9),
+                                            "from: resident-record", "from: no-such-system")
+            text, timing_line = edit_in_block(text, route_block(text, 10),
+                                              "timing: daily", "timing: dayly")
+            text, topic_line = edit_in_block(text, route_block(text, 5),
+                                             "topic: renkei.if.005\n", "topic: renkei.if.005!\n")
+            write(routes, text)
+            proc = self.validate(cfg)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            self.assertEqual(proc.stdout, "")
+            with self.subTest(mistake="unknown system in from"):
+                self.assertReported(proc, routes, from_line, "'from'", "no-such-system")
+            with self.subTest(mistake="timing typo"):
+                self.assertReported(proc, routes, timing_line, "'timing'", "dayly")
+            with self.subTest(mistake="invalid topic"):
+                self.assertReported(proc, routes, topic_line, "'topic'", "renkei.if.005!")
+
+    def test_scheduled_route_without_schedule(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            start, end = route_block(text, 2)
+            sched = ('    schedule:\n      cron: "0 22 * * *"\n'
+                     '      on_non_business_day: skip\n')
+            text, _ = edit_in_block(text, (start, end), sched, "")
+            write(routes, text)
+            proc = self.validate(cfg)
+            route_line = line_of(text, start + 1)  # the `- id: 2` line
+            self.assertReported(proc, routes, route_line, "route 2", "schedule")
+
+    def test_realtime_route_with_a_schedule(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            self.assertIn("timing: realtime", text[slice(*route_block(text, 1))])
+            text, line = edit_in_block(
+                text, route_block(text, 1), "    topic: renkei.if.001\n",
+                '    topic: renkei.if.001\n    schedule:\n      cron: "0 22 * * *"\n')
+            write(routes, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, routes, line + 1, "schedule", "realtime")
+
+    def test_yaml_syntax_error(self):
+        with config_copy() as cfg:
+            path = cfg / "systems.yaml"
+            text = read(path)
+            text, line = edit_in_block(text, system_block(text, "jukinet"),
+                                       "aliases: [住基ネット]", "aliases: [住基ネット")
+            write(path, text)
+            proc = self.validate(cfg)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            # The parser notices the unclosed flow sequence on its line or the next one.
+            reported = [n for f, n, _ in diagnostics(proc.stderr) if f == str(path)]
+            self.assertTrue(reported, describe(proc))
+            self.assertIn(reported[0], (line, line + 1), describe(proc))
+
+    def test_duplicate_route_id(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            text, line = edit_in_block(text, route_block(text, 12), "- id: 12\n", "- id: 11\n")
+            write(routes, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, routes, line, "route 11", "duplicate")
+
+    def test_japanese_name_as_system_id_gets_a_hint(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            text, _ = edit_in_block(text, route_block(text, 9),
+                                    "from: resident-record", "from: 住民記録システム")
+            write(routes, text)
+            proc = self.validate(cfg)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            hits = [msg for f, _, msg in diagnostics(proc.stderr)
+                    if f == str(routes) and "住民記録システム" in msg]
+            self.assertTrue(any("did you mean 'resident-record'" in m for m in hits), describe(proc))
+
+    def test_unknown_key_in_hub_yaml(self):
+        with config_copy() as cfg:
+            hub = cfg / "hub.yaml"
+            text = read(hub)
+            text, line = edit_in_block(text, block(text, "\nbus:\n", item_prefix="\n"),
+                                       "  brokers:", "  broker:")
+            write(hub, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, hub, line, "broker")
+
+    def test_unknown_charset(self):
+        with config_copy() as cfg:
+            path = cfg / "systems.yaml"
+            text = read(path)
+            text, line = edit_in_block(text, system_block(text, "jukinet"),
+                                       "charset: UTF-8", "charset: UTF-9")
+            write(path, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, path, line, "charset", "UTF-9")
+
+    def test_unknown_charset_does_not_echo_as_unknown_system(self):
+        # One mistake in a system's charset: its routes must not be told the system is unknown.
+        with config_copy() as cfg:
+            path = cfg / "systems.yaml"
+            text = read(path)
+            text, _ = edit_in_block(text, system_block(text, "jukinet"),
+                                    "charset: UTF-8", "charset: UTF-9")
+            write(path, text)
+            proc = self.validate(cfg)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            echoes = [l for l in proc.stderr.splitlines() if "unknown system 'jukinet'" in l]
+            self.assertEqual(echoes, [], describe(proc))
+
+    def test_missing_config_directory(self):
+        proc = ctl("--config", "/nonexistent", "validate")
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn("/nonexistent", proc.stderr)
+
+    def test_missing_relative_config(self):
+        with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
+            proc = ctl("--config", "no-such-config", "validate", cwd=tmp)
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            self.assertIn("no-such-config", proc.stderr)
+
+
+# --------------------------------------------------------------------------------------
+# Exit codes and help
+# --------------------------------------------------------------------------------------
+
+class ExitCodesTest(unittest.TestCase):
+    SUBCOMMANDS = ["validate", "interfaces", "systems", "import-seed", "adapter-kinds"]
+
+    def test_no_subcommand_is_a_usage_error(self):
+        proc = ctl()
+        self.assertEqual(proc.returncode, 2, describe(proc))
+        self.assertTrue(proc.stderr.strip(), describe(proc))
+
+    def test_unknown_subcommand_is_a_usage_error(self):
+        proc = ctl("--config", CONFIG, "frobnicate")
+        self.assertEqual(proc.returncode, 2, describe(proc))
+        self.assertTrue(proc.stderr.strip(), describe(proc))
+
+    def test_unknown_flag_is_a_usage_error(self):
+        for args in (["--frobnicate", "validate"], ["validate", "--frobnicate"],
+                     ["interfaces", "--jsn"]):
+            with self.subTest(args=args):
+                proc = ctl("--config", CONFIG, *args)
+                self.assertEqual(proc.returncode, 2, describe(proc))
+                self.assertIn("frobnicate" if "--frobnicate" in args else "--jsn", proc.stderr)
+
+    def test_import_seed_without_file_is_a_usage_error(self):
+        proc = ctl("--config", CONFIG, "import-seed")
+        self.assertEqual(proc.returncode, 2, describe(proc))
+
+    def test_help_on_the_app(self):
+        proc = ctl("--help")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertIn("Usage:", proc.stdout)
+        for sub in self.SUBCOMMANDS:
+            self.assertIn(sub, proc.stdout)
+
+    def test_help_on_each_subcommand(self):
+        for sub in self.SUBCOMMANDS:
+            with self.subTest(subcommand=sub):
+                proc = ctl(sub, "--help")
+                self.assertEqual(proc.returncode, 0, describe(proc))
+                self.assertRegex(proc.stdout, rf"Usage:.*\b{re.escape(sub)}\b")
+
+    def test_version(self):
+        proc = ctl("--version")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertRegex(proc.stdout, r"^renkeictl \d+\.\d+")
+
+    def test_adapter_kinds_lists_file(self):
+        proc = ctl("adapter-kinds", "--json")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        kinds = {k["kind"]: k for k in json.loads(proc.stdout)}
+        self.assertIn("file", kinds)
+        options = {o["name"] for o in kinds["file"]["options"]}
+        self.assertLessEqual({"inbox", "outbox"}, options)
+
+
+# --------------------------------------------------------------------------------------
+# renkeid: --check, SIGHUP reload, SIGTERM
+# --------------------------------------------------------------------------------------
+
+class DaemonLog:
+    """Reads a daemon's merged stdout/stderr on a thread, so waits can time out."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self._queue = queue.Queue()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, pattern, timeout=10.0):
+        """Returns the first new line matching pattern; fails on timeout or EOF."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no log line matching {pattern!r} within {timeout}s:\n"
+                                     + "\n".join(self.lines[-40:]))
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError(f"daemon output ended before {pattern!r}:\n"
+                                     + "\n".join(self.lines[-40:]))
+            self.lines.append(line)
+            if regex.search(line):
+                return line
+
+    def since(self, index):
+        return self.lines[index:]
+
+
+class DaemonTest(unittest.TestCase):
+    def test_check_on_shipped_config(self):
+        proc = run(DAEMON, "--config", CONFIG / "hub.yaml", "--check")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+
+    def test_check_with_config_relative_to_working_directory(self):
+        proc = run(DAEMON, "--config", "hub.yaml", "--check", cwd=CONFIG)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+
+    def test_check_on_broken_config(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            text, line = edit_in_block(text, route_block(text, 10), "timing: daily", "timing: dayly")
+            write(routes, text)
+            proc = run(DAEMON, "--config", cfg / "hub.yaml", "--check")
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            self.assertRegex(proc.stdout + proc.stderr,
+                             rf"{re.escape(str(routes))}:{line}: .*timing")
+
+    def test_reload_on_sighup_and_stop_on_sigterm(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            good = read(routes)
+            bad, bad_line = edit_in_block(good, route_block(good, 10), "timing: daily", "timing: dayly")
+            daemon = subprocess.Popen([DAEMON, "--config", str(cfg / "hub.yaml")],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      text=True, encoding="utf-8", errors="replace")
+            try:
+                log = DaemonLog(daemon)
+                log.wait_for(r"\brunning\b")
+
+                write(routes, bad)
+                mark = len(log.lines)
+                daemon.send_signal(signal.SIGHUP)
+                log.wait_for(r"keeping the old one")
+                self.assertIsNone(daemon.poll(), "daemon exited on an invalid reload")
+                self.assertTrue(any(f"{routes}:{bad_line}:" in l for l in log.since(mark)),
+                                "\n".join(log.since(mark)))
+
+                write(routes, good)
+                daemon.send_signal(signal.SIGHUP)
+                log.wait_for(r"new configuration active")
+                self.assertIsNone(daemon.poll())
+
+                daemon.send_signal(signal.SIGTERM)
+                self.assertEqual(daemon.wait(timeout=10), 0, "\n".join(log.lines[-20:]))
+            finally:
+                if daemon.poll() is None:
+                    daemon.kill()
+                    daemon.wait(timeout=10)
+                daemon.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

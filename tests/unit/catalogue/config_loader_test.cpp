@@ -1,0 +1,200 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "renkei/catalogue/config_loader.hpp"
+
+namespace fs = std::filesystem;
+
+namespace renkei {
+namespace {
+
+// A throw-away config directory with a minimal valid catalogue, edited per test.
+class ConfigDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("renkei-cfg-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    write("hub.yaml", "bus:\n  brokers: \"\"\nspool:\n  root: spool\n");
+    write("systems.yaml",
+          "systems:\n"
+          "  - id: a\n    name: Aシステム\n    charset: UTF-8\n"
+          "  - id: b\n    name: Bシステム\n    charset: ibm-943_P15A-2003\n"
+          "    adapter:\n      kind: file\n      format: csv\n");
+    routes_ =
+        "routes:\n"
+        "  - id: 1\n    name: x\n    from: a\n    to: b\n    method: auto\n    timing: realtime\n"
+        "    external: false\n    conversion: none\n    topic: renkei.if.001\n"
+        "  - id: 2\n    name: y\n    from: b\n    to: a\n    method: manual\n    timing: daily\n"
+        "    external: true\n    conversion: utf8\n    topic: renkei.if.002\n"
+        "    schedule:\n      cron: \"0 22 * * *\"\n      on_non_business_day: skip\n"
+        "    listed: {left: a, arrow: ←, right: b}\n";
+    write("routes.yaml", routes_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  void replace_in_routes(const std::string& from, const std::string& to) {
+    auto pos = routes_.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    routes_.replace(pos, from.size(), to);
+    write("routes.yaml", routes_);
+  }
+  std::vector<std::string> errors() {
+    auto c = load_catalogue(dir_.string());
+    std::vector<std::string> out;
+    if (c) return out;
+    for (const auto& d : c.error().sorted()) out.push_back(d.str());
+    return out;
+  }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+  std::string routes_;
+};
+
+TEST_F(ConfigDir, LoadsTypedReadOnlyCatalogue) {
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  const Catalogue& cat = **c;
+  ASSERT_EQ(cat.systems.size(), 2u);
+  ASSERT_EQ(cat.routes.size(), 2u);
+  EXPECT_EQ(cat.hub.bus.brokers, "");
+  EXPECT_EQ(cat.hub.spool_root, (dir_ / "spool").string());
+  EXPECT_EQ(cat.system("a")->adapter.settings.at("outbox"), (dir_ / "spool/a/outbox").string());
+  EXPECT_EQ(cat.system("b")->adapter.settings.at("format"), "csv");
+  EXPECT_EQ(cat.system("a")->adapter.settings.at("format"), "lines");
+  EXPECT_EQ(cat.route(2)->listed.arrow, Arrow::Left);
+  EXPECT_EQ(cat.route(2)->schedule->on_non_business_day, BusinessDayRule::Skip);
+  EXPECT_EQ(cat.route(1)->dlq_topic(), "renkei.if.001.dlq");
+  EXPECT_EQ(cat.routes_from("a").size(), 1u);
+  EXPECT_EQ(cat.routes_to("a").at(0)->id, 2);
+}
+
+TEST_F(ConfigDir, AcceptsTheHubFileItselfAndARoutesDirectory) {
+  fs::create_directories(dir_ / "routes");
+  fs::rename(dir_ / "routes.yaml", dir_ / "routes" / "all.yaml");
+  write("hub.yaml", "catalogue:\n  routes: routes\n");
+  auto c = load_catalogue(file("hub.yaml"));
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  EXPECT_EQ((*c)->routes.size(), 2u);
+}
+
+TEST_F(ConfigDir, ThreeMistakesGiveThreeLocatedErrors) {
+  replace_in_routes("from: a\n    to: b", "from: zz\n    to: b");            // line 4
+  replace_in_routes("timing: daily", "timing: dayly");                     // line 16
+  replace_in_routes("topic: renkei.if.002", "topic: renkei.if.002!");      // line 19
+  auto e = errors();
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("routes.yaml") + ":4: route 1: field 'from': unknown system 'zz'");
+  EXPECT_EQ(e[1], file("routes.yaml") +
+                      ":16: route 2: field 'timing': unknown value 'dayly' (expected one of realtime, "
+                      "daily, monthly, yearly, adhoc)");
+  EXPECT_TRUE(e[2].starts_with(file("routes.yaml") + ":19: route 2: field 'topic': topic name")) << e[2];
+}
+
+TEST_F(ConfigDir, ScheduledRouteWithoutScheduleAndRealtimeWithOne) {
+  replace_in_routes("    schedule:\n      cron: \"0 22 * * *\"\n      on_non_business_day: skip\n", "");
+  replace_in_routes("topic: renkei.if.001\n", "topic: renkei.if.001\n    schedule: {cron: \"0 1 * * *\"}\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":11: route 1: field 'schedule': only daily, monthly and yearly"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find(":12: route 2: timing 'daily' needs a schedule"), std::string::npos) << e[1];
+}
+
+TEST_F(ConfigDir, BadCronAndRuleAreReported) {
+  replace_in_routes("0 22 * * *", "0 22 * *");
+  replace_in_routes("on_non_business_day: skip", "on_non_business_day: never");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":21: route 2: schedule: field 'cron': cron expression"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find(":22: route 2: schedule: field 'on_non_business_day': unknown value 'never'"), std::string::npos) << e[1];
+}
+
+TEST_F(ConfigDir, DuplicateIdsTopicsAndUnknownFields) {
+  replace_in_routes("id: 2", "id: 1");
+  replace_in_routes("topic: renkei.if.002", "topic: renkei.if.001");
+  replace_in_routes("    conversion: utf8\n", "    conversion: utf8\n    conversoin: x\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":11: route 1: duplicate id (also at"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find(":19: route 1: unknown field 'conversoin'"), std::string::npos) << e[1];
+  EXPECT_NE(e[2].find(":20: route 1: topic 'renkei.if.001' is already used by route 1"), std::string::npos) << e[2];
+}
+
+TEST_F(ConfigDir, ListedOrderMustMatchDirection) {
+  replace_in_routes("arrow: ←", "arrow: →");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("field 'listed': a → b does not match from 'b' to 'a'"), std::string::npos) << e[0];
+}
+
+TEST_F(ConfigDir, SyntaxErrorNamesFileAndLine) {
+  write("systems.yaml", "systems:\n  - id: a\n    aliases: [x, y\n");
+  auto e = errors();
+  ASSERT_FALSE(e.empty());
+  EXPECT_TRUE(e[0].starts_with(file("systems.yaml") + ":")) << e[0];
+  EXPECT_NE(e[0].find("YAML syntax error"), std::string::npos) << e[0];
+}
+
+TEST_F(ConfigDir, SystemProblems) {
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: SJIS-nonsense\n"
+        "  - id: a\n    name: other\n    charset: UTF-8\n"
+        "  - id: B!\n    name: Bシステム\n    charset: UTF-8\n"
+        "  - id: c\n    name: Aシステム\n    charset: UTF-8\n    adapter:\n      kind: ftp\n"
+        "  - id: d\n    name: D\n    charset: UTF-8\n    adapter:\n      format: xml\n      speed: 3\n");
+  auto e = errors();
+  const auto all = ::testing::PrintToString(e);
+  auto has = [&](const std::string& s) { return all.find(s) != std::string::npos; };
+  EXPECT_TRUE(has(":4: system 'a': field 'charset': unknown charset 'SJIS-nonsense'")) << all;
+  EXPECT_TRUE(has(":8: system 'B!': field 'id': 'B!' is not a system id")) << all;
+  EXPECT_TRUE(has(":15: system 'c': adapter: unknown adapter kind 'ftp' (registered kinds: file)")) << all;
+  EXPECT_TRUE(has(":20: system 'd': adapter: option 'format' must be one of lines csv")) << all;
+  EXPECT_TRUE(has(":21: system 'd': adapter: unknown option 'speed' for kind 'file'")) << all;
+}
+
+TEST_F(ConfigDir, NameAliasClashesAreReported) {
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n"
+        "  - id: b\n    name: Bシステム\n    aliases: [Ａシステム]\n    charset: UTF-8\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("system 'b': name or alias 'Ａシステム' already belongs to system 'a'"), std::string::npos) << e[0];
+}
+
+TEST_F(ConfigDir, HubProblems) {
+  write("hub.yaml", "bus:\n  broker: x\n  partitions: 0\nhttp:\n  listen: localhost\nhub:\n  timezone: Mars/Base\n");
+  auto e = errors();
+  const auto all = ::testing::PrintToString(e);
+  EXPECT_EQ(e.size(), 4u) << all;
+  EXPECT_NE(all.find("hub.yaml:2: bus: unknown field 'broker'"), std::string::npos) << all;
+  EXPECT_NE(all.find("hub.yaml:3: bus: field 'partitions': 0 is outside 1..1000"), std::string::npos) << all;
+  EXPECT_NE(all.find("hub.yaml:5: http: field 'listen': expected host:port"), std::string::npos) << all;
+  EXPECT_NE(all.find("hub.yaml:7: hub: field 'timezone': unknown time zone 'Mars/Base'"), std::string::npos) << all;
+}
+
+TEST_F(ConfigDir, JapaneseNameInRouteGetsADidYouMean) {
+  replace_in_routes("from: a\n", "from: Aシステム\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("unknown system 'Aシステム' (did you mean 'a'?)"), std::string::npos) << e[0];
+}
+
+TEST(ShippedConfig, IsValidAndComplete) {
+  auto c = load_catalogue(RENKEI_SOURCE_DIR "/config");
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  EXPECT_EQ((*c)->systems.size(), 39u);
+  EXPECT_EQ((*c)->routes.size(), 97u);
+  EXPECT_TRUE((*c)->hub.bus.brokers.empty());
+}
+
+}  // namespace
+}  // namespace renkei
