@@ -2,7 +2,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "file/file_adapter.hpp"
 #include "file/file_spec.hpp"
+#include "renkei/adapter.hpp"
 #include "renkei/adapter_spec.hpp"
 
 namespace renkei {
@@ -12,6 +14,16 @@ const std::vector<AdapterKindSpec>& adapter_kinds() {
       adapters::file_adapter_spec(),
   };
   return kinds;
+}
+
+std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue) {
+  if (system.adapter.kind == "file") return adapters::make_file_source(system, catalogue);
+  return nullptr;
+}
+
+std::unique_ptr<Sink> make_sink(const SystemDef& system, const Catalogue& catalogue) {
+  if (system.adapter.kind == "file") return adapters::make_file_sink(system, catalogue);
+  return nullptr;
 }
 
 const AdapterKindSpec* find_adapter_kind(std::string_view kind) {

@@ -1,6 +1,5 @@
-// renkeid, placeholder stage: loads and validates the catalogue, reloads it on SIGHUP
-// (keeping the old one when the new one is invalid) and stops on SIGTERM/SIGINT. The bus,
-// route workers and admin HTTP arrive with the daemon issue.
+// renkeid: the hub daemon. SIGTERM/SIGINT drain and stop (exit 0); SIGHUP reloads the
+// configuration and keeps the old one when the new one is invalid.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -8,21 +7,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 
+#include "hub.hpp"
 #include "renkei/catalogue/config_loader.hpp"
-
-namespace {
-
-void log_problems(const renkei::Diagnostics& d) {
-  for (const auto& item : d.sorted()) spdlog::error("{}", item.str());
-}
-
-void log_loaded(const renkei::Catalogue& c) {
-  spdlog::info("catalogue loaded: {} systems, {} routes", c.systems.size(), c.routes.size());
-  if (c.hub.bus.brokers.empty())
-    spdlog::warn("bus.brokers is empty: embedded mode, NOT DURABLE (for trials only)");
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"renkeid: the renkei integration hub daemon"};
@@ -42,39 +28,37 @@ int main(int argc, char** argv) {
 
   auto loaded = renkei::load_catalogue(config);
   if (!loaded) {
-    log_problems(loaded.error());
+    for (const auto& d : loaded.error().sorted()) spdlog::error("{}", d.str());
     spdlog::critical("configuration {} is invalid ({} problems); not starting", config, loaded.error().size());
     return 1;
   }
-  renkei::CataloguePtr current = *loaded;
-  spdlog::set_level(spdlog::level::from_str(current->hub.log_level));
-  log_loaded(*current);
+  spdlog::set_level(spdlog::level::from_str((*loaded)->hub.log_level));
+  spdlog::info("catalogue loaded: {} systems, {} routes", (*loaded)->systems.size(), (*loaded)->routes.size());
   if (check_only) return 0;
 
   boost::asio::io_context io;
+  // Registered before any thread starts, so no signal meets the default action.
   boost::asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        if (sig == SIGHUP) {
-          auto next = renkei::load_catalogue(config);
-          if (next) {
-            current = *next;
-            spdlog::info("reload: new configuration active");
-            log_loaded(*current);
-          } else {
-            log_problems(next.error());
-            spdlog::error("reload: new configuration invalid ({} problems); keeping the old one",
-                          next.error().size());
-          }
-          signals.async_wait(on_signal);  // re-armed before returning: no SIGHUP is lost
-          return;
-        }
-        spdlog::info("signal {}: stopping", sig);
-        io.stop();
-      };
+  auto hub = renkei::Hub::start(io, *loaded, config);
+  if (!hub) {
+    spdlog::critical("cannot start: {}", hub.error());
+    return 1;
+  }
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                              int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      (*hub)->reload();
+      signals.async_wait(on_signal);  // re-armed after each: a SIGHUP during a reload is queued, not lost
+      return;
+    }
+    spdlog::info("signal {}: stopping", sig);
+    (*hub)->stop();
+    io.stop();
+  };
   signals.async_wait(on_signal);
-  spdlog::info("renkeid {} running (placeholder: no bus yet); SIGHUP reloads, SIGTERM stops", RENKEI_VERSION);
+  spdlog::info("renkeid {} running; SIGHUP reloads, SIGTERM stops", RENKEI_VERSION);
   io.run();
+  hub->reset();
   return 0;
 }

@@ -1,0 +1,82 @@
+#pragma once
+// The lifecycle every adapter kind follows: open (connect) → scan/read or begin/append/
+// commit → close. Adapters do one attempt each; the runners own retries and backoff.
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "renkei/batch.hpp"
+#include "renkei/catalogue/model.hpp"
+
+namespace renkei {
+
+struct AdapterError {
+  bool transient = true;  // the target/source is away or full: try again later
+  std::string kind;       // DLQ reason for permanent errors (bad-record, …)
+  std::string detail;     // for logs and the DLQ; never record contents
+};
+
+template <class T = void>
+using AdapterResult = std::expected<T, AdapterError>;
+
+// One unit of work a source offers: a file for one route.
+struct SourceUnit {
+  int route_id = 0;
+  std::string batch_id;  // stable for the same unit, so a re-read after a crash is recognised
+  std::string name;      // as the system named it
+  std::string path;
+  uint64_t size = 0;
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual AdapterResult<> open() = 0;
+  // Units that are complete and ready, oldest first.
+  virtual AdapterResult<std::vector<SourceUnit>> scan() = 0;
+  // Every record of the unit in order; `on_record` returns false to stop early.
+  virtual AdapterResult<BatchEnd> read(const SourceUnit& unit,
+                                       const std::function<bool(std::string_view)>& on_record) = 0;
+  // The unit is durably on the bus: never offer it again.
+  virtual AdapterResult<> complete(const SourceUnit& unit) = 0;
+  virtual void close() = 0;
+};
+
+struct SinkBatchInfo {
+  int route_id = 0;
+  std::string batch_id;
+  std::string name;  // the source's file name
+};
+
+class SinkBatch {
+ public:
+  virtual ~SinkBatch() = default;
+  virtual AdapterResult<> append(std::string_view record) = 0;
+  // Checks count and checksum against `end`, then makes the output durable and visible.
+  virtual AdapterResult<> commit(const BatchEnd& end) = 0;
+  // Drops everything appended; nothing becomes visible.
+  virtual void abort() = 0;
+  // The records appended so far, in order (to dead-letter a batch that is held).
+  virtual AdapterResult<> replay(const std::function<void(std::string_view)>& on_record) = 0;
+};
+
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual AdapterResult<> open() = 0;
+  // True when this batch was committed before (a replay after a crash must not repeat it).
+  virtual AdapterResult<bool> delivered(const SinkBatchInfo& batch) = 0;
+  virtual AdapterResult<std::unique_ptr<SinkBatch>> begin(const SinkBatchInfo& batch) = 0;
+  virtual void close() = 0;
+};
+
+// Factories of the registered kinds (adapters/registry.cpp). nullptr: the kind has no
+// source (or sink) side.
+std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue);
+std::unique_ptr<Sink> make_sink(const SystemDef& system, const Catalogue& catalogue);
+
+}  // namespace renkei

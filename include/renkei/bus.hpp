@@ -1,0 +1,120 @@
+#pragma once
+// The Kafka bus behind a small interface: what the hub needs of a producer, a consumer
+// and the admin API. src/bus implements it on librdkafka (a real cluster, or the
+// embedded mock cluster when bus.brokers is empty).
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "renkei/catalogue/model.hpp"
+
+namespace renkei {
+
+struct Header {
+  std::string key;
+  std::string value;
+};
+
+struct BusError {
+  bool transient = true;   // retrying may help (broker down, timeout) vs. never will
+  std::string message;
+};
+
+// A message as consumed.
+struct BusMessage {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+
+  std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// A message to produce.
+struct OutMessage {
+  std::string topic;
+  std::string key;
+  std::string value;
+  std::vector<Header> headers;
+};
+
+// Runs on librdkafka's delivery thread: keep it short.
+using DeliveryCallback = std::function<void(const std::optional<BusError>& error)>;
+
+class Producer {
+ public:
+  virtual ~Producer() = default;
+  // Queues the message; waits (bounded) while librdkafka's queue is full. The callback
+  // tells when the broker has it durably (acks=all) or why it never will.
+  virtual std::expected<void, BusError> produce(OutMessage msg, DeliveryCallback on_delivery) = 0;
+  // Serves delivery callbacks; the producer also does this on its own thread.
+  virtual void poll(std::chrono::milliseconds timeout) = 0;
+  virtual std::expected<void, BusError> flush(std::chrono::milliseconds timeout) = 0;
+};
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = -1;
+  auto operator<=>(const TopicPartition&) const = default;
+};
+
+// Told before partitions are taken away (finish or abandon work, commit) and after new
+// ones are given. Runs on the consumer's polling thread.
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  virtual void on_assigned(const std::vector<TopicPartition>& parts) = 0;
+  virtual void on_revoked(const std::vector<TopicPartition>& parts) = 0;
+};
+
+class Consumer {
+ public:
+  virtual ~Consumer() = default;
+  virtual std::expected<void, BusError> subscribe(const std::vector<std::string>& topics_or_patterns) = 0;
+  // nullopt on timeout; errors that only mean "try again" are logged, not returned.
+  virtual std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) = 0;
+  // Commits these offsets (the next offset to read) synchronously.
+  virtual std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) = 0;
+  virtual std::expected<void, BusError> seek(const TopicPartition& to) = 0;
+  virtual void pause(const std::vector<TopicPartition>& parts) = 0;
+  virtual void resume(const std::vector<TopicPartition>& parts) = 0;
+  // High watermark minus position per assigned partition, from cached fetch state.
+  virtual std::vector<std::pair<TopicPartition, int64_t>> lag() = 0;
+  virtual void close() = 0;
+};
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  int replication_factor = 1;
+  std::vector<std::pair<std::string, std::string>> config;
+};
+
+class Bus {
+ public:
+  virtual ~Bus() = default;
+  // Creates the topics that do not exist yet; existing ones are left alone.
+  virtual std::expected<void, BusError> ensure_topics(const std::vector<TopicSpec>& topics) = 0;
+  // True when a broker answered a metadata request within `timeout`.
+  virtual bool reachable(std::chrono::milliseconds timeout) = 0;
+  virtual std::unique_ptr<Producer> make_producer() = 0;
+  virtual std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) = 0;
+  // "host:port,…" clients can use (the mock cluster's own address in embedded mode).
+  virtual std::string bootstrap_servers() const = 0;
+  virtual bool embedded() const = 0;
+};
+
+// A librdkafka bus for `config`: a real cluster, or an in-process mock cluster (not
+// durable) when config.brokers is empty.
+std::expected<std::unique_ptr<Bus>, BusError> make_kafka_bus(const BusConfig& config);
+
+}  // namespace renkei

@@ -1,0 +1,36 @@
+#pragma once
+// The seam where the conversion stage plugs into the route worker. Until the conversion
+// issue lands, the only stage checks that the record really is in its declared charset
+// and passes the bytes on unchanged.
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "renkei/catalogue/model.hpp"
+
+namespace renkei {
+
+struct StageError {
+  std::string kind;    // DLQ reason: illegal-sequence, unmappable, …
+  std::string detail;  // position and charset; never the record's contents
+};
+
+struct RecordContext {
+  const RouteDef& route;
+  std::string_view source_charset;  // from the record's renkei-charset header
+  uint64_t seq = 0;
+};
+
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  // May rewrite `bytes` in place; on error the record goes to the DLQ untouched.
+  virtual std::expected<void, StageError> apply(const RecordContext& ctx, std::string& bytes) = 0;
+};
+
+// Validates the source charset (ICU with stop callbacks: an illegal or unmappable
+// sequence is an error with its byte offset, never a substitution).
+std::unique_ptr<Stage> make_charset_check_stage();
+
+}  // namespace renkei

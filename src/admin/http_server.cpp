@@ -1,0 +1,452 @@
+#include "http_server.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <optional>
+#include <set>
+
+namespace renkei {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session;
+
+// After an error reply the client may still be sending a body we will not read.
+// Closing with unread input makes the kernel send RST, which can destroy our reply
+// before the client reads it; so read and discard for a bounded while first.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+HttpResponse plain(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+bool is_framing_header(const std::string& name) {
+  auto n = lower(name);
+  return n == "content-length" || n == "transfer-encoding" || n == "connection";
+}
+
+}  // namespace
+
+struct AdminHttpServer::Impl {
+  using MethodMap = std::map<std::string, Handler>;
+
+  Impl(asio::io_context& io_ctx, AdminHttpOptions opts) : io(io_ctx), options(opts) {}
+
+  HttpResponse dispatch(const HttpRequest& req) const;
+  HttpResponse call(const Handler& h, const HttpRequest& req) const;
+
+  // False once stopped: the caller must then not start serving.
+  bool track(Session* s, std::weak_ptr<Session> w) {
+    std::lock_guard lock(mu);
+    if (stopped) return false;
+    sessions.emplace(s, std::move(w));
+    return true;
+  }
+  void forget(Session* s) {
+    std::lock_guard lock(mu);
+    sessions.erase(s);
+  }
+  bool is_stopped() {
+    std::lock_guard lock(mu);
+    return stopped;
+  }
+
+  asio::io_context& io;
+  const AdminHttpOptions options;
+
+  mutable std::mutex routes_mu;
+  std::map<std::string, MethodMap> exact;   // path → method → handler
+  std::map<std::string, MethodMap> prefix;  // prefix → method → handler
+
+  std::mutex mu;  // guards the members below
+  bool stopped = false;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::map<Session*, std::weak_ptr<Session>> sessions;
+};
+
+namespace {
+
+HttpRequest to_request(const http::request<http::string_body>& req) {
+  HttpRequest r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = r.target.substr(q + 1);
+  r.body = req.body();
+  for (const auto& f : req) {
+    auto name = lower(std::string(f.name_string()));
+    auto [it, inserted] = r.headers.try_emplace(name, std::string(f.value()));
+    if (!inserted) it->second += ", " + std::string(f.value());
+  }
+  return r;
+}
+
+http::response<http::string_body> to_beast(HttpResponse resp, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res;
+  res.version(version);
+  res.result(static_cast<unsigned>(resp.status));
+  if (!resp.content_type.empty()) res.set(http::field::content_type, resp.content_type);
+  for (const auto& [k, v] : resp.headers)
+    if (!is_framing_header(k)) res.insert(k, v);
+  // These statuses cannot carry a body; Beast would throw on framing one.
+  if (resp.status == 204 || resp.status == 304) resp.body.clear();
+  res.body() = std::move(resp.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+bool is_http_error(const beast::error_code& ec) {
+  return ec.category() == make_error_code(http::error::end_of_stream).category();
+}
+
+// One connection: read a request, answer it, repeat while keep-alive holds. All of
+// its work runs on its own strand, so stop() reaches it by posting there.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<AdminHttpServer::Impl> impl, tcp::socket&& socket)
+      : impl_(std::move(impl)), stream_(std::move(socket)) {}
+  ~Session() { impl_->forget(this); }
+
+  void start() {
+    if (!impl_->track(this, weak_from_this())) return close();
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  }
+
+  void close_from_outside() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+ private:
+  void read_header() {
+    if (impl_->is_stopped()) return close();
+    parser_.emplace();
+    parser_->body_limit(impl_->options.body_limit);
+    // One deadline for the whole request, so trickling bytes does not extend it.
+    stream_.expires_after(impl_->options.io_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    if (parser_->is_done()) return handle();
+    // Clients such as curl wait for this before sending a large body.
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      continue_.emplace(http::status::continue_, parser_->get().version());
+      http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code wec, std::size_t) {
+        if (wec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    handle();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (ec == http::error::body_limit) return reply_and_close(413, "request body too large\n");
+    if (ec == http::error::header_limit) return reply_and_close(431, "request header too large\n");
+    // Any other parse error leaves no way to find where the next request starts.
+    if (is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return reply_and_close(400, "bad request\n");
+    // Timeout, reset, client gone or stop(): nobody to answer.
+    if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted)
+      spdlog::debug("admin http: connection closed: {}", ec.message());
+    close();
+  }
+
+  void handle() {
+    auto& req = parser_->get();
+    HttpRequest r = to_request(req);
+    HttpResponse resp = impl_->dispatch(r);
+    spdlog::debug("admin http: {} {} -> {}", r.method, r.path, resp.status);
+    bool keep_alive = req.keep_alive();
+    res_ = to_beast(std::move(resp), req.version(), keep_alive);
+    write(keep_alive ? After::read : After::close);
+  }
+
+  void reply_and_close(int status, std::string body) {
+    res_ = to_beast(plain(status, std::move(body)), 11, false);
+    write(After::linger);
+  }
+
+  enum class After { read, close, linger };
+
+  void write(After next) {
+    stream_.expires_after(impl_->options.io_timeout);
+    http::async_write(stream_, res_, [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      switch (next) {
+        case After::read: return self->read_header();
+        case After::close: return self->close();
+        case After::linger: return self->linger();
+      }
+    });
+  }
+
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(kLingerTime);
+    drain_buf_.resize(16 * 1024);
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(asio::buffer(drain_buf_), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kLingerBytes) return self->close();
+      self->drain();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  std::shared_ptr<AdminHttpServer::Impl> impl_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  http::response<http::string_body> res_;
+  std::vector<char> drain_buf_;
+  std::size_t drained_ = 0;
+};
+
+void accept_loop(std::shared_ptr<AdminHttpServer::Impl> impl, std::shared_ptr<tcp::acceptor> acc) {
+  acc->async_accept(asio::make_strand(impl->io), [impl, acc](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acc->is_open()) return;
+    if (ec) {
+      // E.g. out of file descriptors: back off instead of spinning on the error.
+      spdlog::warn("admin http: accept failed: {}", ec.message());
+      auto timer = std::make_shared<asio::steady_timer>(acc->get_executor(), std::chrono::milliseconds(100));
+      timer->async_wait([impl, acc, timer](beast::error_code) {
+        if (acc->is_open()) accept_loop(impl, acc);
+      });
+      return;
+    }
+    std::make_shared<Session>(impl, std::move(socket))->start();
+    accept_loop(impl, acc);
+  });
+}
+
+struct HostPort {
+  std::string host;
+  std::string port;
+};
+
+std::expected<HostPort, std::string> split_host_port(const std::string& s) {
+  auto bad = [&](const std::string& why) {
+    return std::unexpected("invalid listen address '" + s + "': " + why);
+  };
+  HostPort hp;
+  std::string rest;
+  if (!s.empty() && s[0] == '[') {
+    auto close = s.find(']');
+    if (close == std::string::npos) return bad("missing ']'");
+    hp.host = s.substr(1, close - 1);
+    rest = s.substr(close + 1);
+    if (rest.empty() || rest[0] != ':') return bad("expected [host]:port");
+    rest = rest.substr(1);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string::npos) return bad("expected host:port");
+    hp.host = s.substr(0, colon);
+    rest = s.substr(colon + 1);
+    if (hp.host.find(':') != std::string::npos) return bad("write IPv6 addresses as [addr]:port");
+  }
+  // Listening everywhere must be a visible choice (0.0.0.0), never an empty field.
+  if (hp.host.empty()) return bad("missing host (use 0.0.0.0 for all interfaces)");
+  if (rest.empty() || rest.size() > 5 || !std::all_of(rest.begin(), rest.end(), [](unsigned char c) {
+        return std::isdigit(c);
+      }))
+    return bad("port must be a number 0-65535");
+  if (std::stoul(rest) > 65535) return bad("port must be a number 0-65535");
+  hp.port = rest;
+  return hp;
+}
+
+}  // namespace
+
+HttpResponse AdminHttpServer::Impl::dispatch(const HttpRequest& req) const {
+  Handler handler;
+  std::set<std::string> allowed;
+  {
+    std::lock_guard lock(routes_mu);
+    if (auto it = exact.find(req.path); it != exact.end()) {
+      if (auto m = it->second.find(req.method); m != it->second.end()) handler = m->second;
+      for (const auto& [method, h] : it->second) allowed.insert(method);
+    }
+    if (!handler) {
+      std::size_t best = 0;
+      for (const auto& [p, methods] : prefix) {
+        if (req.path.compare(0, p.size(), p) != 0) continue;
+        for (const auto& [method, h] : methods) allowed.insert(method);
+        auto m = methods.find(req.method);
+        if (m != methods.end() && (!handler || p.size() > best)) {
+          handler = m->second;
+          best = p.size();
+        }
+      }
+    }
+  }
+  if (!handler) {
+    if (allowed.empty()) return plain(404, "not found\n");
+    HttpResponse r = plain(405, "method not allowed\n");
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  return call(handler, req);
+}
+
+HttpResponse AdminHttpServer::Impl::call(const Handler& h, const HttpRequest& req) const {
+  // The exception text may carry internals (paths, SQL, personal data): log it, never send it.
+  try {
+    HttpResponse r = h(req);
+    if (r.status < 200 || r.status > 599) {
+      spdlog::error("admin http: handler for {} {} returned invalid status {}", req.method, req.path, r.status);
+      return plain(500, "internal server error\n");
+    }
+    return r;
+  } catch (const std::exception& e) {
+    spdlog::error("admin http: handler for {} {} failed: {}", req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("admin http: handler for {} {} failed with a non-standard exception", req.method, req.path);
+  }
+  return plain(500, "internal server error\n");
+}
+
+AdminHttpServer::AdminHttpServer(asio::io_context& io, AdminHttpOptions options)
+    : impl_(std::make_shared<Impl>(io, options)) {}
+
+AdminHttpServer::~AdminHttpServer() { stop(); }
+
+void AdminHttpServer::add_route(std::string method, std::string path, Handler h) {
+  std::lock_guard lock(impl_->routes_mu);
+  impl_->exact[std::move(path)][std::move(method)] = std::move(h);
+}
+
+void AdminHttpServer::add_prefix_route(std::string method, std::string prefix, Handler h) {
+  std::lock_guard lock(impl_->routes_mu);
+  impl_->prefix[std::move(prefix)][std::move(method)] = std::move(h);
+}
+
+HttpResponse AdminHttpServer::dispatch(const HttpRequest& req) const { return impl_->dispatch(req); }
+
+std::expected<tcp::endpoint, std::string> AdminHttpServer::listen(const std::string& host_port) {
+  auto hp = split_host_port(host_port);
+  if (!hp) return std::unexpected(hp.error());
+
+  beast::error_code ec;
+  tcp::endpoint ep;
+  auto addr = asio::ip::make_address(hp->host, ec);
+  if (!ec) {
+    ep = tcp::endpoint(addr, static_cast<unsigned short>(std::stoul(hp->port)));
+  } else {
+    tcp::resolver resolver(impl_->io);
+    auto results = resolver.resolve(hp->host, hp->port, tcp::resolver::numeric_service, ec);
+    if (ec || results.empty())
+      return std::unexpected("cannot resolve '" + hp->host + "': " + (ec ? ec.message() : "no address"));
+    ep = results.begin()->endpoint();
+  }
+
+  auto fail = [&](const char* step) {
+    return std::unexpected("cannot listen on " + host_port + " (" + step + "): " + ec.message());
+  };
+  auto acc = std::make_shared<tcp::acceptor>(asio::make_strand(impl_->io));
+  if (acc->open(ep.protocol(), ec); ec) return fail("open");
+  // Lets a restarted daemon bind while old connections sit in TIME_WAIT; on Linux it
+  // does not allow two live listeners on one port.
+  if (acc->set_option(asio::socket_base::reuse_address(true), ec); ec) return fail("setsockopt");
+  if (acc->bind(ep, ec); ec) return fail("bind");
+  if (acc->listen(asio::socket_base::max_listen_connections, ec); ec) return fail("listen");
+  auto bound = acc->local_endpoint(ec);
+  if (ec) return fail("getsockname");
+
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return std::unexpected("cannot listen on " + host_port + ": server is stopped");
+    impl_->acceptors.push_back(acc);
+  }
+  asio::post(acc->get_executor(), [impl = impl_, acc] { accept_loop(impl, acc); });
+  return bound;
+}
+
+void AdminHttpServer::stop() {
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::weak_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+    acceptors.swap(impl_->acceptors);
+    for (const auto& [ptr, weak] : impl_->sessions) sessions.push_back(weak);
+  }
+  // Acceptors and sessions live on their strands; touching them from here would race.
+  for (auto& acc : acceptors)
+    asio::post(acc->get_executor(), [acc] {
+      beast::error_code ec;
+      acc->close(ec);
+    });
+  for (auto& weak : sessions)
+    if (auto s = weak.lock()) s->close_from_outside();
+}
+
+void add_standard_routes(AdminHttpServer& server, MetricsRegistry& registry, std::function<bool()> ready,
+                         std::function<std::string()> not_ready_reason) {
+  server.add_route("GET", "/healthz", [](const HttpRequest&) { return plain(200, "ok\n"); });
+  server.add_route("GET", "/readyz", [ready = std::move(ready), reason = std::move(not_ready_reason)](const HttpRequest&) {
+    if (ready && ready()) return plain(200, "ready\n");
+    std::string why = reason ? reason() : std::string();
+    if (why.empty()) why = "not ready";
+    if (why.back() != '\n') why += '\n';
+    return plain(503, std::move(why));
+  });
+  server.add_route("GET", "/metrics", [&registry](const HttpRequest&) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = registry.render();
+    return r;
+  });
+}
+
+}  // namespace renkei

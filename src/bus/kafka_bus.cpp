@@ -1,0 +1,444 @@
+// librdkafka behind the Bus interface. The C API is used throughout: the admin and mock
+// cluster APIs exist only there, and one API is easier to keep correct than two.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "renkei/bus.hpp"
+
+namespace renkei {
+
+std::optional<std::string_view> BusMessage::header(std::string_view name) const {
+  for (const auto& h : headers)
+    if (h.key == name) return h.value;
+  return std::nullopt;
+}
+
+namespace {
+
+using Config = std::vector<std::pair<std::string, std::string>>;
+
+BusError error_from(rd_kafka_resp_err_t err, const std::string& context) {
+  // Everything librdkafka may still recover from on its own counts as transient.
+  bool permanent = err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR__INVALID_ARG ||
+                   err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+                   err == RD_KAFKA_RESP_ERR_INVALID_RECORD || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+                   err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__FATAL;
+  return BusError{!permanent, context + ": " + rd_kafka_err2str(err)};
+}
+
+void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {
+  // syslog levels; librdkafka never puts message payloads into its log lines.
+  if (level <= 3) spdlog::error("kafka {}: {}", fac, buf);
+  else if (level <= 4) spdlog::warn("kafka {}: {}", fac, buf);
+  else if (level <= 6) spdlog::info("kafka {}: {}", fac, buf);
+  else spdlog::debug("kafka {}: {}", fac, buf);
+}
+
+void error_cb(rd_kafka_t*, int err, const char* reason, void*) {
+  auto e = static_cast<rd_kafka_resp_err_t>(err);
+  // Brokers going away are normal during restarts: librdkafka reconnects by itself.
+  if (e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+    spdlog::warn("kafka: {} ({})", reason, rd_kafka_err2name(e));
+  else
+    spdlog::error("kafka: {} ({})", reason, rd_kafka_err2name(e));
+}
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+std::expected<rd_kafka_conf_t*, BusError> make_conf(const Config& settings) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : settings) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return std::unexpected(BusError{false, "kafka setting " + k + ": " + err});
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, log_cb);
+  rd_kafka_conf_set_error_cb(conf, error_cb);
+  return conf;
+}
+
+std::expected<Handle, BusError> make_handle(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);  // takes conf on success
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    return std::unexpected(BusError{false, std::string("kafka client: ") + err});
+  }
+  return Handle(rk);
+}
+
+rd_kafka_headers_t* make_headers(const std::vector<Header>& headers) {
+  rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
+  for (const auto& x : headers)
+    rd_kafka_header_add(h, x.key.data(), static_cast<ssize_t>(x.key.size()), x.value.data(),
+                        static_cast<ssize_t>(x.value.size()));
+  return h;
+}
+
+class KafkaProducer final : public Producer {
+ public:
+  explicit KafkaProducer(Handle rk) : rk_(std::move(rk)) {
+    poller_ = std::thread([this] {
+      while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
+    });
+  }
+  ~KafkaProducer() override {
+    stop_ = true;
+    poller_.join();
+    // Undelivered messages still own their callbacks: purge so each is told, then free.
+    rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(rk_.get(), 0);
+  }
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+    std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(m->_private));
+    if (!cb || !*cb) return;
+    if (m->err) (*cb)(error_from(m->err, "delivery"));
+    else (*cb)(std::nullopt);
+  }
+
+  std::expected<void, BusError> produce(OutMessage msg, DeliveryCallback cb) override {
+    auto* opaque = new DeliveryCallback(std::move(cb));
+    for (;;) {
+      rd_kafka_headers_t* headers = make_headers(msg.headers);
+      rd_kafka_resp_err_t err = rd_kafka_producev(
+          rk_.get(), RD_KAFKA_V_TOPIC(msg.topic.c_str()),
+          RD_KAFKA_V_KEY(msg.key.data(), msg.key.size()),
+          RD_KAFKA_V_VALUE(msg.value.data(), msg.value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+      if (!err) return {};
+      rd_kafka_headers_destroy(headers);  // owned by librdkafka only on success
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        // Back-pressure: the source waits here while the broker is slow or away.
+        rd_kafka_poll(rk_.get(), 50);
+        continue;
+      }
+      delete opaque;
+      return std::unexpected(error_from(err, "produce to " + msg.topic));
+    }
+  }
+
+  void poll(std::chrono::milliseconds timeout) override {
+    rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
+  }
+
+  std::expected<void, BusError> flush(std::chrono::milliseconds timeout) override {
+    auto err = rd_kafka_flush(rk_.get(), static_cast<int>(timeout.count()));
+    if (err) return std::unexpected(error_from(err, "flush"));
+    return {};
+  }
+
+ private:
+  Handle rk_;
+  std::atomic<bool> stop_{false};
+  std::thread poller_;
+};
+
+struct PartitionList {
+  rd_kafka_topic_partition_list_t* list;
+  explicit PartitionList(const std::vector<TopicPartition>& parts)
+      : list(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size()))) {
+    for (const auto& p : parts) rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.offset;
+  }
+  ~PartitionList() { rd_kafka_topic_partition_list_destroy(list); }
+  PartitionList(const PartitionList&) = delete;
+  PartitionList& operator=(const PartitionList&) = delete;
+};
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  if (!list) return out;
+  for (int i = 0; i < list->cnt; ++i)
+    out.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+  return out;
+}
+
+class KafkaConsumer final : public Consumer {
+ public:
+  // The handle comes after construction because its callbacks need this object's address.
+  explicit KafkaConsumer(RebalanceListener* listener) : listener_(listener) {}
+  void attach(Handle rk) {
+    rk_ = std::move(rk);
+    rd_kafka_poll_set_consumer(rk_.get());
+  }
+  ~KafkaConsumer() override {
+    if (rk_) close();
+  }
+
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                           void* opaque) {
+    auto* self = static_cast<KafkaConsumer*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      rd_kafka_assign(rk, parts);
+      if (self && self->listener_) self->listener_->on_assigned(to_vector(parts));
+    } else {
+      if (self && self->listener_) self->listener_->on_revoked(to_vector(parts));
+      rd_kafka_assign(rk, nullptr);
+    }
+  }
+
+  std::expected<void, BusError> subscribe(const std::vector<std::string>& topics) override {
+    PartitionList list({});
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.list, t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto err = rd_kafka_subscribe(rk_.get(), list.list)) return std::unexpected(error_from(err, "subscribe"));
+    return {};
+  }
+
+  std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) override {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(timeout.count()));
+    if (!m) return std::optional<BusMessage>{};
+    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> guard(m, rd_kafka_message_destroy);
+    if (m->err) {
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return std::optional<BusMessage>{};
+      auto e = error_from(m->err, "consume");
+      if (e.transient) {
+        spdlog::warn("{}", e.message);
+        return std::optional<BusMessage>{};
+      }
+      return std::unexpected(e);
+    }
+    BusMessage out;
+    out.topic = rd_kafka_topic_name(m->rkt);
+    out.partition = m->partition;
+    out.offset = m->offset;
+    if (m->key) out.key.assign(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) out.value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* val;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        out.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
+    }
+    return std::optional<BusMessage>(std::move(out));
+  }
+
+  std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) override {
+    if (offsets.empty()) return {};
+    PartitionList list(offsets);
+    if (auto err = rd_kafka_commit(rk_.get(), list.list, 0)) return std::unexpected(error_from(err, "commit"));
+    return {};
+  }
+
+  std::expected<void, BusError> seek(const TopicPartition& to) override {
+    PartitionList list({to});
+    if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_.get(), list.list, 5000)) {
+      BusError be{true, std::string("seek: ") + rd_kafka_error_string(e)};
+      rd_kafka_error_destroy(e);
+      return std::unexpected(be);
+    }
+    if (auto err = list.list->elems[0].err) return std::unexpected(error_from(err, "seek"));
+    return {};
+  }
+
+  void pause(const std::vector<TopicPartition>& parts) override {
+    PartitionList list(parts);
+    rd_kafka_pause_partitions(rk_.get(), list.list);
+  }
+  void resume(const std::vector<TopicPartition>& parts) override {
+    PartitionList list(parts);
+    rd_kafka_resume_partitions(rk_.get(), list.list);
+  }
+
+  std::vector<std::pair<TopicPartition, int64_t>> lag() override {
+    std::vector<std::pair<TopicPartition, int64_t>> out;
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &assigned) || !assigned) return out;
+    rd_kafka_position(rk_.get(), assigned);
+    for (int i = 0; i < assigned->cnt; ++i) {
+      auto& e = assigned->elems[i];
+      int64_t lo = -1, hi = -1;
+      if (rd_kafka_get_watermark_offsets(rk_.get(), e.topic, e.partition, &lo, &hi) || hi < 0) continue;
+      int64_t pos = e.offset >= 0 ? e.offset : lo;
+      out.push_back({{e.topic, e.partition, pos}, std::max<int64_t>(0, hi - pos)});
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    return out;
+  }
+
+  void close() override {
+    if (closed_.exchange(true)) return;
+    rd_kafka_consumer_close(rk_.get());
+  }
+
+ private:
+  Handle rk_;
+  RebalanceListener* listener_;
+  std::atomic<bool> closed_{false};
+};
+
+class KafkaBus final : public Bus {
+ public:
+  static std::expected<std::unique_ptr<Bus>, BusError> create(const BusConfig& cfg) {
+    auto bus = std::unique_ptr<KafkaBus>(new KafkaBus(cfg));
+    if (cfg.brokers.empty()) {
+      // Embedded mode: a mock cluster hosted by a handle of its own, served on loopback.
+      // The host handle never connects anywhere; its "no bootstrap.servers" warning is noise.
+      auto conf = make_conf({{"client.id", cfg.client_id + "-mock-host"}, {"log_level", "3"}});
+      if (!conf) return std::unexpected(conf.error());
+      auto host = make_handle(RD_KAFKA_PRODUCER, *conf);
+      if (!host) return std::unexpected(host.error());
+      bus->mock_host_ = std::move(*host);
+      bus->mock_ = rd_kafka_mock_cluster_new(bus->mock_host_.get(), 1);
+      if (!bus->mock_) return std::unexpected(BusError{false, "cannot start the embedded mock cluster"});
+      bus->bootstrap_ = rd_kafka_mock_cluster_bootstraps(bus->mock_);
+    } else {
+      bus->bootstrap_ = cfg.brokers;
+    }
+    auto conf = make_conf(bus->common({}));
+    if (!conf) return std::unexpected(conf.error());
+    auto admin = make_handle(RD_KAFKA_PRODUCER, *conf);
+    if (!admin) return std::unexpected(admin.error());
+    bus->admin_ = std::move(*admin);
+    return std::unique_ptr<Bus>(std::move(bus));
+  }
+
+  ~KafkaBus() override {
+    admin_.reset();
+    if (mock_) rd_kafka_mock_cluster_destroy(mock_);
+  }
+
+  std::expected<void, BusError> ensure_topics(const std::vector<TopicSpec>& topics) override {
+    if (topics.empty()) return {};
+    if (mock_) {
+      // The mock cluster does not serve CreateTopics: create through its own API. Its
+      // thread (librdkafka 2.0.2) serves such requests only when it wakes, about once a
+      // second, and takes all queued ones then: so they are sent all at once.
+      std::vector<rd_kafka_resp_err_t> errs(topics.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
+      std::vector<std::thread> threads;
+      for (std::size_t i = 0; i < topics.size(); ++i)
+        threads.emplace_back([&, i] { errs[i] = rd_kafka_mock_topic_create(mock_, topics[i].name.c_str(), topics[i].partitions, 1); });
+      for (auto& t : threads) t.join();
+      for (std::size_t i = 0; i < topics.size(); ++i)
+        if (errs[i] && errs[i] != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+          return std::unexpected(error_from(errs[i], "create topic " + topics[i].name));
+      return {};
+    }
+    std::vector<rd_kafka_NewTopic_t*> news;
+    char err[512];
+    for (const auto& t : topics) {
+      auto* nt = rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor, err, sizeof err);
+      if (!nt) {
+        for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+        return std::unexpected(BusError{false, "topic " + t.name + ": " + err});
+      }
+      for (const auto& [k, v] : t.config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+      news.push_back(nt);
+    }
+    rd_kafka_queue_t* q = rd_kafka_queue_new(admin_.get());
+    rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(admin_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(opts, 30000, err, sizeof err);
+    rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, err, sizeof err);
+    rd_kafka_CreateTopics(admin_.get(), news.data(), news.size(), opts, q);
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 60000);
+    std::expected<void, BusError> result{};
+    if (!ev) {
+      result = std::unexpected(BusError{true, "create topics: no answer within 60 s"});
+    } else if (rd_kafka_event_error(ev)) {
+      result = std::unexpected(error_from(rd_kafka_event_error(ev), "create topics"));
+    } else {
+      size_t n = 0;
+      const rd_kafka_topic_result_t** res =
+          rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+      for (size_t i = 0; i < n; ++i) {
+        auto e = rd_kafka_topic_result_error(res[i]);
+        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+          result = std::unexpected(BusError{e == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                            std::string("create topic ") + rd_kafka_topic_result_name(res[i]) +
+                                                ": " + rd_kafka_topic_result_error_string(res[i])});
+          break;
+        }
+      }
+    }
+    if (ev) rd_kafka_event_destroy(ev);
+    rd_kafka_AdminOptions_destroy(opts);
+    rd_kafka_queue_destroy(q);
+    for (auto* n : news) rd_kafka_NewTopic_destroy(n);
+    return result;
+  }
+
+  bool reachable(std::chrono::milliseconds timeout) override {
+    const rd_kafka_metadata_t* md = nullptr;
+    auto err = rd_kafka_metadata(admin_.get(), 0, nullptr, &md, static_cast<int>(timeout.count()));
+    if (md) rd_kafka_metadata_destroy(md);
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+
+  std::unique_ptr<Producer> make_producer() override {
+    auto conf = make_conf(common({
+        {"enable.idempotence", "true"},
+        {"acks", "all"},
+        {"linger.ms", "5"},
+        {"batch.num.messages", "10000"},
+        {"compression.type", "lz4"},
+        // A record waits for the broker however long it is away: lag, never loss.
+        {"message.timeout.ms", "0"},
+        {"queue.buffering.max.messages", "200000"},
+        {"queue.buffering.max.kbytes", "262144"},
+    }));
+    if (!conf) throw std::runtime_error(conf.error().message);
+    rd_kafka_conf_set_dr_msg_cb(*conf, KafkaProducer::on_delivery);
+    auto h = make_handle(RD_KAFKA_PRODUCER, *conf);
+    if (!h) throw std::runtime_error(h.error().message);
+    return std::make_unique<KafkaProducer>(std::move(*h));
+  }
+
+  std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) override {
+    auto consumer = std::make_unique<KafkaConsumer>(listener);
+    auto conf = make_conf(common({
+        {"group.id", cfg_.group_id},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        // Topics of routes added by a reload are found within this time.
+        {"topic.metadata.refresh.interval.ms", "10000"},
+    }));
+    if (!conf) throw std::runtime_error(conf.error().message);
+    // Route topics are created by the hub; a typo must not create one. (The mock cluster
+    // predates this request and only warns about it.)
+    if (!mock_) rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
+    rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
+    rd_kafka_conf_set_opaque(*conf, consumer.get());
+    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
+    if (!h) throw std::runtime_error(h.error().message);
+    consumer->attach(std::move(*h));
+    return consumer;
+  }
+
+  std::string bootstrap_servers() const override { return bootstrap_; }
+  bool embedded() const override { return mock_ != nullptr; }
+
+ private:
+  explicit KafkaBus(BusConfig cfg) : cfg_(std::move(cfg)) {}
+
+  Config common(Config extra) const {
+    Config c{{"bootstrap.servers", bootstrap_}, {"client.id", cfg_.client_id}};
+    c.insert(c.end(), extra.begin(), extra.end());
+    return c;
+  }
+
+  BusConfig cfg_;
+  Handle mock_host_;
+  rd_kafka_mock_cluster_t* mock_ = nullptr;
+  std::string bootstrap_;
+  Handle admin_;
+};
+
+}  // namespace
+
+std::expected<std::unique_ptr<Bus>, BusError> make_kafka_bus(const BusConfig& config) {
+  return KafkaBus::create(config);
+}
+
+}  // namespace renkei

@@ -1,0 +1,157 @@
+#include "hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "renkei/adapter.hpp"
+#include "renkei/catalogue/config_loader.hpp"
+
+#ifndef RENKEI_VERSION
+#define RENKEI_VERSION "dev"
+#endif
+
+namespace renkei {
+
+using namespace std::chrono_literals;
+
+Hub::Hub(boost::asio::io_context& io, std::string config_path) : io_(io), config_path_(std::move(config_path)) {}
+
+std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_context& io, CataloguePtr catalogue,
+                                                            std::string config_path) {
+  std::unique_ptr<Hub> hub(new Hub(io, std::move(config_path)));
+  const auto& cfg = catalogue->hub;
+  hub->registry_.gauge("renkei_build_info", "Version of this renkeid", {{"version", RENKEI_VERSION}}).set(1);
+
+  auto bus = make_kafka_bus(cfg.bus);
+  if (!bus) return std::unexpected("bus: " + bus.error().message);
+  hub->bus_ = std::move(*bus);
+  if (hub->bus_->embedded())
+    spdlog::warn("EMBEDDED MODE: bus.brokers is empty, using an in-process Kafka mock cluster at {}. "
+                 "NOTHING IS DURABLE: records on the bus are lost when renkeid stops. For trials only.",
+                 hub->bus_->bootstrap_servers());
+  else
+    spdlog::info("bus: Kafka at {}", hub->bus_->bootstrap_servers());
+  if (!hub->bus_->reachable(10s)) spdlog::warn("bus: no broker answered yet; carrying on, work waits for it");
+  if (auto r = hub->ensure_topics(*catalogue); !r) return std::unexpected(r.error());
+
+  auto rt = hub->build_runtime(catalogue);
+  if (!rt) return std::unexpected(rt.error());
+  hub->runtime_.set(*rt);
+  hub->producer_ = hub->bus_->make_producer();
+
+  hub->http_ = std::make_unique<AdminHttpServer>(io);
+  Hub* self = hub.get();
+  add_standard_routes(
+      *hub->http_, hub->registry_, [self] { return self->bus_reachable_.load() && !self->stopping_.load(); },
+      [self] { return self->stopping_ ? std::string("stopping") : std::string("bus not reachable"); });
+  auto bound = hub->http_->listen(cfg.http.listen);
+  if (!bound) return std::unexpected("http: " + bound.error());
+  spdlog::info("admin http on {}:{} (/metrics /healthz /readyz)", bound->address().to_string(), bound->port());
+
+  hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
+  hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
+  hub->router_thread_ = std::thread([self] { self->router_->run(); });
+  hub->source_thread_ = std::thread([self] { self->sources_->run(); });
+  hub->health_thread_ = std::thread([self] {
+    while (!self->stopping_) {
+      self->bus_reachable_ = self->bus_->reachable(2s);
+      for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);
+    }
+  });
+  return hub;
+}
+
+Hub::~Hub() { stop(); }
+
+std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
+  std::vector<TopicSpec> topics;
+  for (const auto& r : c.routes) {
+    topics.push_back({r.topic, c.hub.bus.partitions, c.hub.bus.replication_factor, {}});
+    // Dead letters wait for a person, however long that takes.
+    topics.push_back({r.dlq_topic(), c.hub.bus.partitions, c.hub.bus.replication_factor, {{"retention.ms", "-1"}}});
+  }
+  for (int attempt = 1;; ++attempt) {
+    auto r = bus_->ensure_topics(topics);
+    if (r) return {};
+    if (!r.error().transient || attempt >= 5) return std::unexpected("creating topics: " + r.error().message);
+    spdlog::warn("creating topics: {}; retrying", r.error().message);
+    std::this_thread::sleep_for(std::chrono::seconds(attempt * 2));
+  }
+}
+
+std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue) {
+  auto rt = std::make_shared<Runtime>();
+  rt->catalogue = catalogue;
+  for (const auto& r : catalogue->routes) rt->by_topic.emplace(r.topic, &r);
+  for (const auto& s : catalogue->systems) {
+    bool up = true;
+    if (!catalogue->routes_from(s.id).empty()) {
+      std::shared_ptr<Source> src = make_source(s, *catalogue);
+      if (src) {
+        if (auto r = src->open(); !r) {
+          spdlog::error("source {}: {}", s.id, r.error().detail);
+          up = false;
+        }
+        rt->sources.emplace(s.id, std::move(src));
+      }
+    }
+    if (!catalogue->routes_to(s.id).empty()) {
+      std::shared_ptr<Sink> sink = make_sink(s, *catalogue);
+      if (sink) {
+        if (auto r = sink->open(); !r) {
+          spdlog::error("sink {}: {}", s.id, r.error().detail);
+          up = false;
+        }
+        rt->sinks.emplace(s.id, std::move(sink));
+      }
+    }
+    metrics_.adapter_up(s.id).set(up ? 1 : 0);
+  }
+  return RuntimePtr(std::move(rt));
+}
+
+void Hub::reload() {
+  auto next = load_catalogue(config_path_);
+  if (!next) {
+    for (const auto& d : next.error().sorted()) spdlog::error("{}", d.str());
+    spdlog::error("reload: new configuration invalid ({} problems); keeping the old one", next.error().size());
+    metrics_.reloads("failure").inc();
+    return;
+  }
+  if (auto r = ensure_topics(**next); !r) {
+    spdlog::error("reload: {}; keeping the old configuration", r.error());
+    metrics_.reloads("failure").inc();
+    return;
+  }
+  auto rt = build_runtime(*next);
+  if (!rt) {
+    spdlog::error("reload: {}; keeping the old configuration", rt.error());
+    metrics_.reloads("failure").inc();
+    return;
+  }
+  runtime_.set(*rt);
+  metrics_.reloads("success").inc();
+  spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
+               (*next)->routes.size());
+}
+
+void Hub::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  spdlog::info("stopping: draining in-flight work");
+  if (sources_) sources_->stop();
+  if (source_thread_.joinable()) source_thread_.join();
+  if (router_) router_->stop();
+  if (router_thread_.joinable()) router_thread_.join();
+  if (health_thread_.joinable()) health_thread_.join();
+  if (producer_) {
+    if (auto r = producer_->flush(10s); !r) spdlog::warn("stopping: {}", r.error().message);
+  }
+  if (http_) http_->stop();
+  router_.reset();
+  sources_.reset();
+  producer_.reset();
+  spdlog::info("stopped");
+}
+
+}  // namespace renkei

@@ -1,0 +1,57 @@
+#pragma once
+// renkeid's parts wired together: bus, producer, source runner, router, admin HTTP,
+// metrics, and the catalogue with its reload.
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <expected>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "http_server.hpp"
+#include "hub_metrics.hpp"
+#include "renkei/bus.hpp"
+#include "renkei/metrics.hpp"
+#include "router.hpp"
+#include "runtime.hpp"
+#include "source_runner.hpp"
+
+namespace renkei {
+
+class Hub {
+ public:
+  // Starts everything; an error names what could not start.
+  static std::expected<std::unique_ptr<Hub>, std::string> start(boost::asio::io_context& io, CataloguePtr catalogue,
+                                                                std::string config_path);
+  ~Hub();
+
+  // Validates the configuration again and swaps it in; keeps the old one if invalid.
+  void reload();
+  // Drains in-flight work, commits, stops the threads.
+  void stop();
+
+ private:
+  Hub(boost::asio::io_context& io, std::string config_path);
+  std::expected<RuntimePtr, std::string> build_runtime(CataloguePtr catalogue);
+  std::expected<void, std::string> ensure_topics(const Catalogue& c);
+
+  boost::asio::io_context& io_;
+  std::string config_path_;
+  MetricsRegistry registry_;
+  HubMetrics metrics_{registry_};
+  std::unique_ptr<Bus> bus_;
+  std::unique_ptr<Producer> producer_;
+  RuntimeHolder runtime_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<SourceRunner> sources_;
+  std::unique_ptr<AdminHttpServer> http_;
+  std::thread router_thread_;
+  std::thread source_thread_;
+  std::thread health_thread_;
+  std::atomic<bool> bus_reachable_{false};
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+};
+
+}  // namespace renkei

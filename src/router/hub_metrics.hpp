@@ -1,0 +1,60 @@
+#pragma once
+// The hub's metric families (ARCHITECTURE §4), in one place so names and labels stay
+// consistent. Labels carry interface and system ids only, never personal data.
+#include <string>
+
+#include "renkei/metrics.hpp"
+
+namespace renkei {
+
+std::string interface_label(int route_id);  // "001"
+
+class HubMetrics {
+ public:
+  explicit HubMetrics(MetricsRegistry& registry) : r_(registry) {}
+
+  Counter& received(int route, const std::string& system) {
+    return r_.counter("renkei_records_received_total", "Records taken from a source system onto the bus",
+                      {{"interface", interface_label(route)}, {"system", system}});
+  }
+  Counter& delivered(int route, const std::string& system) {
+    return r_.counter("renkei_records_delivered_total", "Records durably delivered to the target system",
+                      {{"interface", interface_label(route)}, {"system", system}});
+  }
+  Counter& dead_lettered(int route, const std::string& reason) {
+    return r_.counter("renkei_records_dead_lettered_total", "Records put on the route's dead-letter topic",
+                      {{"interface", interface_label(route)}, {"reason", reason}});
+  }
+  Counter& conversion_errors(int route, const std::string& kind) {
+    return r_.counter("renkei_conversion_errors_total", "Records the conversion stage refused",
+                      {{"interface", interface_label(route)}, {"kind", kind}});
+  }
+  Counter& retries(int route) {
+    return r_.counter("renkei_delivery_retries_total", "Deliveries retried after a transient failure",
+                      {{"interface", interface_label(route)}});
+  }
+  Gauge& lag(int route) {
+    return r_.gauge("renkei_consumer_lag_records", "Records on the route's topic not yet delivered",
+                    {{"interface", interface_label(route)}});
+  }
+  Histogram& latency(int route) {
+    return r_.histogram("renkei_delivery_latency_seconds",
+                        "From ingestion at the source to durable delivery, per batch",
+                        {{"interface", interface_label(route)}},
+                        {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+  }
+  Gauge& adapter_up(const std::string& system) {
+    return r_.gauge("renkei_adapter_up", "1 when the system's adapter is open and working",
+                    {{"system", system}});
+  }
+  Counter& reloads(const std::string& outcome) {
+    return r_.counter("renkei_config_reloads_total", "Configuration reloads (SIGHUP) by outcome",
+                      {{"outcome", outcome}});
+  }
+  MetricsRegistry& registry() { return r_; }
+
+ private:
+  MetricsRegistry& r_;
+};
+
+}  // namespace renkei

@@ -1,0 +1,357 @@
+#include "router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <ctime>
+#include <thread>
+
+#include "renkei/batch.hpp"
+
+namespace renkei {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kCommitEvery = 1s;
+constexpr auto kMaxBackoff = std::chrono::milliseconds(60'000);
+constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
+
+std::optional<uint64_t> parse_u64(std::optional<std::string_view> s) {
+  if (!s) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
+  if (ec != std::errc{} || p != s->data() + s->size()) return std::nullopt;
+  return v;
+}
+
+// "2026-11-25T09:46:30.123Z" → seconds since the epoch.
+std::optional<double> parse_timestamp(std::optional<std::string_view> s) {
+  if (!s) return std::nullopt;
+  std::tm tm{};
+  int ms = 0;
+  std::string text(*s);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(timegm(&tm)) + ms / 1000.0;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::vector<std::string> topics_of(const Runtime& rt) {
+  std::vector<std::string> out;
+  for (const auto& r : rt.catalogue->routes) out.push_back(r.topic);
+  return out;
+}
+
+}  // namespace
+
+Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics)
+    : bus_(bus), dlq_(dlq_producer), runtime_(runtime), metrics_(metrics), stage_(make_charset_check_stage()) {
+  consumer_ = bus_.make_consumer(this);
+}
+
+Router::~Router() = default;
+
+void Router::run() {
+  running_ = true;
+  RuntimePtr subscribed;
+  auto last_commit = Clock::now();
+  while (!stopping_) {
+    // A reload may add or remove routes: follow the catalogue's topics.
+    if (auto rt = runtime_.get(); rt != subscribed) {
+      auto topics = topics_of(*rt);
+      if (!subscribed || topics != topics_of(*subscribed)) {
+        if (auto r = consumer_->subscribe(topics); !r) spdlog::error("router: {}", r.error().message);
+        else spdlog::info("router: consuming {} route topics", topics.size());
+      }
+      subscribed = rt;
+    }
+    auto m = consumer_->poll(100ms);
+    if (!m) {
+      spdlog::error("router: {}", m.error().message);
+      std::this_thread::sleep_for(1s);
+      continue;
+    }
+    if (*m) handle(**m);
+    resume_due();
+    if (Clock::now() - last_commit >= kCommitEvery) {
+      commit_all(false);
+      update_lag();
+      last_commit = Clock::now();
+    }
+  }
+  // Drain: every DLQ write finishes, what is durable is committed; open batches are
+  // abandoned and will be rebuilt from their first offset by whoever consumes next.
+  if (auto r = dlq_.flush(10s); !r) spdlog::warn("router: dead-letter writes still pending at stop: {}", r.error().message);
+  commit_all(true);
+  for (auto& [key, p] : parts_)
+    for (auto& [id, b] : p.batches)
+      if (b.out) b.out->abort();
+  parts_.clear();
+  consumer_->close();
+  running_ = false;
+}
+
+void Router::on_assigned(const std::vector<TopicPartition>& parts) {
+  for (const auto& tp : parts) parts_[{tp.topic, tp.partition}] = Partition{};
+  spdlog::info("router: {} partitions assigned", parts.size());
+}
+
+void Router::on_revoked(const std::vector<TopicPartition>& parts) {
+  if (auto r = dlq_.flush(10s); !r) spdlog::warn("router: dead-letter writes pending at revoke: {}", r.error().message);
+  commit_all(true);
+  for (const auto& tp : parts) {
+    auto it = parts_.find({tp.topic, tp.partition});
+    if (it == parts_.end()) continue;
+    for (auto& [id, b] : it->second.batches)
+      if (b.out) b.out->abort();
+    parts_.erase(it);
+  }
+  spdlog::info("router: {} partitions revoked", parts.size());
+}
+
+void Router::handle(const BusMessage& msg) {
+  Key key{msg.topic, msg.partition};
+  auto pit = parts_.find(key);
+  if (pit == parts_.end()) pit = parts_.emplace(key, Partition{}).first;
+  Partition& p = pit->second;
+  if (p.paused) return;  // fetched before the seek back; it will come again
+
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* route = rt->route_for_topic(msg.topic);
+  if (!route) {
+    // The route left the catalogue while records were still on its topic: keep them.
+    RouteDef orphan;
+    orphan.topic = msg.topic;
+    dead_letter(p, msg, orphan, "bad-record", "topic " + msg.topic + " has no route in the catalogue");
+    p.offsets->processed(msg.offset);
+    return;
+  }
+  auto batch_id = msg.header(hdr::kBatchId);
+  if (!batch_id || batch_id->empty()) {
+    dead_letter(p, msg, *route, "bad-record", "record has no renkei-batch-id header");
+    p.offsets->processed(msg.offset);
+    return;
+  }
+
+  auto it = p.batches.find(*batch_id);
+  if (it == p.batches.end()) {
+    OpenBatch b;
+    b.route_id = route->id;
+    b.batch_id = std::string(*batch_id);
+    b.first_offset = msg.offset;
+    b.runtime = rt;
+    b.started = Clock::now();
+    auto sink_it = rt->sinks.find(route->to);
+    if (sink_it == rt->sinks.end()) {
+      b.held = StageError{"bad-record", "system " + route->to + " has no sink adapter"};
+    } else {
+      SinkBatchInfo info{route->id, b.batch_id, ""};
+      auto done = sink_it->second->delivered(info);
+      if (!done) return back_off(key, p, done.error().detail, route->id, msg.offset);
+      if (*done) {
+        b.skip = true;
+      } else {
+        auto out = sink_it->second->begin(info);
+        if (!out && out.error().transient) return back_off(key, p, out.error().detail, route->id, msg.offset);
+        if (!out) b.held = StageError{out.error().kind, out.error().detail};
+        else b.out = std::move(*out);
+      }
+    }
+    p.offsets->hold(b.first_offset);
+    it = p.batches.emplace(b.batch_id, std::move(b)).first;
+  }
+  OpenBatch& b = it->second;
+  if (msg.header(hdr::kBatchEnd)) finish_batch(key, p, msg, *route, b);
+  else handle_batch_record(key, p, msg, *route, b);
+}
+
+void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route,
+                                 OpenBatch& b) {
+  if (b.skip) return p.offsets->processed(msg.offset);
+  auto seq = parse_u64(msg.header(hdr::kSeq));
+  if (!seq) {
+    if (!hold_batch(key, p, msg, route, b, {"bad-record", "record has no valid renkei-seq header"})) return;
+  } else if (*seq < b.next_seq) {
+    return p.offsets->processed(msg.offset);  // a source re-read its file after a crash
+  } else if (*seq > b.next_seq) {
+    if (!hold_batch(key, p, msg, route, b,
+                    {"bad-record", "sequence gap: expected record " + std::to_string(b.next_seq) + ", got " +
+                                       std::to_string(*seq)}))
+      return;
+  }
+  if (seq) b.next_seq = *seq + 1;
+  if (b.held) {
+    dead_letter(p, msg, route, "batch-held", b.held->detail);
+    return p.offsets->processed(msg.offset);
+  }
+  std::string bytes = msg.value;
+  RecordContext ctx{route, msg.header(hdr::kCharset).value_or(""), *seq};
+  if (auto r = stage_->apply(ctx, bytes); !r) {
+    metrics_.conversion_errors(route.id, r.error().kind).inc();
+    if (!hold_batch(key, p, msg, route, b, r.error())) return;
+    dead_letter(p, msg, route, r.error().kind, r.error().detail);
+    return p.offsets->processed(msg.offset);
+  }
+  if (auto a = b.out->append(bytes); !a) {
+    if (a.error().transient) return back_off(key, p, a.error().detail, route.id, msg.offset);
+    if (!hold_batch(key, p, msg, route, b, {a.error().kind, a.error().detail})) return;
+    dead_letter(p, msg, route, a.error().kind, a.error().detail);
+  }
+  p.offsets->processed(msg.offset);
+}
+
+void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b) {
+  const std::string id = b.batch_id;
+  auto close = [&] {
+    p.offsets->release(b.first_offset);
+    p.offsets->processed(msg.offset);
+    p.batches.erase(id);
+  };
+  if (b.skip) {
+    spdlog::info("route {}: batch {} was delivered before; not again", interface_label(route.id), id);
+    return close();
+  }
+  auto end = BatchEnd::parse(*msg.header(hdr::kBatchEnd));
+  if (!end && !hold_batch(key, p, msg, route, b, {"bad-record", "unreadable renkei-batch-end header"})) return;
+  if (!b.held) {
+    auto c = b.out->commit(*end);
+    if (!c && c.error().transient) return back_off(key, p, c.error().detail, route.id, msg.offset);
+    if (!c && !hold_batch(key, p, msg, route, b, {c.error().kind, c.error().detail})) return;
+  }
+  if (b.held) {
+    dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail);
+    spdlog::warn("route {}: batch {} held, not delivered ({}); its records are on {}", interface_label(route.id), id,
+                 b.held->detail, route.dlq_topic());
+    return close();
+  }
+  metrics_.delivered(route.id, route.to).inc(static_cast<double>(end->count));
+  if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
+    metrics_.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
+  spdlog::info("route {}: batch {} delivered to {} ({} records)", interface_label(route.id), id, route.to, end->count);
+  p.backoff = std::chrono::milliseconds(0);
+  close();
+}
+
+bool Router::hold_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
+                        const StageError& why) {
+  if (b.held) return true;
+  if (b.out) {
+    // Records already appended go to the DLQ too: the batch is kept whole, never half.
+    uint64_t seq = 0;
+    auto replayed = b.out->replay([&](std::string_view record) {
+      ++seq;
+      BusMessage copy;
+      copy.topic = msg.topic;
+      copy.partition = msg.partition;
+      copy.offset = b.first_offset;
+      copy.key = msg.key;
+      copy.value = std::string(record);
+      copy.headers = {{std::string(hdr::kInterface), interface_label(route.id)},
+                      {std::string(hdr::kBatchId), b.batch_id},
+                      {std::string(hdr::kSeq), std::to_string(seq)}};
+      if (auto cs = msg.header(hdr::kCharset)) copy.headers.push_back({std::string(hdr::kCharset), std::string(*cs)});
+      dead_letter(p, copy, route, "batch-held", why.detail);
+    });
+    if (!replayed) {
+      back_off(key, p, replayed.error().detail, route.id, msg.offset);
+      return false;
+    }
+    b.out->abort();
+    b.out.reset();
+  }
+  b.held = why;
+  return true;
+}
+
+void Router::dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
+                         const std::string& detail) {
+  OutMessage out;
+  out.topic = route.dlq_topic();
+  out.key = msg.key;
+  out.value = msg.value;
+  out.headers = msg.headers;
+  out.headers.push_back({std::string(hdr::kDlqReason), reason});
+  out.headers.push_back({std::string(hdr::kDlqDetail), detail});
+  out.headers.push_back({std::string(hdr::kDlqOrigin),
+                         msg.topic + ":" + std::to_string(msg.partition) + ":" + std::to_string(msg.offset)});
+  auto offsets = p.offsets;
+  const int64_t held_at = msg.offset;
+  offsets->hold(held_at);
+  Counter* counter = route.id > 0 ? &metrics_.dead_lettered(route.id, reason) : nullptr;
+  auto topic = out.topic;
+  auto r = dlq_.produce(std::move(out), [offsets, held_at, counter, topic](const std::optional<BusError>& err) {
+    if (err) {
+      // Keep the hold: the offset is never committed, a restart processes it again.
+      spdlog::error("dead-letter write to {} failed: {}", topic, err->message);
+      return;
+    }
+    if (counter) counter->inc();
+    offsets->release(held_at);
+  });
+  if (!r) spdlog::error("dead-letter write to {} refused: {}", topic, r.error().message);
+}
+
+void Router::back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset) {
+  int64_t rewind = at_offset;
+  for (auto& [id, b] : p.batches) {
+    rewind = std::min(rewind, b.first_offset);
+    if (b.out) b.out->abort();
+    p.offsets->release(b.first_offset);
+  }
+  p.batches.clear();
+  p.offsets->rewind(rewind);
+  p.backoff = std::clamp(p.backoff * 2, kFirstBackoff, kMaxBackoff);
+  p.resume_at = Clock::now() + p.backoff;
+  p.paused = true;
+  TopicPartition tp{key.first, key.second, rewind};
+  consumer_->pause({tp});
+  if (auto r = consumer_->seek(tp); !r) spdlog::warn("router: {}", r.error().message);
+  metrics_.retries(route_id).inc();
+  spdlog::warn("route {}: delivery failed ({}); retrying from offset {} in {} ms", interface_label(route_id), why,
+               rewind, p.backoff.count());
+}
+
+void Router::resume_due() {
+  auto now = Clock::now();
+  for (auto& [key, p] : parts_) {
+    if (!p.paused || p.resume_at > now) continue;
+    p.paused = false;
+    consumer_->resume({TopicPartition{key.first, key.second, -1}});
+  }
+}
+
+void Router::commit_all(bool force) {
+  std::vector<TopicPartition> offsets;
+  std::vector<Partition*> which;
+  for (auto& [key, p] : parts_) {
+    auto c = p.offsets->committable();
+    if (!c || (*c == p.last_committed && !force)) continue;
+    offsets.push_back({key.first, key.second, *c});
+    which.push_back(&p);
+  }
+  if (offsets.empty()) return;
+  if (auto r = consumer_->commit(offsets); !r) {
+    spdlog::warn("router: commit failed: {}", r.error().message);
+    return;
+  }
+  for (std::size_t i = 0; i < offsets.size(); ++i) which[i]->last_committed = offsets[i].offset;
+}
+
+void Router::update_lag() {
+  auto rt = runtime_.get();
+  std::map<int, int64_t> per_route;
+  for (const auto& [tp, lag] : consumer_->lag())
+    if (const RouteDef* r = rt->route_for_topic(tp.topic)) per_route[r->id] += lag;
+  for (const auto& [id, lag] : per_route) metrics_.lag(id).set(static_cast<double>(lag));
+}
+
+}  // namespace renkei

@@ -1,0 +1,79 @@
+#pragma once
+// The consuming side: one consumer for all route topics, each partition's records in
+// order through the conversion stage to the target's sink; commits only what is durable.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "hub_metrics.hpp"
+#include "partition_offsets.hpp"
+#include "renkei/bus.hpp"
+#include "renkei/stage.hpp"
+#include "runtime.hpp"
+
+namespace renkei {
+
+class Router final : public RebalanceListener {
+ public:
+  Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics);
+  ~Router() override;
+
+  // The consumer loop; returns after stop() once in-flight work is drained and committed.
+  void run();
+  void stop() { stopping_ = true; }
+  bool running() const { return running_; }
+
+  void on_assigned(const std::vector<TopicPartition>& parts) override;
+  void on_revoked(const std::vector<TopicPartition>& parts) override;
+
+ private:
+  struct OpenBatch {
+    int route_id = 0;
+    std::string batch_id;
+    int64_t first_offset = 0;
+    uint64_t next_seq = 1;
+    bool skip = false;                 // delivered before: only read past it
+    std::optional<StageError> held;   // a record failed: the batch goes to the DLQ whole
+    std::unique_ptr<SinkBatch> out;
+    RuntimePtr runtime;               // the snapshot the batch started with
+    std::chrono::steady_clock::time_point started;
+  };
+  struct Partition {
+    std::shared_ptr<PartitionOffsets> offsets = std::make_shared<PartitionOffsets>();
+    std::map<std::string, OpenBatch, std::less<>> batches;
+    bool paused = false;
+    std::chrono::steady_clock::time_point resume_at;
+    std::chrono::milliseconds backoff{0};
+    int64_t last_committed = -1;
+  };
+  using Key = std::pair<std::string, int32_t>;
+
+  void handle(const BusMessage& msg);
+  void handle_batch_record(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
+  void finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
+  // Sends one message to the route's DLQ; its offset stays held until the write is durable.
+  void dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
+                   const std::string& detail);
+  // A record of the batch failed: the batch is not delivered; its records go to the DLQ.
+  // false when that failed transiently and the partition backed off (`b` is gone then).
+  [[nodiscard]] bool hold_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
+                  const StageError& why);
+  // A transient failure: abandon the partition's open batches, seek back, pause a while.
+  void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
+  void resume_due();
+  void commit_all(bool force);
+  void update_lag();
+
+  Bus& bus_;
+  Producer& dlq_;
+  const RuntimeHolder& runtime_;
+  HubMetrics& metrics_;
+  std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<Stage> stage_;
+  std::map<Key, Partition> parts_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace renkei

@@ -1,0 +1,162 @@
+#include "source_runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "renkei/batch.hpp"
+
+namespace renkei {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string now_rfc3339() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+// Counts a batch's messages in flight and remembers the first failure.
+struct InFlight {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t outstanding = 0;
+  std::optional<BusError> failed;
+
+  void add() {
+    std::lock_guard lock(mu);
+    ++outstanding;
+  }
+  void done(const std::optional<BusError>& err) {
+    std::lock_guard lock(mu);
+    if (err && !failed) failed = err;
+    if (--outstanding == 0) cv.notify_all();
+  }
+  // false when `stopping` became true before everything was acknowledged.
+  bool wait(const std::atomic<bool>& stopping, std::chrono::milliseconds grace) {
+    std::unique_lock lock(mu);
+    auto deadline = Clock::now() + grace;
+    while (outstanding > 0) {
+      cv.wait_for(lock, 100ms);
+      if (stopping && Clock::now() > deadline) return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+SourceRunner::SourceRunner(Producer& producer, const RuntimeHolder& runtime, HubMetrics& metrics,
+                           std::chrono::milliseconds poll_interval)
+    : producer_(producer), runtime_(runtime), metrics_(metrics), poll_interval_(poll_interval) {}
+
+void SourceRunner::run() {
+  while (!stopping_) {
+    auto started = Clock::now();
+    scan_once();
+    auto spent = Clock::now() - started;
+    if (spent < poll_interval_) std::this_thread::sleep_for(poll_interval_ - spent);
+  }
+}
+
+void SourceRunner::scan_once() {
+  RuntimePtr rt = runtime_.get();
+  for (const auto& [system_id, source] : rt->sources) {
+    if (stopping_) return;
+    const SystemDef* system = rt->catalogue->system(system_id);
+    auto units = source->scan();
+    bool ok = units.has_value();
+    if (source_ok_[system_id] != ok || !source_ok_.contains(system_id)) {
+      if (!ok) spdlog::warn("source {}: {}", system_id, units.error().detail);
+      source_ok_[system_id] = ok;
+    }
+    metrics_.adapter_up(system_id).set(ok ? 1 : 0);
+    if (!ok) continue;
+    for (const auto& unit : *units) {
+      if (stopping_) return;
+      auto rit = retries_.find(unit.batch_id);
+      if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
+      const RouteDef* route = rt->catalogue->route(unit.route_id);
+      if (!route) continue;
+      if (carry(*rt, *route, *system, *source, unit)) {
+        retries_.erase(unit.batch_id);
+      } else if (!stopping_) {
+        auto& r = retries_[unit.batch_id];
+        r.backoff = std::clamp(r.backoff * 2, std::chrono::milliseconds(1000), std::chrono::milliseconds(60'000));
+        r.next = Clock::now() + r.backoff;
+        metrics_.retries(route->id).inc();
+      }
+    }
+  }
+}
+
+bool SourceRunner::carry(const Runtime&, const RouteDef& route, const SystemDef& system, Source& source,
+                         const SourceUnit& unit) {
+  auto flight = std::make_shared<InFlight>();
+  auto on_delivery = [flight](const std::optional<BusError>& err) { flight->done(err); };
+  const std::vector<Header> common = {
+      {std::string(hdr::kInterface), interface_label(route.id)},
+      {std::string(hdr::kSource), system.id},
+      {std::string(hdr::kCharset), system.charset},
+      {std::string(hdr::kBatchId), unit.batch_id},
+      {std::string(hdr::kTraceId), unit.batch_id},
+      {std::string(hdr::kIngestedAt), now_rfc3339()},
+  };
+  std::optional<BusError> refused;
+  uint64_t seq = 0;
+  auto produce = [&](std::string value, std::vector<Header> headers) {
+    flight->add();
+    auto r = producer_.produce(OutMessage{route.topic, unit.batch_id, std::move(value), std::move(headers)}, on_delivery);
+    if (!r) {
+      refused = r.error();
+      flight->done(r.error());
+      return false;
+    }
+    return true;
+  };
+  auto end = source.read(unit, [&](std::string_view record) {
+    if (stopping_) return false;
+    auto headers = common;
+    headers.push_back({std::string(hdr::kSeq), std::to_string(++seq)});
+    return produce(std::string(record), std::move(headers));
+  });
+  if (end) {
+    auto headers = common;
+    headers.push_back({std::string(hdr::kBatchEnd), end->format()});
+    produce(std::string(), std::move(headers));
+  }
+  bool all_acked = flight->wait(stopping_, 10s);
+  if (!end) {
+    if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", interface_label(route.id), unit.name, end.error().detail);
+    return false;
+  }
+  if (!all_acked || flight->failed) {
+    if (flight->failed)
+      spdlog::warn("route {}: batch {} not acknowledged by the bus ({}); will send again", interface_label(route.id),
+                   unit.batch_id, flight->failed->message);
+    return false;
+  }
+  metrics_.received(route.id, system.id).inc(static_cast<double>(end->count));
+  if (auto c = source.complete(unit); !c) {
+    // The batch is on the bus; sending it again later is harmless (the target skips it).
+    spdlog::error("route {}: batch {} is on the bus but the source could not mark it done: {}",
+                  interface_label(route.id), unit.batch_id, c.error().detail);
+    return false;
+  }
+  spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
+               system.id, end->count);
+  return true;
+}
+
+}  // namespace renkei

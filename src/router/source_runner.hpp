@@ -1,0 +1,43 @@
+#pragma once
+// The producing side: asks every source adapter for ready units and carries each onto
+// its route's topic as a batch. A unit is marked complete at the source only after the
+// broker has acknowledged every record and the end marker (acks=all, idempotent).
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "hub_metrics.hpp"
+#include "renkei/bus.hpp"
+#include "runtime.hpp"
+
+namespace renkei {
+
+class SourceRunner {
+ public:
+  SourceRunner(Producer& producer, const RuntimeHolder& runtime, HubMetrics& metrics,
+               std::chrono::milliseconds poll_interval = std::chrono::milliseconds(200));
+  void run();
+  void stop() { stopping_ = true; }
+
+ private:
+  // true when the unit is on the bus and completed at the source.
+  bool carry(const Runtime& rt, const RouteDef& route, const SystemDef& system, Source& source,
+             const SourceUnit& unit);
+  void scan_once();
+
+  struct Retry {
+    std::chrono::steady_clock::time_point next;
+    std::chrono::milliseconds backoff{0};
+  };
+
+  Producer& producer_;
+  const RuntimeHolder& runtime_;
+  HubMetrics& metrics_;
+  std::chrono::milliseconds poll_interval_;
+  std::atomic<bool> stopping_{false};
+  std::map<std::string, Retry> retries_;         // by batch id
+  std::map<std::string, bool> source_ok_;        // by system id, to log changes only
+};
+
+}  // namespace renkei
