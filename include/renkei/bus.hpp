@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,17 +47,44 @@ struct OutMessage {
   std::vector<Header> headers;
 };
 
-// Runs on librdkafka's delivery thread: keep it short.
+// A message to produce, borrowed: nothing is copied until librdkafka copies it. This is
+// the hot path of a million-record file.
+struct HeaderView {
+  const char* key;  // NUL-terminated (the hdr:: constants are)
+  std::string_view value;
+};
+struct MessageView {
+  std::string_view topic;
+  std::string_view key;
+  std::string_view value;
+  std::span<const HeaderView> headers;
+};
+
+// Told once per message, on librdkafka's delivery thread: keep it short.
+class DeliveryHandler {
+ public:
+  virtual void on_delivery(const std::optional<BusError>& error) = 0;
+
+ protected:
+  ~DeliveryHandler() = default;
+};
+
 using DeliveryCallback = std::function<void(const std::optional<BusError>& error)>;
 
 class Producer {
  public:
   virtual ~Producer() = default;
-  // Queues the message; waits (bounded) while librdkafka's queue is full. The callback
-  // tells when the broker has it durably (acks=all) or why it never will.
-  virtual std::expected<void, BusError> produce(OutMessage msg, DeliveryCallback on_delivery) = 0;
+  // Queues the message; waits while librdkafka's queue is full (back-pressure). The
+  // handler, which must outlive the delivery, is told when the broker has the message
+  // durably (acks=all) or why it never will.
+  virtual std::expected<void, BusError> produce(const MessageView& msg, DeliveryHandler* handler) = 0;
+  // The same for an owned message and a one-off callback (the rare paths, e.g. the DLQ).
+  std::expected<void, BusError> produce(OutMessage msg, DeliveryCallback on_delivery);
   // Serves delivery callbacks; the producer also does this on its own thread.
   virtual void poll(std::chrono::milliseconds timeout) = 0;
+  // Learns these topics' partitions and leaders now, so a route's first record does not
+  // wait for a metadata round trip.
+  virtual void prepare(const std::vector<std::string>& topics) = 0;
   virtual std::expected<void, BusError> flush(std::chrono::milliseconds timeout) = 0;
 };
 

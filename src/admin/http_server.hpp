@@ -51,6 +51,7 @@ struct AdminHttpOptions {
 
 class AdminHttpServer {
  public:
+  // `io` must outlive the server; it may be run by any number of threads.
   explicit AdminHttpServer(boost::asio::io_context& io, AdminHttpOptions options = {});
   // Calls stop(); sessions still running keep what they need alive until they end.
   ~AdminHttpServer();
@@ -81,7 +82,8 @@ class AdminHttpServer {
 };
 
 // GET /healthz, GET /readyz (503 with the reason when not ready), GET /metrics.
-// `ready` and `not_ready_reason` are called on the server's threads.
+// `ready` and `not_ready_reason` are called on the server's threads; `registry` is held
+// by reference and must outlive the server.
 void add_standard_routes(AdminHttpServer& server, MetricsRegistry& registry, std::function<bool()> ready,
                          std::function<std::string()> not_ready_reason);
 

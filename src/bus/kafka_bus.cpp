@@ -20,6 +20,33 @@ std::optional<std::string_view> BusMessage::header(std::string_view name) const 
 
 namespace {
 
+// A one-off callback that frees itself after its one delivery.
+class CallbackHandler final : public DeliveryHandler {
+ public:
+  explicit CallbackHandler(DeliveryCallback cb) : cb_(std::move(cb)) {}
+  void on_delivery(const std::optional<BusError>& error) override {
+    std::unique_ptr<CallbackHandler> self(this);
+    if (cb_) cb_(error);
+  }
+
+ private:
+  DeliveryCallback cb_;
+};
+
+}  // namespace
+
+std::expected<void, BusError> Producer::produce(OutMessage msg, DeliveryCallback on_delivery) {
+  std::vector<HeaderView> headers;
+  headers.reserve(msg.headers.size());
+  for (const auto& h : msg.headers) headers.push_back({h.key.c_str(), h.value});
+  auto* handler = new CallbackHandler(std::move(on_delivery));
+  auto r = produce(MessageView{msg.topic, msg.key, msg.value, headers}, handler);
+  if (!r) delete handler;
+  return r;
+}
+
+namespace {
+
 using Config = std::vector<std::pair<std::string, std::string>>;
 
 BusError error_from(rd_kafka_resp_err_t err, const std::string& context) {
@@ -77,14 +104,6 @@ std::expected<Handle, BusError> make_handle(rd_kafka_type_t type, rd_kafka_conf_
   return Handle(rk);
 }
 
-rd_kafka_headers_t* make_headers(const std::vector<Header>& headers) {
-  rd_kafka_headers_t* h = rd_kafka_headers_new(headers.size());
-  for (const auto& x : headers)
-    rd_kafka_header_add(h, x.key.data(), static_cast<ssize_t>(x.key.size()), x.value.data(),
-                        static_cast<ssize_t>(x.value.size()));
-  return h;
-}
-
 class KafkaProducer final : public Producer {
  public:
   explicit KafkaProducer(Handle rk) : rk_(std::move(rk)) {
@@ -101,35 +120,58 @@ class KafkaProducer final : public Producer {
   }
 
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
-    std::unique_ptr<DeliveryCallback> cb(static_cast<DeliveryCallback*>(m->_private));
-    if (!cb || !*cb) return;
-    if (m->err) (*cb)(error_from(m->err, "delivery"));
-    else (*cb)(std::nullopt);
+    auto* handler = static_cast<DeliveryHandler*>(m->_private);
+    if (!handler) return;
+    if (m->err) handler->on_delivery(error_from(m->err, "delivery"));
+    else handler->on_delivery(std::nullopt);
   }
 
-  std::expected<void, BusError> produce(OutMessage msg, DeliveryCallback cb) override {
-    auto* opaque = new DeliveryCallback(std::move(cb));
+  std::expected<void, BusError> produce(const MessageView& msg, DeliveryHandler* handler) override {
+    const std::string topic(msg.topic);
+    std::vector<rd_kafka_vu_t> vus(5 + msg.headers.size());
+    std::size_t n = 0;
+    vus[n].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vus[n++].u.cstr = topic.c_str();
+    vus[n].vtype = RD_KAFKA_VTYPE_KEY;
+    vus[n].u.mem = {const_cast<char*>(msg.key.data()), msg.key.size()};
+    ++n;
+    vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
+    vus[n].u.mem = {const_cast<char*>(msg.value.data()), msg.value.size()};
+    ++n;
+    vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
+    vus[n].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    vus[n++].u.ptr = handler;
+    for (const auto& h : msg.headers) {
+      vus[n].vtype = RD_KAFKA_VTYPE_HEADER;
+      vus[n++].u.header = {h.key, h.value.data(), static_cast<ssize_t>(h.value.size())};
+    }
     for (;;) {
-      rd_kafka_headers_t* headers = make_headers(msg.headers);
-      rd_kafka_resp_err_t err = rd_kafka_producev(
-          rk_.get(), RD_KAFKA_V_TOPIC(msg.topic.c_str()),
-          RD_KAFKA_V_KEY(msg.key.data(), msg.key.size()),
-          RD_KAFKA_V_VALUE(msg.value.data(), msg.value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-      if (!err) return {};
-      rd_kafka_headers_destroy(headers);  // owned by librdkafka only on success
-      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), vus.data(), n);
+      if (!e) return {};
+      auto code = rd_kafka_error_code(e);
+      rd_kafka_error_destroy(e);
+      if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         // Back-pressure: the source waits here while the broker is slow or away.
         rd_kafka_poll(rk_.get(), 50);
         continue;
       }
-      delete opaque;
-      return std::unexpected(error_from(err, "produce to " + msg.topic));
+      return std::unexpected(error_from(code, "produce to " + topic));
     }
   }
 
   void poll(std::chrono::milliseconds timeout) override {
     rd_kafka_poll(rk_.get(), static_cast<int>(timeout.count()));
+  }
+
+  void prepare(const std::vector<std::string>& topics) override {
+    for (const auto& t : topics) {
+      if (rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), t.c_str(), nullptr)) {
+        const rd_kafka_metadata_t* md = nullptr;
+        if (rd_kafka_metadata(rk_.get(), 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+      }
+    }
   }
 
   std::expected<void, BusError> flush(std::chrono::milliseconds timeout) override {

@@ -37,6 +37,12 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   if (!rt) return std::unexpected(rt.error());
   hub->runtime_.set(*rt);
   hub->producer_ = hub->bus_->make_producer();
+  std::vector<std::string> topics;
+  for (const auto& r : catalogue->routes) {
+    topics.push_back(r.topic);
+    topics.push_back(r.dlq_topic());
+  }
+  hub->producer_->prepare(topics);
 
   hub->http_ = std::make_unique<AdminHttpServer>(io);
   Hub* self = hub.get();
@@ -148,9 +154,10 @@ void Hub::stop() {
     if (auto r = producer_->flush(10s); !r) spdlog::warn("stopping: {}", r.error().message);
   }
   if (http_) http_->stop();
+  // The producer goes first: purging it reports to handlers the runners still own.
+  producer_.reset();
   router_.reset();
   sources_.reset();
-  producer_.reset();
   spdlog::info("stopped");
 }
 

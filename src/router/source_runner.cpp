@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <charconv>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -27,32 +29,41 @@ std::string now_rfc3339() {
   return buf;
 }
 
-// Counts a batch's messages in flight and remembers the first failure.
-struct InFlight {
-  std::mutex mu;
-  std::condition_variable cv;
-  uint64_t outstanding = 0;
-  std::optional<BusError> failed;
-
-  void add() {
-    std::lock_guard lock(mu);
-    ++outstanding;
+// Counts a batch's messages in flight and remembers the first failure. Called for every
+// record on librdkafka's delivery thread, so the common path is one atomic decrement.
+class InFlight final : public DeliveryHandler {
+ public:
+  void add() { outstanding_.fetch_add(1, std::memory_order_relaxed); }
+  void on_delivery(const std::optional<BusError>& err) override {
+    if (err) {
+      std::lock_guard lock(mu_);
+      if (!failed_) failed_ = err;
+    }
+    if (outstanding_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mu_);
+      cv_.notify_all();
+    }
   }
-  void done(const std::optional<BusError>& err) {
-    std::lock_guard lock(mu);
-    if (err && !failed) failed = err;
-    if (--outstanding == 0) cv.notify_all();
-  }
-  // false when `stopping` became true before everything was acknowledged.
+  // false when `stopping` became true and the grace period ran out first.
   bool wait(const std::atomic<bool>& stopping, std::chrono::milliseconds grace) {
-    std::unique_lock lock(mu);
+    std::unique_lock lock(mu_);
     auto deadline = Clock::now() + grace;
-    while (outstanding > 0) {
-      cv.wait_for(lock, 100ms);
+    while (outstanding_.load(std::memory_order_acquire) > 0) {
+      cv_.wait_for(lock, 100ms);
       if (stopping && Clock::now() > deadline) return false;
     }
     return true;
   }
+  std::optional<BusError> failed() {
+    std::lock_guard lock(mu_);
+    return failed_;
+  }
+
+ private:
+  std::atomic<uint64_t> outstanding_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<BusError> failed_;
 };
 
 }  // namespace
@@ -104,47 +115,51 @@ void SourceRunner::scan_once() {
 bool SourceRunner::carry(const Runtime&, const RouteDef& route, const SystemDef& system, Source& source,
                          const SourceUnit& unit) {
   auto flight = std::make_shared<InFlight>();
-  auto on_delivery = [flight](const std::optional<BusError>& err) { flight->done(err); };
-  const std::vector<Header> common = {
-      {std::string(hdr::kInterface), interface_label(route.id)},
-      {std::string(hdr::kSource), system.id},
-      {std::string(hdr::kCharset), system.charset},
-      {std::string(hdr::kBatchId), unit.batch_id},
-      {std::string(hdr::kTraceId), unit.batch_id},
-      {std::string(hdr::kIngestedAt), now_rfc3339()},
-  };
-  std::optional<BusError> refused;
+  const std::string iface = interface_label(route.id);
+  const std::string ingested = now_rfc3339();
+  std::array<HeaderView, 7> headers{{
+      {hdr::kInterface.data(), iface},
+      {hdr::kSource.data(), system.id},
+      {hdr::kCharset.data(), system.charset},
+      {hdr::kBatchId.data(), unit.batch_id},
+      {hdr::kTraceId.data(), unit.batch_id},
+      {hdr::kIngestedAt.data(), ingested},
+      {hdr::kSeq.data(), {}},
+  }};
   uint64_t seq = 0;
-  auto produce = [&](std::string value, std::vector<Header> headers) {
+  char seq_text[24];
+  auto produce = [&](std::string_view value) {
     flight->add();
-    auto r = producer_.produce(OutMessage{route.topic, unit.batch_id, std::move(value), std::move(headers)}, on_delivery);
+    auto r = producer_.produce(MessageView{route.topic, unit.batch_id, value, headers}, flight.get());
     if (!r) {
-      refused = r.error();
-      flight->done(r.error());
+      flight->on_delivery(r.error());
       return false;
     }
     return true;
   };
   auto end = source.read(unit, [&](std::string_view record) {
     if (stopping_) return false;
-    auto headers = common;
-    headers.push_back({std::string(hdr::kSeq), std::to_string(++seq)});
-    return produce(std::string(record), std::move(headers));
+    auto [p, ec] = std::to_chars(seq_text, seq_text + sizeof seq_text, ++seq);
+    headers[6].value = std::string_view(seq_text, static_cast<std::size_t>(p - seq_text));
+    return produce(record);
   });
+  std::string end_text;
   if (end) {
-    auto headers = common;
-    headers.push_back({std::string(hdr::kBatchEnd), end->format()});
-    produce(std::string(), std::move(headers));
+    end_text = end->format();
+    headers[6] = {hdr::kBatchEnd.data(), end_text};
+    produce({});
   }
   bool all_acked = flight->wait(stopping_, 10s);
+  if (!all_acked) abandoned_.push_back(flight);  // librdkafka may still report to it
+  auto failed = flight->failed();
   if (!end) {
-    if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", interface_label(route.id), unit.name, end.error().detail);
+    if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", iface, unit.name, end.error().detail);
     return false;
   }
-  if (!all_acked || flight->failed) {
-    if (flight->failed)
-      spdlog::warn("route {}: batch {} not acknowledged by the bus ({}); will send again", interface_label(route.id),
-                   unit.batch_id, flight->failed->message);
+  if (!all_acked || failed) {
+    if (failed)
+      spdlog::warn("route {}: batch {} not acknowledged by the bus ({}); will send again", iface, unit.batch_id,
+                   failed->message);
     return false;
   }
   metrics_.received(route.id, system.id).inc(static_cast<double>(end->count));

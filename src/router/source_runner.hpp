@@ -5,7 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "hub_metrics.hpp"
 #include "renkei/bus.hpp"
@@ -38,6 +40,7 @@ class SourceRunner {
   std::atomic<bool> stopping_{false};
   std::map<std::string, Retry> retries_;         // by batch id
   std::map<std::string, bool> source_ok_;        // by system id, to log changes only
+  std::vector<std::shared_ptr<DeliveryHandler>> abandoned_;  // kept until the producer is gone
 };
 
 }  // namespace renkei

@@ -103,7 +103,7 @@ class Client {
 
 class AdminHttpServerTest : public ::testing::Test {
  protected:
-  void start(AdminHttpOptions options = {}) {
+  void start(AdminHttpOptions options = {}, int io_threads = 1) {
     server_ = std::make_unique<AdminHttpServer>(io_, options);
     add_standard_routes(*server_, registry_, [this] { return ready_.load(); },
                         [] { return std::string("bus not connected"); });
@@ -111,13 +111,14 @@ class AdminHttpServerTest : public ::testing::Test {
     ASSERT_TRUE(ep) << ep.error();
     ASSERT_NE(ep->port(), 0);
     endpoint_ = *ep;
-    thread_ = std::thread([this] { io_.run(); });
+    for (int i = 0; i < io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
   }
 
   // Stopping must leave the io_context without work, or this join would hang.
   void stop_and_join() {
     if (server_) server_->stop();
-    if (thread_.joinable()) thread_.join();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
   }
 
   void TearDown() override { stop_and_join(); }
@@ -125,7 +126,7 @@ class AdminHttpServerTest : public ::testing::Test {
   asio::io_context io_;
   MetricsRegistry registry_;
   std::unique_ptr<AdminHttpServer> server_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
   tcp::endpoint endpoint_;
   std::atomic<bool> ready_{true};
 };
@@ -323,6 +324,30 @@ TEST_F(AdminHttpServerTest, StopClosesOpenConnectionsAndTheListener) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
   EXPECT_TRUE(c.wait_closed());
   EXPECT_THROW(Client{endpoint_}, std::runtime_error);
+}
+
+TEST_F(AdminHttpServerTest, ConcurrentClientsOnSeveralIoThreads) {
+  Counter& hits = registry_.counter("renkei_test_hits_total", "Hits.");
+  start({}, 4);
+  server_->add_route("POST", "/hit", [&hits](const HttpRequest&) {
+    hits.inc();
+    return HttpResponse{};
+  });
+  constexpr int kClients = 8;
+  constexpr int kRequests = 50;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i)
+    clients.emplace_back([&] {
+      Client c(endpoint_);
+      for (int r = 0; r < kRequests; ++r) {
+        http::request<http::string_body> req{http::verb::post, "/hit", 11};
+        if (c.send(req).result_int() == 200 && c.get("/metrics").result_int() == 200) ++ok;
+      }
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  EXPECT_EQ(hits.value(), kClients * kRequests);
 }
 
 TEST_F(AdminHttpServerTest, ListenErrorsAreValues) {
