@@ -2,6 +2,7 @@
 // The Kafka bus behind a small interface: what the hub needs of a producer, a consumer
 // and the admin API. src/bus implements it on librdkafka (a real cluster, or the
 // embedded mock cluster when bus.brokers is empty).
+#include <boost/container/small_vector.hpp>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -27,14 +28,17 @@ struct BusError {
   std::string message;
 };
 
-// A message as consumed.
+// A message as consumed. The views point into librdkafka's own buffer, which `owner`
+// keeps alive: consuming a record copies nothing.
 struct BusMessage {
-  std::string topic;
+  std::string_view topic;
   int32_t partition = 0;
   int64_t offset = 0;
-  std::string key;
-  std::string value;
-  std::vector<Header> headers;
+  std::string_view key;
+  std::string_view value;
+  // Inline room for the hub's own headers: no allocation per consumed record.
+  boost::container::small_vector<std::pair<std::string_view, std::string_view>, 12> headers;
+  std::shared_ptr<const void> owner;
 
   std::optional<std::string_view> header(std::string_view name) const;
 };

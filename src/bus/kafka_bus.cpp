@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <map>
 #include <thread>
@@ -13,8 +14,8 @@
 namespace renkei {
 
 std::optional<std::string_view> BusMessage::header(std::string_view name) const {
-  for (const auto& h : headers)
-    if (h.key == name) return h.value;
+  for (const auto& [k, v] : headers)
+    if (k == name) return v;
   return std::nullopt;
 }
 
@@ -128,7 +129,15 @@ class KafkaProducer final : public Producer {
 
   std::expected<void, BusError> produce(const MessageView& msg, DeliveryHandler* handler) override {
     const std::string topic(msg.topic);
-    std::vector<rd_kafka_vu_t> vus(5 + msg.headers.size());
+    // On the stack for the usual handful of headers: this runs once per record.
+    constexpr std::size_t kInline = 24;
+    std::array<rd_kafka_vu_t, kInline> inline_vus;
+    std::vector<rd_kafka_vu_t> heap_vus;
+    rd_kafka_vu_t* vus = inline_vus.data();
+    if (5 + msg.headers.size() > kInline) {
+      heap_vus.resize(5 + msg.headers.size());
+      vus = heap_vus.data();
+    }
     std::size_t n = 0;
     vus[n].vtype = RD_KAFKA_VTYPE_TOPIC;
     vus[n++].u.cstr = topic.c_str();
@@ -147,7 +156,7 @@ class KafkaProducer final : public Producer {
       vus[n++].u.header = {h.key, h.value.data(), static_cast<ssize_t>(h.value.size())};
     }
     for (;;) {
-      rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), vus.data(), n);
+      rd_kafka_error_t* e = rd_kafka_produceva(rk_.get(), vus, n);
       if (!e) return {};
       auto code = rd_kafka_error_code(e);
       rd_kafka_error_destroy(e);
@@ -239,7 +248,7 @@ class KafkaConsumer final : public Consumer {
   std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) override {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(timeout.count()));
     if (!m) return std::optional<BusMessage>{};
-    std::unique_ptr<rd_kafka_message_t, void (*)(rd_kafka_message_t*)> guard(m, rd_kafka_message_destroy);
+    std::shared_ptr<rd_kafka_message_t> owner(m, rd_kafka_message_destroy);
     if (m->err) {
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return std::optional<BusMessage>{};
       auto e = error_from(m->err, "consume");
@@ -253,16 +262,18 @@ class KafkaConsumer final : public Consumer {
     out.topic = rd_kafka_topic_name(m->rkt);
     out.partition = m->partition;
     out.offset = m->offset;
-    if (m->key) out.key.assign(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) out.value.assign(static_cast<const char*>(m->payload), m->len);
+    if (m->key) out.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) out.value = std::string_view(static_cast<const char*>(m->payload), m->len);
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.headers.reserve(rd_kafka_header_cnt(hdrs));
       const char* name;
       const void* val;
       size_t size;
       for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-        out.headers.push_back({name, val ? std::string(static_cast<const char*>(val), size) : std::string()});
+        out.headers.emplace_back(name, val ? std::string_view(static_cast<const char*>(val), size) : std::string_view());
     }
+    out.owner = std::move(owner);
     return std::optional<BusMessage>(std::move(out));
   }
 

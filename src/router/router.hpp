@@ -62,6 +62,7 @@ class Router final : public RebalanceListener {
   // A transient failure: abandon the partition's open batches, seek back, pause a while.
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void resume_due();
+  void recount_paused();
   void commit_all(bool force);
   void update_lag();
 
@@ -72,6 +73,8 @@ class Router final : public RebalanceListener {
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<Stage> stage_;
   std::map<Key, Partition> parts_;
+  unsigned since_clock_ = 0;
+  int paused_ = 0;  // partitions in back-off, so the common case skips the scan
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
 };
