@@ -9,6 +9,8 @@
 #include <map>
 #include <thread>
 
+#include <unistd.h>
+
 #include "renkei/bus.hpp"
 
 namespace renkei {
@@ -459,8 +461,11 @@ class KafkaBus final : public Bus {
     }));
     if (!conf) throw std::runtime_error(conf.error().message);
     // Route topics are created by the hub; a typo must not create one. (The mock cluster
-    // predates this request and only warns about it.)
-    if (!mock_) rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
+    // predates this request and only warns about it, and has no static membership.)
+    if (!mock_) {
+      rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
+      rd_kafka_conf_set(*conf, "group.instance.id", instance_id().c_str(), nullptr, 0);
+    }
     rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
     rd_kafka_conf_set_opaque(*conf, consumer.get());
     auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
@@ -474,6 +479,13 @@ class KafkaBus final : public Bus {
 
  private:
   explicit KafkaBus(BusConfig cfg) : cfg_(std::move(cfg)) {}
+
+  std::string instance_id() const {
+    if (!cfg_.instance_id.empty()) return cfg_.instance_id;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return cfg_.client_id + "-" + host;
+  }
 
   Config common(Config extra) const {
     Config c{{"bootstrap.servers", bootstrap_}, {"client.id", cfg_.client_id}};

@@ -150,6 +150,7 @@ class Loader {
         h.bus.replication_factor = static_cast<int>(*v);
       if (auto v = m.str("group_id")) h.bus.group_id = *v;
       if (auto v = m.str("client_id")) h.bus.client_id = *v;
+      if (auto v = m.str("instance_id")) h.bus.instance_id = *v;
       m.finish();
     }
     if (auto n = top.map("http")) {

@@ -82,6 +82,10 @@ struct BusConfig {
   int replication_factor = 1;
   std::string group_id = "renkei-hub";
   std::string client_id = "renkei";
+  // Static group membership (KIP-345): a restarted renkeid takes its partitions back at
+  // once instead of waiting for the dead member's session to time out. Empty: the
+  // client id and the host name.
+  std::string instance_id;
 };
 
 struct HttpConfig {
