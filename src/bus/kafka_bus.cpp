@@ -231,6 +231,7 @@ class KafkaConsumer final : public Consumer {
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
                            void* opaque) {
     auto* self = static_cast<KafkaConsumer*>(opaque);
+    if (self) self->committed_.clear();
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       rd_kafka_assign(rk, parts);
       if (self && self->listener_) self->listener_->on_assigned(to_vector(parts));
@@ -311,12 +312,29 @@ class KafkaConsumer final : public Consumer {
     rd_kafka_topic_partition_list_t* assigned = nullptr;
     if (rd_kafka_assignment(rk_.get(), &assigned) || !assigned) return out;
     rd_kafka_position(rk_.get(), assigned);
+    // Nothing fetched yet on a partition means no position: the consumer starts at the
+    // committed offset then. Ask the broker once per assignment, not on every scrape.
+    std::vector<TopicPartition> unknown;
+    for (int i = 0; i < assigned->cnt; ++i) {
+      auto& e = assigned->elems[i];
+      if (e.offset < 0 && !committed_.contains({e.topic, e.partition})) unknown.push_back({e.topic, e.partition, -1});
+    }
+    if (!unknown.empty()) {
+      PartitionList list(unknown);
+      if (!rd_kafka_committed(rk_.get(), list.list, 2000))
+        for (int i = 0; i < list.list->cnt; ++i)
+          committed_[{list.list->elems[i].topic, list.list->elems[i].partition}] = list.list->elems[i].offset;
+    }
     for (int i = 0; i < assigned->cnt; ++i) {
       auto& e = assigned->elems[i];
       int64_t lo = -1, hi = -1;
       if (rd_kafka_get_watermark_offsets(rk_.get(), e.topic, e.partition, &lo, &hi) || hi < 0) continue;
-      int64_t pos = e.offset >= 0 ? e.offset : lo;
-      out.push_back({{e.topic, e.partition, pos}, std::max<int64_t>(0, hi - pos)});
+      int64_t pos = e.offset;
+      if (pos < 0) {
+        auto it = committed_.find({e.topic, e.partition});
+        pos = it != committed_.end() && it->second >= 0 ? it->second : lo;  // no commit: from the start
+      }
+      out.push_back({{e.topic, e.partition, pos}, std::max<int64_t>(0, hi - std::max(pos, lo))});
     }
     rd_kafka_topic_partition_list_destroy(assigned);
     return out;
@@ -331,6 +349,7 @@ class KafkaConsumer final : public Consumer {
   Handle rk_;
   RebalanceListener* listener_;
   std::atomic<bool> closed_{false};
+  std::map<std::pair<std::string, int32_t>, int64_t> committed_;  // for partitions not fetched yet
 };
 
 class KafkaBus final : public Bus {
