@@ -57,10 +57,15 @@ class FileSinkBatch final : public SinkBatch {
       return std::unexpected(AdapterError{false, "bad-record", "file name contains '/'"});
     if (auto r = make_dirs(ledger_dir_); !r) return std::unexpected(transient(r.error()));
     auto ledger = (fs::path(ledger_dir_) / info_.batch_id).string();
-    if (auto r = write_file_atomically(ledger, final_name + "\n"); !r)
+    if (auto r = write_file_atomically(ledger, final_name); !r)
       return std::unexpected(AdapterError{true, "io", r.error()});
-    if (auto r = rename_durably(temp_, (fs::path(dir_) / final_name).string()); !r)
+    if (auto r = rename_durably(temp_, (fs::path(dir_) / final_name).string()); !r) {
+      // Not published: take the ledger entry back so a retry rebuilds the batch. If even
+      // that fails, keep the temp file: delivered() then finishes the rename later.
+      std::error_code ec;
+      if (!fs::remove(ledger, ec) || ec || !fsync_dir(ledger_dir_)) keep_temp_ = true;
       return std::unexpected(transient(r.error()));
+    }
     committed_ = true;
     return {};
   }
@@ -68,7 +73,7 @@ class FileSinkBatch final : public SinkBatch {
   void abort() override {
     out_.close_quietly();
     std::error_code ec;
-    if (!committed_) fs::remove(temp_, ec);
+    if (!committed_ && !keep_temp_) fs::remove(temp_, ec);
     committed_ = true;  // nothing more to undo
   }
 
@@ -76,12 +81,12 @@ class FileSinkBatch final : public SinkBatch {
     if (auto r = out_.flush(); !r) return std::unexpected(transient(r.error()));
     LineReader reader;
     if (auto r = reader.open(temp_); !r) return std::unexpected(transient(r.error()));
+    // Records are joined by '\n', so empty records at the end leave no line of their own.
     std::string_view line;
     for (uint64_t i = 0; i < count_; ++i) {
       auto more = reader.next(line);
       if (!more) return std::unexpected(transient(more.error()));
-      if (!*more) break;
-      on_record(line);
+      on_record(*more ? line : std::string_view());
     }
     return {};
   }
@@ -106,6 +111,7 @@ class FileSinkBatch final : public SinkBatch {
   bool ok_ = true;
   AdapterError error_;
   bool committed_ = false;
+  bool keep_temp_ = false;
 };
 
 class FileSink final : public Sink {
@@ -124,10 +130,10 @@ class FileSink final : public Sink {
 
   AdapterResult<bool> delivered(const SinkBatchInfo& b) override {
     auto ledger = fs::path(route_dir(ledger_root_, b.route_id)) / b.batch_id;
-    std::ifstream in(ledger);
+    std::ifstream in(ledger, std::ios::binary);
     if (!in) return false;
-    std::string final_name;
-    std::getline(in, final_name);
+    // The whole entry is the name (a name may hold any byte but '/' and NUL).
+    std::string final_name((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto dir = route_dir(inbox_, b.route_id);
     auto temp = (fs::path(dir) / ("." + b.batch_id + ".tmp")).string();
     std::error_code ec;

@@ -26,6 +26,8 @@ std::optional<BatchEnd> BatchEnd::parse(std::string_view text) {
   auto [p, ec] = std::from_chars(count->data(), count->data() + count->size(), out.count);
   if (ec != std::errc{} || p != count->data() + count->size()) return std::nullopt;
   if (sha->size() != 64 || (*eol != "0" && *eol != "1")) return std::nullopt;
+  for (char c : *sha)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
   out.sha256 = std::string(*sha);
   out.final_newline = *eol == "1";
   out.name = std::string(text.substr(5));

@@ -21,7 +21,7 @@ class CharsetCheckStage final : public Stage {
       return check_utf8(ctx, bytes);
     UConverter* conv = converter(ctx.source_charset);
     if (!conv)
-      return std::unexpected(StageError{"unmappable", "record " + std::to_string(ctx.seq) + ": charset '" +
+      return std::unexpected(StageError{"bad-record", "record " + std::to_string(ctx.seq) + ": charset '" +
                                                           std::string(ctx.source_charset) + "' unknown to ICU"});
     ucnv_resetToUnicode(conv);
     const char* src = bytes.data();
