@@ -46,7 +46,7 @@ got=$(wc -l < "$work/kcat-out.txt")
 # renkeid on the same broker.
 cp -r "$root/config" "$work/config"
 sed -i "s|  brokers: \"\"|  brokers: \"$broker\"|; s|listen: 127.0.0.1:9464|listen: 127.0.0.1:$http_port|; s|root: ../var/spool|root: $work/spool|; s|dir: ../var/state|dir: $work/state|; s|token_file: ../var/state/api-token|token_file: $work/state/api-token|; s|level: info|level: warn|" "$work/config/hub.yaml"
-"$build/src/renkeid" --config "$work/config/hub.yaml" > "$work/renkeid.log" 2>&1 &
+${RENKEI_BENCH_WRAP:-} "$build/src/renkeid" --config "$work/config/hub.yaml" > "$work/renkeid.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do curl -sf "127.0.0.1:$http_port/readyz" >/dev/null && break; sleep 0.5; done
 curl -sf "127.0.0.1:$http_port/readyz" >/dev/null || { tail "$work/renkeid.log" >&2; exit 1; }

@@ -1,5 +1,6 @@
 #include "hub.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include "renkei/adapter.hpp"
@@ -55,9 +56,17 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
 
   hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
-  hub->router_thread_ = std::thread([self] { self->router_->run(); });
-  hub->source_thread_ = std::thread([self] { self->sources_->run(); });
+  // Named threads: `top -H` and profiles then say which part is busy.
+  hub->router_thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "renkei:router");
+    self->router_->run();
+  });
+  hub->source_thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "renkei:sources");
+    self->sources_->run();
+  });
   hub->health_thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "renkei:health");
     while (!self->stopping_) {
       self->bus_reachable_ = self->bus_->reachable(2s);
       for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);

@@ -154,6 +154,11 @@ void Router::handle(const BusMessage& msg) {
     b.first_offset = msg.offset;
     b.runtime = rt;
     b.started = Clock::now();
+    // Batch-wide headers come with the first record; the route's source system answers
+    // if they are missing (e.g. the batch began before a partial re-send).
+    const SystemDef* from = rt->catalogue->system(route->from);
+    b.source = std::string(msg.header(hdr::kSource).value_or(route->from));
+    b.charset = std::string(msg.header(hdr::kCharset).value_or(from ? std::string_view(from->charset) : std::string_view()));
     auto sink_it = rt->sinks.find(route->to);
     if (sink_it == rt->sinks.end()) {
       b.held = StageError{"bad-record", "system " + route->to + " has no sink adapter"};
@@ -194,21 +199,21 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
   }
   if (seq) b.next_seq = *seq + 1;
   if (b.held) {
-    dead_letter(p, msg, route, "batch-held", b.held->detail);
+    dead_letter(p, msg, route, "batch-held", b.held->detail, &b);
     return p.offsets->processed(msg.offset);
   }
   std::string bytes(msg.value);
-  RecordContext ctx{route, msg.header(hdr::kCharset).value_or(""), *seq};
+  RecordContext ctx{route, b.charset, *seq};
   if (auto r = stage_->apply(ctx, bytes); !r) {
     metrics_.conversion_errors(route.id, r.error().kind).inc();
     if (!hold_batch(key, p, msg, route, b, r.error())) return;
-    dead_letter(p, msg, route, r.error().kind, r.error().detail);
+    dead_letter(p, msg, route, r.error().kind, r.error().detail, &b);
     return p.offsets->processed(msg.offset);
   }
   if (auto a = b.out->append(bytes); !a) {
     if (a.error().transient) return back_off(key, p, a.error().detail, route.id, msg.offset);
     if (!hold_batch(key, p, msg, route, b, {a.error().kind, a.error().detail})) return;
-    dead_letter(p, msg, route, a.error().kind, a.error().detail);
+    dead_letter(p, msg, route, a.error().kind, a.error().detail, &b);
   }
   p.offsets->processed(msg.offset);
 }
@@ -232,7 +237,7 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
     if (!c && !hold_batch(key, p, msg, route, b, {c.error().kind, c.error().detail})) return;
   }
   if (b.held) {
-    dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail);
+    dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail, &b);
     spdlog::warn("route {}: batch {} held, not delivered ({}); its records are on {}", interface_label(route.id), id,
                  b.held->detail, route.dlq_topic());
     return close();
@@ -260,9 +265,8 @@ bool Router::hold_batch(const Key& key, Partition& p, const BusMessage& msg, con
       copy.offset = b.first_offset;
       copy.key = msg.key;
       copy.value = record;
-      copy.headers = {{hdr::kInterface, iface}, {hdr::kBatchId, b.batch_id}, {hdr::kSeq, seq_text}};
-      if (auto cs = msg.header(hdr::kCharset)) copy.headers.emplace_back(hdr::kCharset, *cs);
-      dead_letter(p, copy, route, "batch-held", why.detail);
+      copy.headers = {{hdr::kBatchId, b.batch_id}, {hdr::kSeq, seq_text}};
+      dead_letter(p, copy, route, "batch-held", why.detail, &b);
     });
     if (!replayed) {
       back_off(key, p, replayed.error().detail, route.id, msg.offset);
@@ -276,12 +280,21 @@ bool Router::hold_batch(const Key& key, Partition& p, const BusMessage& msg, con
 }
 
 void Router::dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
-                         const std::string& detail) {
+                         const std::string& detail, const OpenBatch* batch) {
   OutMessage out;
   out.topic = route.dlq_topic();
   out.key = std::string(msg.key);
   out.value = std::string(msg.value);
   for (const auto& [k, v] : msg.headers) out.headers.push_back({std::string(k), std::string(v)});
+  // Each dead letter stands alone: batch-wide headers are added where the record lacks them.
+  auto ensure = [&](std::string_view name, const std::string& value) {
+    if (!value.empty() && !msg.header(name)) out.headers.push_back({std::string(name), value});
+  };
+  if (route.id > 0) ensure(hdr::kInterface, interface_label(route.id));
+  if (batch) {
+    ensure(hdr::kSource, batch->source);
+    ensure(hdr::kCharset, batch->charset);
+  }
   out.headers.push_back({std::string(hdr::kDlqReason), reason});
   out.headers.push_back({std::string(hdr::kDlqDetail), detail});
   out.headers.push_back({std::string(hdr::kDlqOrigin),

@@ -33,6 +33,8 @@ class Router final : public RebalanceListener {
     std::string batch_id;
     int64_t first_offset = 0;
     uint64_t next_seq = 1;
+    std::string source;    // from the batch's first record (or the route), for the stage and the DLQ
+    std::string charset;
     bool skip = false;                 // delivered before: only read past it
     std::optional<StageError> held;   // a record failed: the batch goes to the DLQ whole
     std::unique_ptr<SinkBatch> out;
@@ -54,7 +56,7 @@ class Router final : public RebalanceListener {
   void finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
   // Sends one message to the route's DLQ; its offset stays held until the write is durable.
   void dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
-                   const std::string& detail);
+                   const std::string& detail, const OpenBatch* batch = nullptr);
   // A record of the batch failed: the batch is not delivered; its records go to the DLQ.
   // false when that failed transiently and the partition backed off (`b` is gone then).
   [[nodiscard]] bool hold_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
