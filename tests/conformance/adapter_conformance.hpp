@@ -13,6 +13,8 @@
 // Kinds without a source (or sink) side get those tests skipped: the registry returns
 // nullptr for them.
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
 #include <stdlib.h>
 
 #include <algorithm>
@@ -43,24 +45,7 @@ inline constexpr const char* kTo = "b";
 
 // ---- helpers ---------------------------------------------------------------------------
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "renkei-conf-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using renkei::testing::TempDir;
 
 inline void write_bytes(const fs::path& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

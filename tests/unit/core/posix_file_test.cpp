@@ -1,5 +1,7 @@
 // LineReader, FileWriter, write_file_atomically and rename_durably on real files.
 #include <gtest/gtest.h>
+
+#include "support/temp_dir.hpp"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,25 +24,7 @@ namespace fs = std::filesystem;
 namespace renkei {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "renkei-core-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 void write_raw(const std::string& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
