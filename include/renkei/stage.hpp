@@ -4,6 +4,7 @@
 // and passes the bytes on unchanged.
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,8 +26,10 @@ struct RecordContext {
 class Stage {
  public:
   virtual ~Stage() = default;
-  // May rewrite `bytes` in place; on error the record goes to the DLQ untouched.
-  virtual std::expected<void, StageError> apply(const RecordContext& ctx, std::string& bytes) = 0;
+  // nullopt: the record passes as it is (no copy on the common path); a string: the
+  // rewritten record. On error the record goes to the DLQ untouched.
+  virtual std::expected<std::optional<std::string>, StageError> apply(const RecordContext& ctx,
+                                                                      std::string_view bytes) = 0;
 };
 
 // Validates the source charset (ICU with stop callbacks: an illegal or unmappable

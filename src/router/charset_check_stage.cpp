@@ -16,9 +16,12 @@ using Converter = std::unique_ptr<UConverter, ConverterDeleter>;
 
 class CharsetCheckStage final : public Stage {
  public:
-  std::expected<void, StageError> apply(const RecordContext& ctx, std::string& bytes) override {
-    if (ctx.source_charset.empty() || ctx.source_charset == "UTF-8" || ctx.source_charset == "utf-8")
-      return check_utf8(ctx, bytes);
+  std::expected<std::optional<std::string>, StageError> apply(const RecordContext& ctx,
+                                                              std::string_view bytes) override {
+    if (ctx.source_charset.empty() || ctx.source_charset == "UTF-8" || ctx.source_charset == "utf-8") {
+      if (auto r = check_utf8(ctx, bytes); !r) return std::unexpected(r.error());
+      return std::nullopt;
+    }
     UConverter* conv = converter(ctx.source_charset);
     if (!conv)
       return std::unexpected(StageError{"bad-record", "record " + std::to_string(ctx.seq) + ": charset '" +
@@ -46,11 +49,11 @@ class CharsetCheckStage final : public Stage {
                 std::to_string(offset) + " for charset " + std::string(ctx.source_charset)});
       }
     }
-    return {};
+    return std::nullopt;
   }
 
  private:
-  static std::expected<void, StageError> check_utf8(const RecordContext& ctx, const std::string& bytes) {
+  static std::expected<void, StageError> check_utf8(const RecordContext& ctx, std::string_view bytes) {
     int32_t i = 0;
     const auto len = static_cast<int32_t>(bytes.size());
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());

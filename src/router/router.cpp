@@ -202,15 +202,15 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
     dead_letter(p, msg, route, "batch-held", b.held->detail, &b);
     return p.offsets->processed(msg.offset);
   }
-  std::string bytes(msg.value);
   RecordContext ctx{route, b.charset, *seq};
-  if (auto r = stage_->apply(ctx, bytes); !r) {
+  auto r = stage_->apply(ctx, msg.value);
+  if (!r) {
     metrics_.conversion_errors(route.id, r.error().kind).inc();
     if (!hold_batch(key, p, msg, route, b, r.error())) return;
     dead_letter(p, msg, route, r.error().kind, r.error().detail, &b);
     return p.offsets->processed(msg.offset);
   }
-  if (auto a = b.out->append(bytes); !a) {
+  if (auto a = b.out->append(*r ? std::string_view(**r) : msg.value); !a) {
     if (a.error().transient) return back_off(key, p, a.error().detail, route.id, msg.offset);
     if (!hold_batch(key, p, msg, route, b, {a.error().kind, a.error().detail})) return;
     dead_letter(p, msg, route, a.error().kind, a.error().detail, &b);

@@ -359,7 +359,10 @@ class Hub:
         topic = f"renkei.if.{iface(route)}"
         ends = admin.end_offsets(re.escape(topic))
         committed = admin.committed_offsets(self.group, list(ends))
-        return {p: (committed[(t, p)], end) for (t, p), end in ends.items() if committed[(t, p)] != end}
+        # A partition that never held a record (end 0) has nothing to commit: on a fresh
+        # broker the group only ever commits the partitions its batches went to.
+        return {p: (committed[(t, p)], end) for (t, p), end in ends.items()
+                if committed[(t, p)] != end and not (committed[(t, p)] < 0 and end == 0)}
 
     def wait_caught_up(self, timeout, route=ROUTE):
         wait_for(lambda: not self.behind(route), timeout,
