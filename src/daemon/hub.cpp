@@ -97,28 +97,22 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
   auto rt = std::make_shared<Runtime>();
   rt->catalogue = catalogue;
   for (const auto& r : catalogue->routes) rt->by_topic.emplace(r.topic, &r);
+  // Open one side of a system's adapter; one that fails to open is kept (its runner
+  // retries) and reported as down.
+  auto open_side = [](const char* side, const SystemDef& s, auto adapter, auto& into, bool& up) {
+    if (!adapter) return;
+    if (auto r = adapter->open(); !r) {
+      spdlog::error("{} {}: {}", side, s.id, r.error().detail);
+      up = false;
+    }
+    into.emplace(s.id, std::move(adapter));
+  };
   for (const auto& s : catalogue->systems) {
     bool up = true;
-    if (!catalogue->routes_from(s.id).empty()) {
-      std::shared_ptr<Source> src = make_source(s, *catalogue);
-      if (src) {
-        if (auto r = src->open(); !r) {
-          spdlog::error("source {}: {}", s.id, r.error().detail);
-          up = false;
-        }
-        rt->sources.emplace(s.id, std::move(src));
-      }
-    }
-    if (!catalogue->routes_to(s.id).empty()) {
-      std::shared_ptr<Sink> sink = make_sink(s, *catalogue);
-      if (sink) {
-        if (auto r = sink->open(); !r) {
-          spdlog::error("sink {}: {}", s.id, r.error().detail);
-          up = false;
-        }
-        rt->sinks.emplace(s.id, std::move(sink));
-      }
-    }
+    if (!catalogue->routes_from(s.id).empty())
+      open_side("source", s, std::shared_ptr<Source>(make_source(s, *catalogue)), rt->sources, up);
+    if (!catalogue->routes_to(s.id).empty())
+      open_side("sink", s, std::shared_ptr<Sink>(make_sink(s, *catalogue)), rt->sinks, up);
     metrics_.adapter_up(s.id).set(up ? 1 : 0);
   }
   return RuntimePtr(std::move(rt));
