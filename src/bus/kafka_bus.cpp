@@ -475,6 +475,8 @@ class KafkaBus final : public Bus {
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"},
+        // A daily file lands on one partition: fetch it in large pieces.
+        {"max.partition.fetch.bytes", "8388608"},
         // Topics of routes added by a reload are found within this time.
         {"topic.metadata.refresh.interval.ms", "10000"},
     }));
