@@ -11,6 +11,7 @@ RENKEID, RENKEICTL, RENKEI_SOURCE_DIR and RENKEI_TEST_BROKERS in the environment
 """
 
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -247,6 +248,43 @@ class Reload(h.HubTestCase):
         self.assertEqual(len(files2), 1)
         self.assertSameFile(files2[0], data2)
         self.assertEqual(len(hub.delivered("after-failed-reload.csv")), 1)
+        hub.stop()
+
+
+
+class TargetDown(h.HubTestCase):
+
+    def test_e_unwritable_target_is_retried_until_it_takes_the_file(self):
+        # Embedded bus: this is about the target side, and needs no broker restarts.
+        hub = Hub(self, "", "target-down")
+        hub.start()
+        inbox = hub.inbox()
+        # The target's inbox is gone and a plain file stands in its place: every attempt
+        # to create the delivery fails with an I/O error, a transient failure.
+        shutil.rmtree(inbox, ignore_errors=True)
+        inbox.parent.mkdir(parents=True, exist_ok=True)
+        inbox.write_bytes(b"not a directory")
+
+        n = 2000
+        data = h.make_file(n, h.unique("t"))
+        name = "while-target-down.csv"
+        hub.drop(name, data)
+        retries = dict(name="renkei_delivery_retries_total", interface=IFACE)
+        h.wait_for(lambda: (hub.metric(**retries) or 0) >= 2, 60, "at least two delivery retries",
+                   on_timeout=hub.log_tail)
+        self.assertTrue(hub.alive())
+        self.assertIn(hub.metric(name="renkei_records_delivered_total", interface=IFACE, system=TARGET), (None, 0))
+        self.assertEqual(hub.http_status("/readyz"), 200)
+
+        # The target comes back: the batch is delivered once, whole, with nothing lost.
+        inbox.unlink()
+        files = hub.wait_delivered(name, 90)
+        self.assertEqual(len(files), 1, hub.inbox_entries())
+        self.assertEqual(files[0].read_bytes(), data)
+        self.assertEqual([e for e in hub.inbox_entries() if e.startswith(".")], [])
+        h.wait_for(lambda: hub.metric(name="renkei_records_delivered_total", interface=IFACE, system=TARGET) == n,
+                   30, f"delivered_total == {n}", on_timeout=hub.log_tail)
+        self.assertIn("retrying from offset", hub.run_log())
         hub.stop()
 
 
