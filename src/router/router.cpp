@@ -61,7 +61,6 @@ Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, H
 Router::~Router() = default;
 
 void Router::run() {
-  running_ = true;
   RuntimePtr subscribed;
   auto last_commit = Clock::now();
   while (!stopping_) {
@@ -99,7 +98,6 @@ void Router::run() {
       if (b.out) b.out->abort();
   parts_.clear();
   consumer_->close();
-  running_ = false;
 }
 
 void Router::on_assigned(const std::vector<TopicPartition>& parts) {
@@ -149,11 +147,8 @@ void Router::handle(const BusMessage& msg) {
   auto it = p.batches.find(*batch_id);
   if (it == p.batches.end()) {
     OpenBatch b;
-    b.route_id = route->id;
     b.batch_id = std::string(*batch_id);
     b.first_offset = msg.offset;
-    b.runtime = rt;
-    b.started = Clock::now();
     // Batch-wide headers come with the first record; the route's source system answers
     // if they are missing (e.g. the batch began before a partial re-send).
     const SystemDef* from = rt->catalogue->system(route->from);

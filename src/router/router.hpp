@@ -22,14 +22,12 @@ class Router final : public RebalanceListener {
   // The consumer loop; returns after stop() once in-flight work is drained and committed.
   void run();
   void stop() { stopping_ = true; }
-  bool running() const { return running_; }
 
   void on_assigned(const std::vector<TopicPartition>& parts) override;
   void on_revoked(const std::vector<TopicPartition>& parts) override;
 
  private:
   struct OpenBatch {
-    int route_id = 0;
     std::string batch_id;
     int64_t first_offset = 0;
     uint64_t next_seq = 1;
@@ -38,8 +36,6 @@ class Router final : public RebalanceListener {
     bool skip = false;                 // delivered before: only read past it
     std::optional<StageError> held;   // a record failed: the batch goes to the DLQ whole
     std::unique_ptr<SinkBatch> out;
-    RuntimePtr runtime;               // the snapshot the batch started with
-    std::chrono::steady_clock::time_point started;
   };
   struct Partition {
     std::shared_ptr<PartitionOffsets> offsets = std::make_shared<PartitionOffsets>();
@@ -78,7 +74,6 @@ class Router final : public RebalanceListener {
   unsigned since_clock_ = 0;
   int paused_ = 0;  // partitions in back-off, so the common case skips the scan
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> running_{false};
 };
 
 }  // namespace renkei

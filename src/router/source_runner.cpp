@@ -100,7 +100,7 @@ void SourceRunner::scan_once() {
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
       const RouteDef* route = rt->catalogue->route(unit.route_id);
       if (!route) continue;
-      if (carry(*rt, *route, *system, *source, unit)) {
+      if (carry(*route, *system, *source, unit)) {
         retries_.erase(unit.batch_id);
       } else if (!stopping_) {
         auto& r = retries_[unit.batch_id];
@@ -112,7 +112,7 @@ void SourceRunner::scan_once() {
   }
 }
 
-bool SourceRunner::carry(const Runtime&, const RouteDef& route, const SystemDef& system, Source& source,
+bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source& source,
                          const SourceUnit& unit) {
   auto flight = std::make_shared<InFlight>();
   const std::string iface = interface_label(route.id);

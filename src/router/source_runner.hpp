@@ -24,7 +24,7 @@ class SourceRunner {
 
  private:
   // true when the unit is on the bus and completed at the source.
-  bool carry(const Runtime& rt, const RouteDef& route, const SystemDef& system, Source& source,
+  bool carry(const RouteDef& route, const SystemDef& system, Source& source,
              const SourceUnit& unit);
   void scan_once();
 
