@@ -13,9 +13,7 @@ namespace fs = std::filesystem;
 namespace renkei::adapters {
 
 std::string route_dir(const std::string& base, int route_id) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%03d", route_id);
-  return (fs::path(base) / buf).string();
+  return (fs::path(base) / interface_label(route_id)).string();
 }
 
 std::string delivered_name(const std::string& batch_id, const std::string& source_name) {

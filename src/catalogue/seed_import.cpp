@@ -9,11 +9,7 @@
 
 namespace renkei {
 
-std::string topic_for_route(int id) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "renkei.if.%03d", id);
-  return buf;
-}
+std::string topic_for_route(int id) { return "renkei.if." + interface_label(id); }
 
 Schedule default_schedule(Timing t) {
   switch (t) {

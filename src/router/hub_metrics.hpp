@@ -3,11 +3,10 @@
 // consistent. Labels carry interface and system ids only, never personal data.
 #include <string>
 
+#include "renkei/catalogue/model.hpp"
 #include "renkei/metrics.hpp"
 
 namespace renkei {
-
-std::string interface_label(int route_id);  // "001"
 
 class HubMetrics {
  public:

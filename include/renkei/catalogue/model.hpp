@@ -119,4 +119,11 @@ struct Catalogue {
 
 using CataloguePtr = std::shared_ptr<const Catalogue>;
 
+// A route's number as topics, spool directories and metric labels write it: "009".
+// Inline: every part needs it, including the adapters below the catalogue library.
+inline std::string interface_label(int route_id) {
+  std::string digits = std::to_string(route_id);
+  return digits.size() >= 3 ? digits : std::string(3 - digits.size(), '0') + digits;
+}
+
 }  // namespace renkei
