@@ -1,0 +1,42 @@
+#pragma once
+// When a schedule fires next, and which runs a downtime missed. Pure functions of the
+// schedule, the calendar and an injected "now", so that tests need no clock.
+//
+// A cron schedule fires on its nominal dates at each of its times (Asia/Tokyo). When a
+// nominal date is not a business day the rule decides: `run` fires anyway, `skip` drops
+// it, `next-business-day` / `previous-business-day` fire at the same times on the
+// nearest business day after / before it. Nominal dates that land on the same business
+// day and time make one run, never two (a daily next-business-day job runs once on
+// Monday for Saturday, Sunday and Monday).
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "renkei/scheduler/jp_calendar.hpp"
+#include "renkei/scheduler/run_spec.hpp"
+
+namespace renkei {
+
+struct Occurrence {
+  std::chrono::sys_seconds at;
+  // The Tokyo date of `at`: the business day the run belongs to (with `run`, the nominal
+  // date itself, business day or not). Runs are identified by it, so that re-running a
+  // business date can be recognised.
+  std::chrono::year_month_day business_date;
+
+  bool operator==(const Occurrence&) const = default;
+};
+
+// The first occurrence strictly after `now`. nullopt when there is none up to the end of
+// the calendar's last year (kLastHolidayYear), e.g. "0 0 30 2 *", or when `now` lies
+// outside the years the calendar knows.
+std::optional<Occurrence> next_run(const RunSpec& spec, const JpCalendar& calendar,
+                                   std::chrono::sys_seconds now);
+
+// Every occurrence in (from, to], in order, each once: the runs a downtime from `from`
+// (the last instant the scheduler had accounted for) to `to` (now) missed.
+std::vector<Occurrence> occurrences_between(const RunSpec& spec, const JpCalendar& calendar,
+                                            std::chrono::sys_seconds from,
+                                            std::chrono::sys_seconds to);
+
+}  // namespace renkei
