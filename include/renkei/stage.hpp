@@ -1,14 +1,14 @@
 #pragma once
-// The seam where the conversion stage plugs into the route worker. Until the conversion
-// issue lands, the only stage checks that the record really is in its declared charset
-// and passes the bytes on unchanged.
+// The seam where the conversion stage plugs into the route worker.
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "renkei/catalogue/model.hpp"
+#include "renkei/convert/codemaps.hpp"
 
 namespace renkei {
 
@@ -21,6 +21,8 @@ struct RecordContext {
   const RouteDef& route;
   std::string_view source_charset;  // from the record's renkei-charset header
   uint64_t seq = 0;
+  const CataloguePtr* catalogue = nullptr;  // the snapshot the record is handled under
+  const CodemapsPtr* codemaps = nullptr;
 };
 
 class Stage {
@@ -35,5 +37,9 @@ class Stage {
 // Validates the source charset (ICU with stop callbacks: an illegal or unmappable
 // sequence is an error with its byte offset, never a substitution).
 std::unique_ptr<Stage> make_charset_check_stage();
+
+// The conversion stage: the route's profile, layout and codemaps (ARCHITECTURE §2b).
+// Needs ctx.catalogue and ctx.codemaps. Counts 縮退 through `on_shrink(route id)`.
+std::unique_ptr<Stage> make_conversion_stage(std::function<void(int)> on_shrink = {});
 
 }  // namespace renkei

@@ -10,6 +10,7 @@
 
 #include "renkei/adapter_spec.hpp"
 #include "renkei/catalogue/cron_expr.hpp"
+#include "renkei/catalogue/layout_loader.hpp"
 #include "renkei/catalogue/system_index.hpp"
 #include "renkei/catalogue/topic_name.hpp"
 #include "yaml_reader.hpp"
@@ -22,6 +23,12 @@ const SystemDef* Catalogue::system(const std::string& id) const {
   for (const auto& s : systems)
     if (s.id == id) return &s;
   return nullptr;
+}
+
+const LayoutDef* Catalogue::layout_of(const RouteDef& r) const {
+  if (r.layout) return layout(*r.layout);
+  const SystemDef* s = system(r.from);
+  return s && s->layout ? layout(*s->layout) : nullptr;
 }
 
 const RouteDef* Catalogue::route(int id) const {
@@ -122,7 +129,7 @@ class Loader {
     MapReader top(*doc, shown, "hub.yaml", diags_);
     if (!top.is_map()) return false;
 
-    std::string systems = "systems.yaml", routes = "routes.yaml";
+    std::string systems = "systems.yaml", routes = "routes.yaml", layouts = "layouts", codemaps = "../codemaps";
     if (auto n = top.map("hub")) {
       MapReader m(*n, shown, "hub", diags_);
       if (auto v = m.str("name")) h.name = *v;
@@ -136,8 +143,14 @@ class Loader {
       MapReader m(*n, shown, "catalogue", diags_);
       if (auto v = m.str("systems")) systems = *v;
       if (auto v = m.str("routes")) routes = *v;
+      if (auto v = m.str("layouts")) layouts = *v;
+      if (auto v = m.str("codemaps")) codemaps = *v;
       m.finish();
     }
+    h.layouts_dir = paths_.absolute(layouts);
+    layouts_shown_ = paths_.shown(layouts);
+    h.codemaps_dir = paths_.absolute(codemaps);
+
     h.systems_file = paths_.absolute(systems);
     systems_shown_ = paths_.shown(systems);
     h.routes_path = paths_.absolute(routes);
@@ -232,8 +245,17 @@ class Loader {
                      [](const RouteDef& a, const RouteDef& b) { return a.id < b.id; });
   }
 
+  void load_layouts() { load_layout_dir(cat_.hub.layouts_dir, layouts_shown_, cat_.layouts, diags_); }
+
   // Checks that need every file read: references, uniqueness across files.
   void cross_check() {
+    auto check_layout = [&](const std::optional<std::string>& name, const SourceRef& where, const std::string& what) {
+      if (name && !cat_.layouts.contains(*name))
+        diags_.error(where.file, where.line_of("layout"),
+                     what + ": unknown layout '" + *name + "' (no " + layouts_shown_ + "/" + *name + ".yaml)");
+    };
+    for (const auto& s : cat_.systems) check_layout(s.layout, s.where, "system '" + s.id + "'");
+    for (const auto& r : cat_.routes) check_layout(r.layout, r.where, "route " + std::to_string(r.id));
     if (!systems_ok_) return;  // its errors are reported; references would only echo them
     SystemIndex index(cat_.systems, diags_);
     std::map<int, const RouteDef*> ids;
@@ -308,6 +330,8 @@ class Loader {
       ok = false;
     }
     auto adapter = m.map("adapter");
+    s.layout = m.str("layout");
+    if (s.layout) s.where.field_lines["layout"] = m.line_of_key("layout");
     m.finish();
     if (!id || !name || !charset || !ok) return std::nullopt;
     s.id = *id;
@@ -401,6 +425,8 @@ class Loader {
     if (auto v = m.str("note")) r.note = *v;
     r.via = m.str("via");
     r.medium = m.str("medium");
+    r.layout = m.str("layout");
+    if (r.layout) r.where.field_lines["layout"] = m.line_of_key("layout");
     if (r.medium && !kMedia.contains(*r.medium)) {
       m.error("medium", "unknown value '" + *r.medium + "' (expected one of usb)");
       ok = false;
@@ -494,6 +520,7 @@ class Loader {
   ConfigPaths paths_;
   Catalogue cat_;
   Diagnostics diags_;
+  std::string layouts_shown_;
   std::string systems_shown_;
   std::string routes_shown_;
   bool systems_ok_ = false;
@@ -507,6 +534,7 @@ Result<CataloguePtr> load_catalogue(const std::string& config) {
   if (l.load_hub()) {
     l.load_systems();
     l.load_routes();
+    l.load_layouts();
     l.cross_check();
   }
   if (!l.diags().empty()) return std::unexpected(l.diags());

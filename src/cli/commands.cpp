@@ -14,6 +14,8 @@
 #include "renkei/catalogue/config_loader.hpp"
 #include "renkei/catalogue/route_yaml.hpp"
 #include "renkei/catalogue/seed.hpp"
+#include "renkei/convert/codemaps.hpp"
+#include "convert_command.hpp"
 
 namespace renkei::cli {
 namespace {
@@ -31,6 +33,8 @@ int report(const Diagnostics& d, std::ostream& err) {
 int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err) {
   auto cat = load_catalogue(config);
   if (!cat) return report(cat.error(), err);
+  auto maps = load_codemaps(**cat);
+  if (!maps) return report(maps.error(), err);
   const auto& c = **cat;
   std::map<std::string_view, int> timings;
   int manual = 0;
@@ -41,7 +45,9 @@ int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err
   out << config << ": valid: " << c.systems.size() << " systems, " << c.routes.size()
       << " routes (" << manual << " manual;";
   for (auto t : timing_names()) out << " " << t << " " << timings[t];
-  out << "), bus " << (c.hub.bus.brokers.empty() ? "embedded (not durable)" : c.hub.bus.brokers) << "\n";
+  out << "), " << c.layouts.size() << " layouts, " << (*maps)->gaiji.size() << " gaiji tables, "
+      << (*maps)->profiles.size() << " profiles, bus "
+      << (c.hub.bus.brokers.empty() ? "embedded (not durable)" : c.hub.bus.brokers) << "\n";
   return kOk;
 }
 
@@ -163,6 +169,24 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* kinds = app.add_subcommand("adapter-kinds", "Print every adapter kind's options (types, defaults, docs)");
   kinds->add_flag("--json", json, "Print a JSON array");
 
+  ConvertOptions conv_opts;
+  auto* convert = app.add_subcommand("convert", "Run the conversion stage offline on a file of records");
+  convert->add_option("--profile", conv_opts.profile, "jukinet, utf8, none or a codemaps/profiles name");
+  convert->add_option("--from", conv_opts.from, "Source charset (exact ICU name); overrides the route's");
+  convert->add_option("--to", conv_opts.to, "Target charset (exact ICU name); overrides the route's");
+  convert->add_option("--route", conv_opts.route, "Take charsets, layout and tables from this route")
+      ->check(CLI::Range(1, 999));
+  convert->add_option("--errors", conv_opts.errors_file, "Collect every error in this file instead of stopping");
+  convert->add_option("IN", conv_opts.in, "Input file, one record per line")->required();
+  convert->add_option("OUT", conv_opts.out, "Output file (written atomically)")->required();
+  auto* codemap = app.add_subcommand("codemap", "Codemap tools");
+  codemap->require_subcommand(1);
+  std::string mj_file, mj_out;
+  auto* import_mj = codemap->add_subcommand(
+      "import-mj", "Read the MJ文字情報一覧表 (CSV/TSV, UTF-8) and write the 住基ネット統一文字 table");
+  import_mj->add_option("FILE", mj_file, "The 一覧表 as published (header row with its column names)")->required();
+  import_mj->add_option("-o,--output", mj_out, "Write here (atomically) instead of stdout, e.g. codemaps/jukinet/unified.tsv");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
@@ -178,6 +202,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (*systems) return cmd_systems(config, json, out, err);
   if (*import) return cmd_import_seed(config, seed_file, output, out, err);
   if (*kinds) return cmd_adapter_kinds(json, out);
+  if (*convert) {
+    conv_opts.config = config;
+    return cmd_convert(conv_opts, out, err);
+  }
+  if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
   return kUsage;
 }
 

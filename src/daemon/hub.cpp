@@ -96,6 +96,12 @@ std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
 std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue) {
   auto rt = std::make_shared<Runtime>();
   rt->catalogue = catalogue;
+  auto codemaps = load_codemaps(*catalogue);
+  if (!codemaps) {
+    for (const auto& d : codemaps.error().sorted()) spdlog::error("{}", d.str());
+    return std::unexpected("codemaps invalid (" + std::to_string(codemaps.error().size()) + " problems)");
+  }
+  rt->codemaps = std::move(*codemaps);
   for (const auto& r : catalogue->routes) rt->by_topic.emplace(r.topic, &r);
   // Open one side of a system's adapter; one that fails to open is kept (its runner
   // retries) and reported as down.

@@ -28,6 +28,11 @@ class HubMetrics {
     return r_.counter("renkei_conversion_errors_total", "Records the conversion stage refused",
                       {{"interface", interface_label(route)}, {"kind", kind}});
   }
+  Counter& shrinks(int route) {
+    return r_.counter("renkei_conversion_shrinks_total",
+                      "Characters degraded (縮退) through a declared shrink table",
+                      {{"interface", interface_label(route)}});
+  }
   Counter& retries(int route) {
     return r_.counter("renkei_delivery_retries_total", "Deliveries retried after a transient failure",
                       {{"interface", interface_label(route)}});

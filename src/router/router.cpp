@@ -54,7 +54,7 @@ std::vector<std::string> topics_of(const Runtime& rt) {
 }  // namespace
 
 Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics)
-    : bus_(bus), dlq_(dlq_producer), runtime_(runtime), metrics_(metrics), stage_(make_charset_check_stage()) {
+    : bus_(bus), dlq_(dlq_producer), runtime_(runtime), metrics_(metrics), stage_(make_conversion_stage([this](int route) { metrics_.shrinks(route).inc(); })) {
   consumer_ = bus_.make_consumer(this);
 }
 
@@ -128,6 +128,7 @@ void Router::handle(const BusMessage& msg) {
   if (p.paused) return;  // fetched before the seek back; it will come again
 
   RuntimePtr rt = runtime_.get();
+  current_ = rt;  // the snapshot this record is handled under, for the stage
   const RouteDef* route = rt->route_for_topic(msg.topic);
   if (!route) {
     // The route left the catalogue while records were still on its topic: keep them.
@@ -197,7 +198,7 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
     dead_letter(p, msg, route, "batch-held", b.held->detail, &b);
     return p.offsets->processed(msg.offset);
   }
-  RecordContext ctx{route, b.charset, *seq};
+  RecordContext ctx{route, b.charset, *seq, &current_->catalogue, &current_->codemaps};
   auto r = stage_->apply(ctx, msg.value);
   if (!r) {
     metrics_.conversion_errors(route.id, r.error().kind).inc();

@@ -70,6 +70,7 @@ class Router final : public RebalanceListener {
   HubMetrics& metrics_;
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<Stage> stage_;
+  RuntimePtr current_;
   std::map<Key, Partition> parts_;
   unsigned since_clock_ = 0;
   int paused_ = 0;  // partitions in back-off, so the common case skips the scan

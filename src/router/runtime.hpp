@@ -9,11 +9,13 @@
 
 #include "renkei/adapter.hpp"
 #include "renkei/catalogue/model.hpp"
+#include "renkei/convert/codemaps.hpp"
 
 namespace renkei {
 
 struct Runtime {
   CataloguePtr catalogue;
+  CodemapsPtr codemaps;
   std::map<std::string, std::shared_ptr<Source>> sources;  // systems with outgoing routes
   std::map<std::string, std::shared_ptr<Sink>> sinks;      // systems with incoming routes
   std::map<std::string, const RouteDef*, std::less<>> by_topic;

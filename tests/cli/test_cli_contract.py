@@ -112,6 +112,7 @@ def config_copy():
     with tempfile.TemporaryDirectory(prefix="renkei-cli-") as tmp:
         dst = Path(tmp) / "config"
         shutil.copytree(CONFIG, dst)
+        shutil.copytree(SRC / "codemaps", Path(tmp) / "codemaps")  # hub.yaml: ../codemaps
         yield dst
 
 

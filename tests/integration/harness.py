@@ -222,6 +222,9 @@ class Hub:
         self.tmp = Path(tempfile.mkdtemp(prefix=f"renkei-it-{name}-"))
         self.config_dir = self.tmp / "config"
         shutil.copytree(SRC / "config", self.config_dir)
+        # hub.yaml finds codemaps at ../codemaps; tests may add rows to this copy.
+        self.codemaps_dir = self.tmp / "codemaps"
+        shutil.copytree(SRC / "codemaps", self.codemaps_dir)
         self.hub_yaml = self.config_dir / "hub.yaml"
         self.spool = self.tmp / "spool"
         self.state = self.tmp / "state"

@@ -32,6 +32,7 @@ struct SystemDef {
   std::string name;                // Japanese display name
   std::vector<std::string> aliases;
   std::string charset;             // ICU converter name
+  std::optional<std::string> layout;  // record layout of the files/events it produces
   AdapterConfig adapter;
   SourceRef where;
 };
@@ -69,11 +70,42 @@ struct RouteDef {
   std::string note;                // 備考, verbatim
   std::string topic;
   std::optional<Schedule> schedule;
+  std::optional<std::string> layout;  // overrides the source system's layout
   ListedAs listed;
   std::optional<SeedOrigin> seed;
   SourceRef where;
 
   std::string dlq_topic() const { return topic + ".dlq"; }
+};
+
+// How records of one kind are cut into fields (config/layouts/*.yaml). Byte offsets
+// and lengths are in the charset of the side that holds the record.
+enum class LayoutFormat { Line, Csv, Fixed };
+
+struct LayoutField {
+  std::string name;
+  std::size_t offset = 0;          // fixed: byte offset
+  std::size_t length = 0;          // fixed: byte length
+  bool kana = false;               // half-width katakana may be widened here (jukinet)
+  int line = 0;
+};
+
+struct LayoutDef {
+  std::string name;
+  LayoutFormat format = LayoutFormat::Line;
+  char delimiter = ',';
+  char quote = '"';
+  bool header = false;             // csv: the first record of a batch names the columns
+  std::string key;                 // field whose value keys the record on the bus
+  std::vector<LayoutField> fields;
+  std::size_t record_length = 0;   // fixed: sum of the fields
+  SourceRef where;
+
+  const LayoutField* field(const std::string& n) const {
+    for (const auto& f : fields)
+      if (f.name == n) return &f;
+    return nullptr;
+  }
 };
 
 struct BusConfig {
@@ -98,6 +130,8 @@ struct HubConfig {
   std::string config_dir;          // absolute; relative paths below resolve against it
   std::string systems_file;        // absolute
   std::string routes_path;         // absolute file or directory
+  std::string layouts_dir;         // absolute; may not exist (no layouts)
+  std::string codemaps_dir;        // absolute
   BusConfig bus;
   HttpConfig http;
   std::string spool_root;          // absolute
@@ -110,6 +144,14 @@ struct Catalogue {
   HubConfig hub;
   std::vector<SystemDef> systems;  // in file order
   std::vector<RouteDef> routes;    // sorted by id
+  std::map<std::string, LayoutDef> layouts;
+
+  const LayoutDef* layout(const std::string& name) const {
+    auto it = layouts.find(name);
+    return it == layouts.end() ? nullptr : &it->second;
+  }
+  // The layout a route's records follow: its own, else its source system's.
+  const LayoutDef* layout_of(const RouteDef& r) const;
 
   const SystemDef* system(const std::string& id) const;
   const RouteDef* route(int id) const;

@@ -1,0 +1,44 @@
+#pragma once
+// One coded character set, strict in both directions: an unmappable or illegal sequence
+// is an error with its position, never a substitution (ICU substitutes by default).
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace renkei {
+
+struct CharsetError {
+  std::string kind;        // illegal-sequence | unmappable
+  std::size_t offset = 0;  // decode: byte offset in the input; encode: index of the code point
+  std::size_t length = 0;  // decode: bytes of the bad sequence; encode: 1
+};
+
+// Not thread-safe: each worker owns its own instances (the tables behind them are shared).
+class Charset {
+ public:
+  virtual ~Charset() = default;
+  virtual const std::string& name() const = 0;
+  // Appends the code points of `in` to `out`.
+  virtual std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) = 0;
+  // Appends the encoding of `in` to `out`.
+  virtual std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) = 0;
+  // Whether this one code point has an encoding of its own (for gaiji and 縮退 decisions).
+  virtual bool encodable(char32_t c) = 0;
+  virtual bool is_unicode() const { return false; }
+};
+
+// `name` is an exact ICU converter name (or UTF-8). Stateless single/double-byte
+// converters such as ibm-943_P15A-2003 run on tables derived from ICU itself once per
+// process, so they decode exactly as ICU does, only faster; errors are always located
+// by ICU. The error string says why a name cannot be opened.
+std::expected<std::unique_ptr<Charset>, std::string> open_charset(std::string_view name);
+
+bool is_utf8_name(std::string_view name);
+
+// Where table-driven converters for charsets ICU lacks (Fujitsu JEF, Hitachi KEIS, NEC
+// JIPS) plug in: a factory registered under the name systems.yaml uses.
+using CharsetFactory = std::unique_ptr<Charset> (*)();
+void register_charset(std::string name, CharsetFactory factory);
+
+}  // namespace renkei

@@ -1,0 +1,130 @@
+#pragma once
+// The tables conversion runs on, loaded once from codemaps/ and read-only afterwards.
+// File formats are described in codemaps/README.md. Every loader reports each problem
+// as file:line and keeps going, so one run shows them all.
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "renkei/catalogue/model.hpp"
+#include "renkei/diagnostic.hpp"
+
+namespace renkei {
+
+// A glyph as the tables know it: MJ文字図形名 and/or a UCS sequence (base + optional IVS).
+struct Glyph {
+  std::string mj;        // "MJ012345" or empty
+  std::u32string ucs;    // empty when the glyph has no UCS
+};
+
+// One system's 外字: local code (as the system's charset decodes it, a PUA code point)
+// ↔ MJ ↔ UCS+IVS.
+class GaijiTable {
+ public:
+  struct Entry {
+    char32_t local = 0;
+    Glyph glyph;
+    int line = 0;
+  };
+  // `charset` decodes a local code written as bytes ("F040"); "U+E000" needs none.
+  static Result<GaijiTable> load(const std::string& path, const std::string& shown_as, const std::string& charset);
+
+  const Entry* by_local(char32_t c) const;
+  const Entry* by_ucs(std::u32string_view seq) const;
+  const Entry* by_mj(std::string_view mj) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  std::vector<Entry> entries_;
+  std::map<char32_t, std::size_t> local_;
+  std::map<std::u32string, std::size_t, std::less<>> ucs_;
+  std::map<std::string, std::size_t, std::less<>> mj_;
+};
+
+// 住基ネット統一文字: J+XXXX ↔ MJ ↔ UCS. A J+ code is never read as a code point: the
+// only way between J+ and UCS is this table.
+class JukinetTable {
+ public:
+  struct Entry {
+    uint32_t jplus = 0;
+    Glyph glyph;
+    int line = 0;
+  };
+  static Result<JukinetTable> load(const std::string& path, const std::string& shown_as);
+
+  const Entry* by_ucs(std::u32string_view seq) const;
+  const Entry* by_mj(std::string_view mj) const;
+  const Entry* by_jplus(uint32_t code) const;
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  void add(Entry e, const std::string& shown_as, Diagnostics& diags);
+  std::vector<Entry> entries_;
+  std::map<uint32_t, std::size_t> jplus_;
+  std::map<std::u32string, std::size_t, std::less<>> ucs_;
+  std::map<std::string, std::size_t, std::less<>> mj_;
+};
+
+// Value codes of one field (e.g. 続柄), source code → target code.
+class ValueTable {
+ public:
+  static Result<ValueTable> load(const std::string& path, const std::string& shown_as);
+  const std::string* map(std::string_view code) const;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::map<std::string, std::string, std::less<>> map_;
+};
+
+// Declared 縮退 (degrade to a smaller set, e.g. 髙 → 高). More than one candidate for a
+// character is allowed in the table; choosing between them is an error at conversion.
+class ShrinkTable {
+ public:
+  static Result<ShrinkTable> load(const std::string& path, const std::string& shown_as);
+  const std::vector<std::u32string>* candidates(std::u32string_view seq) const;
+
+ private:
+  std::map<std::u32string, std::vector<std::u32string>, std::less<>> map_;
+};
+
+enum class ProfileBase { Jukinet, Utf8, None };
+std::string_view to_string_base(ProfileBase b);
+
+// A conversion profile: the built-in rules it follows plus the tables it uses.
+struct Profile {
+  std::string name;
+  ProfileBase base = ProfileBase::None;
+  bool kana_to_fullwidth = false;                  // in fields the layout marks as kana
+  std::map<std::string, std::string> values;       // layout field → value table name
+  std::string shrink;                               // shrink table name, may be empty
+  std::string description;
+  SourceRef where;
+};
+
+struct Codemaps {
+  std::string dir;
+  std::map<std::string, GaijiTable> gaiji;          // by system id
+  std::optional<JukinetTable> jukinet;
+  std::map<std::string, ValueTable> values;         // by file stem
+  std::map<std::string, ShrinkTable> shrink;        // by file stem
+  std::map<std::string, Profile> profiles;          // built-ins plus codemaps/profiles/*.yaml
+
+  const Profile* profile(const std::string& name) const;
+  const GaijiTable* gaiji_of(const std::string& system) const;
+};
+using CodemapsPtr = std::shared_ptr<const Codemaps>;
+
+// Loads codemaps/ and checks it against the catalogue: every route's profile exists,
+// tables a profile names exist, gaiji tables belong to known systems.
+Result<CodemapsPtr> load_codemaps(const Catalogue& catalogue);
+
+// Text helpers shared by the loaders and the importer.
+std::optional<std::u32string> parse_ucs_sequence(std::string_view text);  // "U+845B U+E0100"
+std::optional<uint32_t> parse_jplus(std::string_view text);                // "J+AC00"
+std::string format_ucs_sequence(std::u32string_view seq);
+
+}  // namespace renkei

@@ -1,0 +1,141 @@
+#include "renkei/catalogue/layout_loader.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "yaml_reader.hpp"
+
+namespace renkei {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<char> single_char(MapReader& m, const std::string& key, char fallback) {
+  auto v = m.str(key);
+  if (!v) return fallback;
+  if (v->size() == 1) return (*v)[0];
+  if (*v == "\\t" || *v == "tab") return '\t';
+  m.error(key, "expected a single ASCII character, got '" + *v + "'");
+  return std::nullopt;
+}
+
+std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& name, const std::string& shown,
+                                      Diagnostics& diags) {
+  MapReader m(doc, shown, "layout '" + name + "'", diags);
+  if (!m.is_map()) {
+    diags.error(shown, line_of(doc), "layout '" + name + "': expected a mapping");
+    return std::nullopt;
+  }
+  LayoutDef l;
+  l.name = name;
+  l.where.file = shown;
+  l.where.line = m.line();
+  const std::string_view format_names[] = {"line", "csv", "fixed"};
+  auto format = m.enumeration<LayoutFormat>(
+      "format", Need::Required,
+      [](std::string_view s) -> std::optional<LayoutFormat> {
+        if (s == "line") return LayoutFormat::Line;
+        if (s == "csv") return LayoutFormat::Csv;
+        if (s == "fixed") return LayoutFormat::Fixed;
+        return std::nullopt;
+      },
+      format_names);
+  auto delimiter = single_char(m, "delimiter", ',');
+  auto quote = single_char(m, "quote", '"');
+  auto header = m.boolean("header");
+  auto key = m.str("key");
+  auto fields = m.sequence("fields", format && *format != LayoutFormat::Line ? Need::Required : Need::Optional);
+  const int key_line = m.line_of_key("key");
+  m.finish();
+  if (!format || !delimiter || !quote) return std::nullopt;
+  l.format = *format;
+  l.delimiter = *delimiter;
+  l.quote = *quote;
+  l.header = header.value_or(false);
+  if (key) l.key = *key;
+  bool ok = true;
+  std::set<std::string> names;
+  std::vector<std::pair<std::size_t, std::size_t>> spans;  // fixed: [offset, end)
+  if (fields) {
+    for (const auto& item : *fields) {
+      MapReader f(item, shown, "layout '" + name + "': field", diags);
+      if (!f.is_map()) {
+        diags.error(shown, line_of(item), "layout '" + name + "': a field must be a mapping");
+        ok = false;
+        continue;
+      }
+      LayoutField lf;
+      lf.line = f.line();
+      auto fname = f.str("name", Need::Required);
+      if (fname) f.rename("layout '" + name + "': field '" + *fname + "'");
+      const Need need_pos = l.format == LayoutFormat::Fixed ? Need::Required : Need::Optional;
+      auto offset = f.integer("offset", need_pos, 0, 1 << 20);
+      auto length = f.integer("length", need_pos, 1, 1 << 20);
+      auto kana = f.boolean("kana");
+      if (l.format != LayoutFormat::Fixed && (offset || length)) {
+        if (offset) f.error("offset", "offset only applies to fixed-width layouts");
+        if (length) f.error("length", "length only applies to fixed-width layouts");
+        ok = false;
+      }
+      f.finish();
+      if (!fname || (l.format == LayoutFormat::Fixed && (!offset || !length))) {
+        ok = false;
+        continue;
+      }
+      if (!names.insert(*fname).second) {
+        diags.error(shown, lf.line, "layout '" + name + "': field '" + *fname + "' is defined twice");
+        ok = false;
+      }
+      lf.name = *fname;
+      lf.kana = kana.value_or(false);
+      if (offset) lf.offset = static_cast<std::size_t>(*offset);
+      if (length) lf.length = static_cast<std::size_t>(*length);
+      l.fields.push_back(std::move(lf));
+    }
+  }
+  if (l.format == LayoutFormat::Fixed && ok) {
+    // Fields must tile the record: a gap or overlap is almost always a typo in an offset.
+    std::vector<const LayoutField*> sorted;
+    for (const auto& f : l.fields) sorted.push_back(&f);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
+    std::size_t at = 0;
+    for (const auto* f : sorted) {
+      if (f->offset != at) {
+        diags.error(shown, f->line,
+                    "layout '" + name + "': field '" + f->name + "' starts at byte " + std::to_string(f->offset) +
+                        " but the previous field ends at byte " + std::to_string(at) +
+                        (f->offset > at ? " (gap)" : " (overlap)"));
+        ok = false;
+      }
+      at = std::max(at, f->offset + f->length);
+    }
+    l.record_length = at;
+  }
+  if (!l.key.empty() && !names.contains(l.key)) {
+    diags.error(shown, key_line, "layout '" + name + "': key field '" + l.key + "' is not one of its fields");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return l;
+}
+
+}  // namespace
+
+void load_layout_dir(const std::string& dir, const std::string& shown_dir, std::map<std::string, LayoutDef>& out,
+                     Diagnostics& diags) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    const std::string shown = (fs::path(shown_dir) / path.filename()).string();
+    auto doc = load_yaml_file(path.string(), shown, diags);
+    if (!doc) continue;
+    const std::string name = path.stem().string();
+    if (auto l = parse_layout(*doc, name, shown, diags)) out.emplace(name, std::move(*l));
+  }
+}
+
+}  // namespace renkei

@@ -1,0 +1,465 @@
+#include "renkei/convert/codemaps.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <set>
+
+#include "renkei/convert/charset.hpp"
+#include "renkei/convert/unicode_class.hpp"
+#include "tsv.hpp"
+#include "yaml_reader.hpp"
+
+namespace renkei {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<uint32_t> parse_hex(std::string_view s) {
+  if (s.empty() || s.size() > 8) return std::nullopt;
+  uint32_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool empty_cell(const std::string& s) { return s.empty() || s == "-"; }
+
+bool valid_mj(std::string_view s) {
+  return s.size() == 8 && s.substr(0, 2) == "MJ" &&
+         std::all_of(s.begin() + 2, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A glyph's UCS: characters that are not PUA, not surrogates, variation selectors only
+// after a base.
+std::optional<std::string> check_glyph_ucs(const std::u32string& seq) {
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    const char32_t c = seq[i];
+    if (is_private_use(c)) return "a private-use code point (" + format_ucs_sequence(seq.substr(i, 1)) +
+                                  ") is not a UCS character; gaiji go in the local column";
+    if (is_variation_selector(c) && i == 0) return "a variation selector cannot stand first";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::u32string> parse_ucs_sequence(std::string_view text) {
+  std::u32string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (i >= text.size()) break;
+    auto end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    auto tok = text.substr(i, end - i);
+    if (tok.size() < 3 || (tok.substr(0, 2) != "U+" && tok.substr(0, 2) != "u+")) return std::nullopt;
+    auto v = parse_hex(tok.substr(2));
+    if (!v || *v > 0x10FFFF || (*v >= 0xD800 && *v <= 0xDFFF) || tok.size() < 6) return std::nullopt;
+    out.push_back(static_cast<char32_t>(*v));
+    i = end;
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<uint32_t> parse_jplus(std::string_view text) {
+  if (text.size() < 6 || text.size() > 8 || (text.substr(0, 2) != "J+" && text.substr(0, 2) != "j+"))
+    return std::nullopt;
+  return parse_hex(text.substr(2));
+}
+
+std::string format_ucs_sequence(std::u32string_view seq) {
+  std::string out;
+  char buf[16];
+  for (char32_t c : seq) {
+    std::snprintf(buf, sizeof buf, "%sU+%04X", out.empty() ? "" : " ", static_cast<unsigned>(c));
+    out += buf;
+  }
+  return out;
+}
+
+// --- GaijiTable ----------------------------------------------------------------------
+
+Result<GaijiTable> GaijiTable::load(const std::string& path, const std::string& shown_as, const std::string& charset) {
+  Diagnostics diags;
+  GaijiTable t;
+  std::unique_ptr<Charset> cs;
+  if (auto c = open_charset(charset)) cs = std::move(*c);
+  read_tsv(path, shown_as, "local", diags, [&](int line, const std::vector<std::string>& cells) {
+    auto err = [&](const std::string& m) { diags.error(shown_as, line, m); };
+    if (cells.size() != 3) return err("expected 3 columns (local, mj, ucs), found " + std::to_string(cells.size()));
+    Entry e;
+    e.line = line;
+    const std::string& local = cells[0];
+    if (local.starts_with("U+") || local.starts_with("u+")) {
+      auto seq = parse_ucs_sequence(local);
+      if (!seq || seq->size() != 1) return err("column local: '" + local + "' is not one code point");
+      e.local = (*seq)[0];
+    } else {
+      auto v = parse_hex(local);
+      if (!v || local.size() % 2 != 0) return err("column local: '" + local + "' is neither U+XXXX nor hex bytes");
+      std::string bytes;
+      for (std::size_t i = 0; i < local.size(); i += 2)
+        bytes.push_back(static_cast<char>(*parse_hex(std::string_view(local).substr(i, 2))));
+      std::u32string decoded;
+      if (!cs || !cs->decode(bytes, decoded) || decoded.size() != 1)
+        return err("column local: bytes " + local + " are not one character in " + charset);
+      e.local = decoded[0];
+    }
+    if (!is_private_use(e.local))
+      return err("column local: " + format_ucs_sequence(std::u32string(1, e.local)) +
+                 " is not in a private-use area, so it is no gaiji");
+    if (!empty_cell(cells[1])) {
+      if (!valid_mj(cells[1])) return err("column mj: '" + cells[1] + "' is not an MJ文字図形名 (MJ + 6 digits)");
+      e.glyph.mj = cells[1];
+    }
+    if (!empty_cell(cells[2])) {
+      auto seq = parse_ucs_sequence(cells[2]);
+      if (!seq) return err("column ucs: '" + cells[2] + "' is not a U+XXXX sequence");
+      if (auto why = check_glyph_ucs(*seq)) return err("column ucs: " + *why);
+      e.glyph.ucs = *seq;
+    }
+    if (e.glyph.mj.empty() && e.glyph.ucs.empty()) return err("a gaiji needs an MJ name, a UCS sequence or both");
+    if (auto it = t.local_.find(e.local); it != t.local_.end())
+      return err("local code " + local + " is already mapped on line " + std::to_string(t.entries_[it->second].line));
+    if (!e.glyph.ucs.empty())
+      if (auto it = t.ucs_.find(e.glyph.ucs); it != t.ucs_.end())
+        return err("conflict: " + cells[2] + " is also the glyph of line " + std::to_string(t.entries_[it->second].line));
+    if (!e.glyph.mj.empty())
+      if (auto it = t.mj_.find(e.glyph.mj); it != t.mj_.end())
+        return err("conflict: " + e.glyph.mj + " is also the glyph of line " +
+                   std::to_string(t.entries_[it->second].line));
+    const std::size_t idx = t.entries_.size();
+    t.local_.emplace(e.local, idx);
+    if (!e.glyph.ucs.empty()) t.ucs_.emplace(e.glyph.ucs, idx);
+    if (!e.glyph.mj.empty()) t.mj_.emplace(e.glyph.mj, idx);
+    t.entries_.push_back(std::move(e));
+  });
+  if (!diags.empty()) return std::unexpected(diags);
+  return t;
+}
+
+const GaijiTable::Entry* GaijiTable::by_local(char32_t c) const {
+  auto it = local_.find(c);
+  return it == local_.end() ? nullptr : &entries_[it->second];
+}
+const GaijiTable::Entry* GaijiTable::by_ucs(std::u32string_view seq) const {
+  auto it = ucs_.find(seq);
+  return it == ucs_.end() ? nullptr : &entries_[it->second];
+}
+const GaijiTable::Entry* GaijiTable::by_mj(std::string_view mj) const {
+  auto it = mj_.find(mj);
+  return it == mj_.end() ? nullptr : &entries_[it->second];
+}
+
+// --- JukinetTable --------------------------------------------------------------------
+
+void JukinetTable::add(Entry e, const std::string& shown_as, Diagnostics& diags) {
+  auto err = [&](const std::string& m) { diags.error(shown_as, e.line, m); };
+  char code[16];
+  std::snprintf(code, sizeof code, "J+%04X", e.jplus);
+  if (auto it = jplus_.find(e.jplus); it != jplus_.end())
+    return err(std::string(code) + " is already defined on line " + std::to_string(entries_[it->second].line));
+  if (!e.glyph.ucs.empty())
+    if (auto it = ucs_.find(e.glyph.ucs); it != ucs_.end())
+      return err("conflict: " + format_ucs_sequence(e.glyph.ucs) + " is also " + code + "'s glyph on line " +
+                 std::to_string(entries_[it->second].line));
+  if (!e.glyph.mj.empty())
+    if (auto it = mj_.find(e.glyph.mj); it != mj_.end())
+      return err("conflict: " + e.glyph.mj + " is also the glyph of line " + std::to_string(entries_[it->second].line));
+  const std::size_t idx = entries_.size();
+  jplus_.emplace(e.jplus, idx);
+  if (!e.glyph.ucs.empty()) ucs_.emplace(e.glyph.ucs, idx);
+  if (!e.glyph.mj.empty()) mj_.emplace(e.glyph.mj, idx);
+  entries_.push_back(std::move(e));
+}
+
+Result<JukinetTable> JukinetTable::load(const std::string& path, const std::string& shown_as) {
+  Diagnostics diags;
+  JukinetTable t;
+  read_tsv(path, shown_as, "jplus", diags, [&](int line, const std::vector<std::string>& cells) {
+    auto err = [&](const std::string& m) { diags.error(shown_as, line, m); };
+    if (cells.size() != 3) return err("expected 3 columns (jplus, mj, ucs), found " + std::to_string(cells.size()));
+    // A range "J+0020..J+007E <tab> - <tab> U+0020..U+007E" lists runs of the 15,379
+    // characters whose J+ code equals their code point without a row each.
+    if (auto dots = cells[0].find(".."); dots != std::string::npos) {
+      auto lo = parse_jplus(std::string_view(cells[0]).substr(0, dots));
+      auto hi = parse_jplus(std::string_view(cells[0]).substr(dots + 2));
+      auto udots = cells[2].find("..");
+      if (!lo || !hi || *hi < *lo || udots == std::string::npos || !empty_cell(cells[1]))
+        return err("a range row is 'J+XXXX..J+YYYY <tab> - <tab> U+XXXX..U+YYYY'");
+      auto ulo = parse_ucs_sequence(std::string_view(cells[2]).substr(0, udots));
+      auto uhi = parse_ucs_sequence(std::string_view(cells[2]).substr(udots + 2));
+      if (!ulo || !uhi || ulo->size() != 1 || uhi->size() != 1 || (*uhi)[0] - (*ulo)[0] != *hi - *lo)
+        return err("column ucs: the UCS range must be as long as the J+ range");
+      for (uint32_t j = *lo; j <= *hi; ++j) {
+        Entry e;
+        e.jplus = j;
+        e.line = line;
+        e.glyph.ucs = std::u32string(1, static_cast<char32_t>((*ulo)[0] + (j - *lo)));
+        if (auto why = check_glyph_ucs(e.glyph.ucs)) return err("column ucs: " + *why);
+        t.add(std::move(e), shown_as, diags);
+      }
+      return;
+    }
+    auto j = parse_jplus(cells[0]);
+    if (!j || *j > 0xFFFF) return err("column jplus: '" + cells[0] + "' is not a J+XXXX code");
+    Entry e;
+    e.jplus = *j;
+    e.line = line;
+    if (!empty_cell(cells[1])) {
+      if (!valid_mj(cells[1])) return err("column mj: '" + cells[1] + "' is not an MJ文字図形名 (MJ + 6 digits)");
+      e.glyph.mj = cells[1];
+    }
+    if (!empty_cell(cells[2])) {
+      auto seq = parse_ucs_sequence(cells[2]);
+      if (!seq) return err("column ucs: '" + cells[2] + "' is not a U+XXXX sequence");
+      if (auto why = check_glyph_ucs(*seq)) return err("column ucs: " + *why);
+      e.glyph.ucs = *seq;
+    }
+    if (e.glyph.mj.empty() && e.glyph.ucs.empty()) return err("a 統一文字 needs an MJ name, a UCS sequence or both");
+    t.add(std::move(e), shown_as, diags);
+  });
+  if (!diags.empty()) return std::unexpected(diags);
+  return t;
+}
+
+const JukinetTable::Entry* JukinetTable::by_ucs(std::u32string_view seq) const {
+  auto it = ucs_.find(seq);
+  return it == ucs_.end() ? nullptr : &entries_[it->second];
+}
+const JukinetTable::Entry* JukinetTable::by_mj(std::string_view mj) const {
+  auto it = mj_.find(mj);
+  return it == mj_.end() ? nullptr : &entries_[it->second];
+}
+const JukinetTable::Entry* JukinetTable::by_jplus(uint32_t code) const {
+  auto it = jplus_.find(code);
+  return it == jplus_.end() ? nullptr : &entries_[it->second];
+}
+
+// --- ValueTable, ShrinkTable ---------------------------------------------------------
+
+Result<ValueTable> ValueTable::load(const std::string& path, const std::string& shown_as) {
+  Diagnostics diags;
+  ValueTable t;
+  t.name_ = fs::path(path).stem().string();
+  auto doc = load_yaml_file(path, shown_as, diags);
+  if (!doc) return std::unexpected(diags);
+  MapReader m(*doc, shown_as, "value table '" + t.name_ + "'", diags);
+  m.str("description");
+  auto map = m.map("map", Need::Required);
+  m.finish();
+  if (map) {
+    std::map<std::string, int> seen;
+    for (const auto& kv : *map) {
+      const int line = line_of(kv.first);
+      if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
+        diags.error(shown_as, line, "map: each entry is 'source code: target code'");
+        continue;
+      }
+      auto [it, inserted] = seen.emplace(kv.first.Scalar(), line);
+      if (!inserted) {
+        diags.error(shown_as, line,
+                    "map: code '" + kv.first.Scalar() + "' is already mapped on line " + std::to_string(it->second));
+        continue;
+      }
+      t.map_.emplace(kv.first.Scalar(), kv.second.Scalar());
+    }
+  }
+  if (!diags.empty()) return std::unexpected(diags);
+  return t;
+}
+
+const std::string* ValueTable::map(std::string_view code) const {
+  auto it = map_.find(code);
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+Result<ShrinkTable> ShrinkTable::load(const std::string& path, const std::string& shown_as) {
+  Diagnostics diags;
+  ShrinkTable t;
+  std::map<std::pair<std::u32string, std::u32string>, int> seen;
+  read_tsv(path, shown_as, "from", diags, [&](int line, const std::vector<std::string>& cells) {
+    auto err = [&](const std::string& m) { diags.error(shown_as, line, m); };
+    if (cells.size() != 2) return err("expected 2 columns (from, to), found " + std::to_string(cells.size()));
+    auto from = parse_ucs_sequence(cells[0]);
+    auto to = parse_ucs_sequence(cells[1]);
+    if (!from) return err("column from: '" + cells[0] + "' is not a U+XXXX sequence");
+    if (!to) return err("column to: '" + cells[1] + "' is not a U+XXXX sequence");
+    if (*from == *to) return err("column to: a character cannot shrink to itself");
+    if (auto [it, inserted] = seen.emplace(std::pair{*from, *to}, line); !inserted)
+      return err("the same pair is already on line " + std::to_string(it->second));
+    t.map_[*from].push_back(*to);
+  });
+  if (!diags.empty()) return std::unexpected(diags);
+  return t;
+}
+
+const std::vector<std::u32string>* ShrinkTable::candidates(std::u32string_view seq) const {
+  auto it = map_.find(seq);
+  return it == map_.end() ? nullptr : &it->second;
+}
+
+// --- Codemaps --------------------------------------------------------------------------
+
+const Profile* Codemaps::profile(const std::string& name) const {
+  auto it = profiles.find(name);
+  return it == profiles.end() ? nullptr : &it->second;
+}
+
+const GaijiTable* Codemaps::gaiji_of(const std::string& system) const {
+  auto it = gaiji.find(system);
+  return it == gaiji.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+std::vector<fs::path> files_in(const fs::path& dir, std::string_view ext) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<Profile> parse_profile(const fs::path& path, const std::string& shown, Diagnostics& diags) {
+  auto doc = load_yaml_file(path.string(), shown, diags);
+  if (!doc) return std::nullopt;
+  Profile p;
+  p.name = path.stem().string();
+  p.where.file = shown;
+  MapReader m(*doc, shown, "profile '" + p.name + "'", diags);
+  p.where.line = m.line();
+  const std::string_view base_names[] = {"jukinet", "utf8", "none"};
+  auto base = m.enumeration<ProfileBase>(
+      "base", Need::Required,
+      [](std::string_view s) -> std::optional<ProfileBase> {
+        if (s == "jukinet") return ProfileBase::Jukinet;
+        if (s == "utf8") return ProfileBase::Utf8;
+        if (s == "none") return ProfileBase::None;
+        return std::nullopt;
+      },
+      base_names);
+  if (auto d = m.str("description")) p.description = *d;
+  auto kana = m.boolean("kana_to_fullwidth");
+  if (auto s = m.str("shrink")) {
+    p.shrink = *s;
+    p.where.field_lines["shrink"] = m.line_of_key("shrink");
+  }
+  auto values = m.map("values");
+  p.where.field_lines["values"] = m.line_of_key("values");
+  m.finish();
+  if (!base) return std::nullopt;
+  p.base = *base;
+  p.kana_to_fullwidth = kana.value_or(p.base == ProfileBase::Jukinet);
+  if (values)
+    for (const auto& kv : *values) {
+      if (!kv.second.IsScalar()) {
+        diags.error(shown, line_of(kv.first), "values: each entry is 'layout field: value table'");
+        continue;
+      }
+      p.values[kv.first.Scalar()] = kv.second.Scalar();
+      p.where.field_lines["values." + kv.first.Scalar()] = line_of(kv.first);
+    }
+  return p;
+}
+
+}  // namespace
+
+Result<CodemapsPtr> load_codemaps(const Catalogue& cat) {
+  Diagnostics diags;
+  auto maps = std::make_shared<Codemaps>();
+  const fs::path dir = cat.hub.codemaps_dir;
+  maps->dir = dir.string();
+  auto shown = [&](const fs::path& p) { return p.lexically_relative(dir.parent_path()).string(); };
+
+  for (const auto& f : files_in(dir / "gaiji", ".tsv")) {
+    const std::string system = f.stem().string();
+    const SystemDef* s = cat.system(system);
+    if (!s) {
+      diags.error(shown(f), 0, "gaiji table for unknown system '" + system + "' (the file is named after a system id)");
+      continue;
+    }
+    auto t = GaijiTable::load(f.string(), shown(f), s->charset);
+    if (!t) diags.append(t.error());
+    else maps->gaiji.emplace(system, std::move(*t));
+  }
+  const fs::path unified = dir / "jukinet" / "unified.tsv";
+  if (fs::exists(unified)) {
+    auto t = JukinetTable::load(unified.string(), shown(unified));
+    if (!t) diags.append(t.error());
+    else maps->jukinet = std::move(*t);
+  }
+  for (const auto& f : files_in(dir / "values", ".yaml")) {
+    auto t = ValueTable::load(f.string(), shown(f));
+    if (!t) diags.append(t.error());
+    else maps->values.emplace(f.stem().string(), std::move(*t));
+  }
+  for (const auto& f : files_in(dir / "shrink", ".tsv")) {
+    auto t = ShrinkTable::load(f.string(), shown(f));
+    if (!t) diags.append(t.error());
+    else maps->shrink.emplace(f.stem().string(), std::move(*t));
+  }
+  // The built-ins exist without a file; a file of the same name configures them.
+  maps->profiles["jukinet"] = Profile{"jukinet", ProfileBase::Jukinet, true, {}, "", "built in", {}};
+  maps->profiles["utf8"] = Profile{"utf8", ProfileBase::Utf8, false, {}, "", "built in", {}};
+  maps->profiles["none"] = Profile{"none", ProfileBase::None, false, {}, "", "built in", {}};
+  std::set<std::string> broken;  // their errors are reported; routes naming them would only echo
+  for (const auto& f : files_in(dir / "profiles", ".yaml")) {
+    auto p = parse_profile(f, shown(f), diags);
+    if (!p) {
+      broken.insert(f.stem().string());
+      continue;
+    }
+    const bool builtin = p->name == "jukinet" || p->name == "utf8" || p->name == "none";
+    if (builtin && to_string_base(p->base) != p->name) {
+      diags.error(p->where.file, p->where.line, "profile '" + p->name + "': base must be '" + p->name + "'");
+      continue;
+    }
+    for (const auto& [field, table] : p->values)
+      if (!maps->values.contains(table))
+        diags.error(p->where.file, p->where.line_of("values." + field),
+                    "profile '" + p->name + "': field '" + field + "': no value table codemaps/values/" + table + ".yaml");
+    if (!p->shrink.empty() && !maps->shrink.contains(p->shrink))
+      diags.error(p->where.file, p->where.line_of("shrink"),
+                  "profile '" + p->name + "': no shrink table codemaps/shrink/" + p->shrink + ".tsv");
+    if (p->base == ProfileBase::Jukinet && !maps->jukinet)
+      diags.error(p->where.file, p->where.line, "profile '" + p->name + "': needs codemaps/jukinet/unified.tsv");
+    maps->profiles[p->name] = std::move(*p);
+  }
+  for (const auto& r : cat.routes) {
+    const Profile* p = maps->profile(r.conversion);
+    if (!p && broken.contains(r.conversion)) continue;
+    if (!p) {
+      diags.error(r.where.file, r.where.line_of("conversion"),
+                  "route " + std::to_string(r.id) + ": conversion profile '" + r.conversion +
+                      "' is not defined (codemaps/profiles/" + r.conversion + ".yaml)");
+      continue;
+    }
+    if (p->base == ProfileBase::Jukinet && !maps->jukinet)
+      diags.error(r.where.file, r.where.line_of("conversion"),
+                  "route " + std::to_string(r.id) + ": profile '" + p->name + "' needs codemaps/jukinet/unified.tsv");
+    const LayoutDef* layout = cat.layout_of(r);
+    for (const auto& [field, table] : p->values)
+      if (!layout || !layout->field(field))
+        diags.error(r.where.file, r.where.line_of("conversion"),
+                    "route " + std::to_string(r.id) + ": profile '" + p->name + "' maps values of field '" + field +
+                        "', which the route's layout " + (layout ? "'" + layout->name + "' lacks" : "does not exist"));
+  }
+  if (!diags.empty()) return std::unexpected(diags);
+  return CodemapsPtr(std::move(maps));
+}
+
+std::string_view to_string_base(ProfileBase b) {
+  switch (b) {
+    case ProfileBase::Jukinet: return "jukinet";
+    case ProfileBase::Utf8: return "utf8";
+    case ProfileBase::None: return "none";
+  }
+  return "none";
+}
+
+}  // namespace renkei

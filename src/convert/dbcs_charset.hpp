@@ -1,0 +1,38 @@
+#pragma once
+// Stateless single/double-byte charsets (CP932 and kin) on lookup tables that are
+// derived from ICU's own converter at first use: same answers, a fraction of the cost.
+// Anything the tables cannot answer alone (an error, a character outside the BMP) is
+// handed to ICU, so error positions are always ICU's.
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "icu_charset.hpp"
+
+namespace renkei {
+
+struct DbcsTables {
+  static constexpr uint32_t kInvalid = 0xFFFFFFFF;
+  static constexpr uint32_t kLead = 0xFFFFFFFE;
+  std::array<uint32_t, 256> single{};        // code point, kLead or kInvalid
+  std::vector<uint32_t> pair;                // [lead*256+trail] → code point or kInvalid
+  std::vector<uint32_t> from_bmp;            // [code point] → (length << 16) | bytes; 0 = none
+};
+
+// Shared, immutable once built; nullptr when the converter is not a stateless DBCS.
+std::shared_ptr<const DbcsTables> dbcs_tables_for(const std::string& name, UConverter* probe);
+
+class DbcsCharset final : public Charset {
+ public:
+  DbcsCharset(std::shared_ptr<const DbcsTables> tables, std::unique_ptr<IcuCharset> exact);
+  const std::string& name() const override { return exact_->name(); }
+  std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) override;
+  std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) override;
+  bool encodable(char32_t c) override;
+
+ private:
+  std::shared_ptr<const DbcsTables> t_;
+  std::unique_ptr<IcuCharset> exact_;
+};
+
+}  // namespace renkei

@@ -1,0 +1,96 @@
+#include "icu_charset.hpp"
+
+#include <unicode/ucnv_err.h>
+#include <unicode/utf16.h>
+
+namespace renkei {
+
+UConverterPtr open_strict_converter(const std::string& name, std::string* why) {
+  UErrorCode status = U_ZERO_ERROR;
+  UConverterPtr c(ucnv_open(name.c_str(), &status));
+  if (U_FAILURE(status) || !c) {
+    if (why) *why = "ICU has no converter named '" + name + "'";
+    return nullptr;
+  }
+  ucnv_setToUCallBack(c.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  ucnv_setFromUCallBack(c.get(), UCNV_FROM_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  return c;
+}
+
+IcuCharset::IcuCharset(std::string name, UConverterPtr conv) : name_(std::move(name)), conv_(std::move(conv)) {}
+
+std::expected<void, CharsetError> IcuCharset::decode(std::string_view in, std::u32string& out) {
+  ucnv_resetToUnicode(conv_.get());
+  units_.resize(in.size() * 2 + 16);
+  offsets_.resize(units_.size());
+  const char* src = in.data();
+  UChar* target = units_.data();
+  UErrorCode status = U_ZERO_ERROR;
+  ucnv_toUnicode(conv_.get(), &target, units_.data() + units_.size(), &src, in.data() + in.size(),
+                 offsets_.data(), true, &status);
+  const auto produced = static_cast<int32_t>(target - units_.data());
+  if (U_FAILURE(status)) {
+    // With the stop callback `src` stands just past the offending bytes.
+    char bad[32];
+    int8_t len = sizeof bad;
+    UErrorCode e2 = U_ZERO_ERROR;
+    ucnv_getInvalidChars(conv_.get(), bad, &len, &e2);
+    if (U_FAILURE(e2) || len < 0) len = 0;
+    const auto end = static_cast<std::size_t>(src - in.data());
+    return std::unexpected(CharsetError{status == U_INVALID_CHAR_FOUND ? "unmappable" : "illegal-sequence",
+                                        end - static_cast<std::size_t>(len), static_cast<std::size_t>(len)});
+  }
+  for (int32_t i = 0; i < produced;) {
+    UChar32 c;
+    U16_NEXT(units_.data(), i, produced, c);
+    out.push_back(static_cast<char32_t>(c));
+  }
+  return {};
+}
+
+std::expected<void, CharsetError> IcuCharset::encode(std::u32string_view in, std::string& out) {
+  ucnv_resetFromUnicode(conv_.get());
+  units_.clear();
+  std::vector<std::size_t> index;  // UTF-16 unit → code point index
+  index.reserve(in.size() * 2);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char32_t c = in[i];
+    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return std::unexpected(CharsetError{"unmappable", i, 1});
+    if (c >= 0x10000) {
+      units_.push_back(U16_LEAD(c));
+      units_.push_back(U16_TRAIL(c));
+      index.push_back(i);
+      index.push_back(i);
+    } else {
+      units_.push_back(static_cast<UChar>(c));
+      index.push_back(i);
+    }
+  }
+  bytes_.resize(units_.size() * static_cast<std::size_t>(ucnv_getMaxCharSize(conv_.get())) + 16);
+  offsets_.resize(bytes_.size());
+  const UChar* src = units_.data();
+  char* target = bytes_.data();
+  UErrorCode status = U_ZERO_ERROR;
+  ucnv_fromUnicode(conv_.get(), &target, bytes_.data() + bytes_.size(), &src, units_.data() + units_.size(),
+                   nullptr, true, &status);
+  if (U_FAILURE(status)) {
+    UChar bad[8];
+    int8_t len = 8;
+    UErrorCode e2 = U_ZERO_ERROR;
+    ucnv_getInvalidUChars(conv_.get(), bad, &len, &e2);
+    if (U_FAILURE(e2) || len < 0) len = 0;
+    auto unit = static_cast<std::size_t>(src - units_.data()) - static_cast<std::size_t>(len);
+    std::size_t at = unit < index.size() ? index[unit] : in.size();
+    return std::unexpected(CharsetError{status == U_INVALID_CHAR_FOUND ? "unmappable" : "illegal-sequence", at, 1});
+  }
+  out.append(bytes_.data(), static_cast<std::size_t>(target - bytes_.data()));
+  return {};
+}
+
+bool IcuCharset::encodable(char32_t c) {
+  std::string scratch;
+  const char32_t one[1] = {c};
+  return encode(std::u32string_view(one, 1), scratch).has_value();
+}
+
+}  // namespace renkei

@@ -1,0 +1,351 @@
+#include "renkei/convert/record_converter.hpp"
+
+#include <unicode/utf8.h>
+
+#include "renkei/convert/record_fields.hpp"
+#include "renkei/convert/unicode_class.hpp"
+
+namespace renkei {
+
+std::string ConversionError::describe() const {
+  return "field '" + field + "' at byte " + std::to_string(offset) + ": " + kind + ": " + detail;
+}
+
+std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& catalogue, const CodemapsPtr& codemaps,
+                                                          const RouteDef& route, std::string from_charset,
+                                                          std::string to_charset) {
+  ConversionPlan p;
+  p.catalogue = catalogue;
+  p.codemaps = codemaps;
+  const Profile* profile = codemaps->profile(route.conversion);
+  if (!profile) return std::unexpected("conversion profile '" + route.conversion + "' is not defined");
+  p.profile_name = profile->name;
+  p.base = profile->base;
+  p.kana_to_fullwidth = profile->kana_to_fullwidth;
+  p.layout = catalogue->layout_of(route);
+  const SystemDef* from = catalogue->system(route.from);
+  const SystemDef* to = catalogue->system(route.to);
+  p.from_charset = !from_charset.empty() ? from_charset : from ? from->charset : "";
+  p.to_charset = !to_charset.empty() ? to_charset : to ? to->charset : "";
+  if (p.from_charset.empty() || p.to_charset.empty()) return std::unexpected("route's systems have no charset");
+  p.from_gaiji = codemaps->gaiji_of(route.from);
+  p.to_gaiji = codemaps->gaiji_of(route.to);
+  if (codemaps->jukinet) p.jukinet = &*codemaps->jukinet;
+  if (p.base == ProfileBase::Jukinet && !p.jukinet) return std::unexpected("profile needs codemaps/jukinet/unified.tsv");
+  if (p.base == ProfileBase::Jukinet && !is_utf8_name(p.to_charset))
+    return std::unexpected("profile '" + p.profile_name + "' writes 住基ネット統一文字 codes in UTF-8 form; target charset " +
+                           p.to_charset + " cannot carry them");
+  if (!profile->shrink.empty()) {
+    auto it = codemaps->shrink.find(profile->shrink);
+    if (it == codemaps->shrink.end()) return std::unexpected("no shrink table '" + profile->shrink + "'");
+    p.shrink = &it->second;
+    p.shrink_name = profile->shrink;
+  }
+  for (const auto& [field, table] : profile->values) {
+    auto it = codemaps->values.find(table);
+    if (it == codemaps->values.end()) return std::unexpected("no value table '" + table + "'");
+    p.values[field] = &it->second;
+  }
+  return p;
+}
+
+struct RecordConverter::Field {
+  const RecordField& rf;
+  std::string_view bytes;
+};
+
+std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPlan plan) {
+  RecordConverter c;
+  auto from = open_charset(plan.from_charset);
+  if (!from) return std::unexpected(from.error());
+  auto to = open_charset(plan.to_charset);
+  if (!to) return std::unexpected(to.error());
+  c.from_ = std::move(*from);
+  c.to_ = std::move(*to);
+  c.same_charset_ = plan.from_charset == plan.to_charset;
+  c.plan_ = std::move(plan);
+  return c;
+}
+
+namespace {
+
+std::string u32_to_utf8(std::u32string_view s) {
+  std::string out;
+  for (char32_t c : s) {
+    uint8_t buf[4];
+    int32_t n = 0;
+    U8_APPEND_UNSAFE(buf, n, c);
+    out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+std::u32string utf8_to_u32(std::string_view s) {
+  std::u32string out;
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto len = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < len;) {
+    UChar32 c;
+    U8_NEXT(p, i, len, c);
+    out.push_back(c < 0 ? U'\uFFFD' : static_cast<char32_t>(c));
+  }
+  return out;
+}
+
+std::u32string_view trim_padding(std::u32string_view s) {
+  while (!s.empty() && (s.back() == U' ' || s.back() == U'\u3000')) s.remove_suffix(1);
+  return s;
+}
+
+std::string hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04X", v);
+  return buf;
+}
+
+}  // namespace
+
+ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index, std::string kind, std::string detail) {
+  // The byte position of a character is found again only on this error path: the
+  // shortest prefix of the field that decodes to exactly `char_index` characters.
+  std::size_t at = 0;
+  if (char_index > 0) {
+    std::u32string scratch;
+    for (std::size_t b = 1; b <= f.bytes.size(); ++b) {
+      scratch.clear();
+      if (from_->decode(f.bytes.substr(0, b), scratch) && scratch.size() >= char_index) {
+        at = scratch.size() == char_index ? b : b - 1;
+        break;
+      }
+    }
+  }
+  return ConversionError{std::move(kind), f.rf.name, f.rf.offset + at, std::move(detail)};
+}
+
+std::expected<std::optional<std::string>, ConversionError> RecordConverter::convert(std::string_view record,
+                                                                                    std::vector<ConversionNote>* notes,
+                                                                                    bool header) {
+  // The common case of a `none` route between systems of one charset: check, keep bytes.
+  if (plan_.base == ProfileBase::None && same_charset_ && (!plan_.layout || plan_.layout->format == LayoutFormat::Line)) {
+    text_.clear();
+    if (auto d = from_->decode(record, text_); !d)
+      return std::unexpected(ConversionError{d.error().kind, "record", d.error().offset,
+                                             d.error().kind + " byte sequence for charset " + plan_.from_charset});
+    bool has_gaiji = false;
+    for (char32_t c : text_) has_gaiji |= is_private_use(c);
+    if (!has_gaiji) return std::nullopt;
+  }
+  auto fields = split_record(plan_.layout, record);
+  if (!fields) return std::unexpected(ConversionError{"bad-record", fields.error().field, fields.error().offset,
+                                                      fields.error().detail});
+  std::string out;
+  out.reserve(record.size() * 3 / 2 + 16);
+  const bool csv = plan_.layout && plan_.layout->format == LayoutFormat::Csv;
+  std::string field_out;
+  for (std::size_t i = 0; i < fields->size(); ++i) {
+    const RecordField& rf = (*fields)[i];
+    Field f{rf, rf.bytes};
+    field_out.clear();
+    if (auto r = convert_field(f, field_out, notes, header); !r) return std::unexpected(r.error());
+    if (csv) {
+      if (i > 0) out.push_back(plan_.layout->delimiter);
+      if (rf.quoted) {
+        out.push_back(plan_.layout->quote);
+        for (char c : field_out) {
+          if (c == plan_.layout->quote) out.push_back(c);
+          out.push_back(c);
+        }
+        out.push_back(plan_.layout->quote);
+      } else {
+        append_csv_value(out, field_out, plan_.layout->delimiter, plan_.layout->quote);
+      }
+    } else {
+      out += field_out;
+    }
+  }
+  return out;
+}
+
+std::expected<void, ConversionError> RecordConverter::convert_field(const Field& f, std::string& out,
+                                                                    std::vector<ConversionNote>* notes, bool header) {
+  text_.clear();
+  if (auto d = from_->decode(f.bytes, text_); !d)
+    return std::unexpected(ConversionError{d.error().kind, f.rf.name, f.rf.offset + d.error().offset,
+                                           d.error().kind + " byte sequence for charset " + plan_.from_charset});
+  std::u32string_view source = text_;
+  std::u32string coded;
+  if (!header && f.rf.def) {
+    if (auto it = plan_.values.find(f.rf.name); it != plan_.values.end()) {
+      // Value codes are compared without the fixed-width padding around them.
+      const std::string code = u32_to_utf8(trim_padding(source));
+      const std::string* target = it->second->map(code);
+      if (!target)
+        return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
+                                               "value code not in value table '" + it->second->name() + "'"});
+      coded = utf8_to_u32(*target);
+      source = coded;
+    }
+  }
+  mapped_.clear();
+  if (auto m = map_chars(f, source, mapped_, notes); !m) return std::unexpected(m.error());
+  const std::size_t start = out.size();
+  if (auto e = to_->encode(mapped_, out); !e)
+    return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
+                                           "a character has no encoding in " + plan_.to_charset});
+  if (f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed) {
+    const std::size_t written = out.size() - start;
+    if (written > f.rf.def->length)
+      return std::unexpected(ConversionError{"field-overflow", f.rf.name, f.rf.offset,
+                                             "converted value needs " + std::to_string(written) + " bytes, field holds " +
+                                                 std::to_string(f.rf.def->length)});
+    out.append(f.rf.def->length - written, ' ');
+  }
+  return {};
+}
+
+std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, std::u32string_view in,
+                                                                std::u32string& out,
+                                                                std::vector<ConversionNote>* notes) {
+  const bool to_jukinet = plan_.base == ProfileBase::Jukinet;
+  const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
+  const bool target_unicode = to_->is_unicode();
+
+  // Emits a glyph for the target; `i` is its first character's index for error positions.
+  auto emit = [&](std::size_t i, const Glyph& g, bool from_gaiji) -> std::expected<void, ConversionError> {
+    if (to_jukinet) {
+      const JukinetTable::Entry* e = g.ucs.empty() ? nullptr : plan_.jukinet->by_ucs(g.ucs);
+      if (!e && !g.mj.empty()) e = plan_.jukinet->by_mj(g.mj);
+      if (e) {
+        out.push_back(static_cast<char32_t>(e->jplus));
+        return {};
+      }
+      if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && plan_.jukinet->by_ucs(g.ucs.substr(0, 1)))
+        return std::unexpected(at_char(f, i, "ivs-dropped",
+                                       "the variation " + format_ucs_sequence(g.ucs) +
+                                           " is no 住基ネット統一文字; only its base character is"));
+      if (plan_.shrink && !g.ucs.empty()) {
+        if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
+          std::vector<const JukinetTable::Entry*> fit;
+          for (const auto& c : *cands)
+            if (auto* e2 = plan_.jukinet->by_ucs(c)) fit.push_back(e2);
+          if (fit.size() > 1)
+            return std::unexpected(at_char(f, i, "ambiguous-shrink",
+                                           std::to_string(fit.size()) + " candidates in shrink table '" +
+                                               plan_.shrink_name + "'"));
+          if (fit.size() == 1) {
+            out.push_back(static_cast<char32_t>(fit[0]->jplus));
+            if (notes)
+              notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk " + format_ucs_sequence(g.ucs) + " by table " + plan_.shrink_name});
+            return {};
+          }
+        }
+      }
+      return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
+                                     (g.mj.empty() ? format_ucs_sequence(g.ucs) : g.mj) +
+                                         " is not in the 住基ネット統一文字 table"));
+    }
+    // A local system: its own gaiji first (the most exact), then its charset.
+    if (plan_.to_gaiji) {
+      const GaijiTable::Entry* e = g.mj.empty() ? nullptr : plan_.to_gaiji->by_mj(g.mj);
+      if (!e && !g.ucs.empty()) e = plan_.to_gaiji->by_ucs(g.ucs);
+      if (e) {
+        out.push_back(e->local);
+        return {};
+      }
+    }
+    if (g.ucs.empty())
+      return std::unexpected(at_char(f, i, "gaiji-unmapped",
+                                     g.mj + " has no UCS and no local code in the target's gaiji table"));
+    if (target_unicode) {
+      out += g.ucs;
+      return {};
+    }
+    bool all = true;
+    for (char32_t c : g.ucs) all = all && to_->encodable(c);
+    if (all) {
+      out += g.ucs;
+      return {};
+    }
+    if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && to_->encodable(g.ucs[0]))
+      return std::unexpected(at_char(f, i, "ivs-dropped",
+                                     plan_.to_charset + " holds " + format_ucs_sequence(g.ucs.substr(0, 1)) +
+                                         " but not its variation " + format_ucs_sequence(g.ucs)));
+    if (plan_.shrink) {
+      if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
+        std::vector<const std::u32string*> fit;
+        for (const auto& c : *cands) {
+          bool ok = true;
+          for (char32_t x : c) ok = ok && to_->encodable(x);
+          if (ok) fit.push_back(&c);
+        }
+        if (fit.size() > 1)
+          return std::unexpected(at_char(f, i, "ambiguous-shrink",
+                                         std::to_string(fit.size()) + " candidates in shrink table '" +
+                                             plan_.shrink_name + "'"));
+        if (fit.size() == 1) {
+          out += *fit[0];
+          if (notes)
+            notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk " + format_ucs_sequence(g.ucs) + " by table " + plan_.shrink_name});
+          return {};
+        }
+      }
+    }
+    return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
+                                   format_ucs_sequence(g.ucs) + " has no encoding in " + plan_.to_charset +
+                                       " and no entry in the target's gaiji table"));
+  };
+
+  for (std::size_t i = 0; i < in.size();) {
+    const char32_t c = in[i];
+    const bool vs_follows = i + 1 < in.size() && is_variation_selector(in[i + 1]);
+    if (widen && is_halfwidth_katakana(c)) {
+      std::size_t j = i;
+      while (j < in.size() && is_halfwidth_katakana(in[j])) ++j;
+      for (char32_t w : widen_katakana(in.substr(i, j - i))) {
+        Glyph g{"", std::u32string(1, w)};
+        if (auto r = emit(i, g, false); !r) return r;
+      }
+      i = j;
+      continue;
+    }
+    if (is_private_use(c)) {
+      // A gaiji: only the source's own table says what it is.
+      const GaijiTable::Entry* ge = nullptr;
+      const JukinetTable::Entry* je = nullptr;
+      if (plan_.base == ProfileBase::Utf8 && plan_.jukinet) je = plan_.jukinet->by_jplus(c);
+      if (!je && plan_.from_gaiji) ge = plan_.from_gaiji->by_local(c);
+      if (!ge && !je)
+        return std::unexpected(at_char(f, i, "gaiji-unmapped",
+                                       "local code " + format_ucs_sequence(std::u32string(1, c)) +
+                                           " is not in the source's gaiji table"));
+      Glyph g = ge ? ge->glyph : je->glyph;
+      std::size_t next = i + 1;
+      if (vs_follows && g.ucs.size() == 1) {
+        g.ucs.push_back(in[i + 1]);
+        ++next;
+      }
+      if (auto r = emit(i, g, true); !r) return r;
+      i = next;
+      continue;
+    }
+    if (is_variation_selector(c))
+      return std::unexpected(at_char(f, i, "illegal-sequence", "variation selector U+" + hex(c) + " without a base"));
+    if (vs_follows) {
+      Glyph g{"", std::u32string(in.substr(i, 2))};
+      if (auto r = emit(i, g, false); !r) return r;
+      i += 2;
+      continue;
+    }
+    if (!to_jukinet && (target_unicode || to_->encodable(c))) {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    Glyph g{"", std::u32string(1, c)};
+    if (auto r = emit(i, g, false); !r) return r;
+    ++i;
+  }
+  return {};
+}
+
+}  // namespace renkei

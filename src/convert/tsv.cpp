@@ -1,0 +1,42 @@
+#include "tsv.hpp"
+
+#include <fstream>
+
+namespace renkei {
+
+bool read_tsv(const std::string& path, const std::string& shown_as, std::string_view header_first_cell,
+              Diagnostics& diags, const std::function<void(int, const std::vector<std::string>&)>& row) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.error(shown_as, 0, "cannot read the file");
+    return false;
+  }
+  std::string line;
+  int no = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    ++no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cells;
+    std::size_t start = 0;
+    while (true) {
+      auto tab = line.find('\t', start);
+      std::string cell = line.substr(start, tab == std::string::npos ? std::string::npos : tab - start);
+      while (!cell.empty() && cell.back() == ' ') cell.pop_back();
+      while (!cell.empty() && cell.front() == ' ') cell.erase(0, 1);
+      cells.push_back(std::move(cell));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (first && !cells.empty() && cells[0] == header_first_cell) {
+      first = false;
+      continue;
+    }
+    first = false;
+    row(no, cells);
+  }
+  return true;
+}
+
+}  // namespace renkei
