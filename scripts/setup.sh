@@ -10,6 +10,8 @@ packages=(
   python3 kcat
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
   openjdk-17-jre-headless maven
+  # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML
+  prometheus systemd python3-yaml
 )
 
 missing=()
@@ -38,3 +40,9 @@ fi
 echo "setup: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The prometheus package starts its own service on :9090 where systemd runs. The tests start
+# their own server on a free port; this one would only hold the port docker/compose.yaml uses.
+if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+  "${sudo[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  echo "setup: stopped and disabled the prometheus service the package started (the tests run their own)"
+fi
