@@ -22,6 +22,8 @@ inline constexpr std::string_view kIngestedAt = "renkei-ingested-at";
 inline constexpr std::string_view kDlqReason = "renkei-dlq-reason";
 inline constexpr std::string_view kDlqDetail = "renkei-dlq-detail";
 inline constexpr std::string_view kDlqOrigin = "renkei-dlq-origin";
+// On a record put back on its route topic by `dlq replay`: the dead letter it came from.
+inline constexpr std::string_view kReplayOf = "renkei-replay-of";
 }  // namespace hdr
 
 struct BatchEnd {

@@ -124,6 +124,26 @@ class Consumer {
   virtual void close() = 0;
 };
 
+// Reads a topic up to its current end without joining a consumer group (the group only
+// stores how far a reader has come): the DLQ's listing and replay.
+class TopicReader {
+ public:
+  virtual ~TopicReader() = default;
+  struct Batch {
+    std::vector<BusMessage> messages;   // in offset order per partition
+    std::vector<TopicPartition> ends;   // per partition: the offset after the last message read
+  };
+  // From the group's committed offsets (or each partition's start when `from_start` or
+  // nothing is committed) to the end as of the call.
+  virtual std::expected<Batch, BusError> read_to_end(const std::string& topic, bool from_start,
+                                                     std::chrono::milliseconds timeout) = 0;
+  virtual std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) = 0;
+  // Hands over the messages of one partition with offsets in [from, to), in order.
+  virtual std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
+                                             const std::function<void(const BusMessage&)>& on_message,
+                                             std::chrono::milliseconds timeout) = 0;
+};
+
 struct TopicSpec {
   std::string name;
   int partitions = 1;
@@ -140,6 +160,8 @@ class Bus {
   virtual bool reachable(std::chrono::milliseconds timeout) = 0;
   virtual std::unique_ptr<Producer> make_producer() = 0;
   virtual std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) = 0;
+  // `group` keeps the reader's position; it never takes part in the hub's own group.
+  virtual std::unique_ptr<TopicReader> make_reader(const std::string& group) = 0;
   // "host:port,…" clients can use (the mock cluster's own address in embedded mode).
   virtual std::string bootstrap_servers() const = 0;
   virtual bool embedded() const = 0;

@@ -352,6 +352,132 @@ class KafkaConsumer final : public Consumer {
   std::map<std::pair<std::string, int32_t>, int64_t> committed_;  // for partitions not fetched yet
 };
 
+class KafkaTopicReader final : public TopicReader {
+ public:
+  explicit KafkaTopicReader(Handle rk) : rk_(std::move(rk)) {}
+  ~KafkaTopicReader() override { rd_kafka_consumer_close(rk_.get()); }
+
+  std::expected<Batch, BusError> read_to_end(const std::string& topic, bool from_start,
+                                             std::chrono::milliseconds timeout) override {
+    const int ms = static_cast<int>(timeout.count());
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    auto err = rd_kafka_metadata(rk_.get(), 0, rkt, &md, ms);
+    rd_kafka_topic_destroy(rkt);
+    if (err) return std::unexpected(error_from(err, "metadata of " + topic));
+    std::vector<TopicPartition> parts;
+    if (md->topic_cnt == 1 && !md->topics[0].err)
+      for (int i = 0; i < md->topics[0].partition_cnt; ++i) parts.push_back({topic, md->topics[0].partitions[i].id, -1});
+    rd_kafka_metadata_destroy(md);
+    if (parts.empty()) return std::unexpected(BusError{false, "topic " + topic + " does not exist"});
+
+    PartitionList start(parts);
+    if (!from_start)
+      if (auto e = rd_kafka_committed(rk_.get(), start.list, ms)) return std::unexpected(error_from(e, "committed offsets"));
+    Batch out;
+    std::map<int32_t, int64_t> high;
+    for (int i = 0; i < start.list->cnt; ++i) {
+      auto& el = start.list->elems[i];
+      int64_t lo = 0, hi = 0;
+      if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), el.partition, &lo, &hi, ms))
+        return std::unexpected(error_from(e, "watermarks of " + topic));
+      if (el.offset < lo) el.offset = lo;  // nothing committed (or compacted away): the start
+      high[el.partition] = hi;
+      out.ends.push_back({topic, el.partition, el.offset});
+    }
+    if (auto e = rd_kafka_assign(rk_.get(), start.list)) return std::unexpected(error_from(e, "assign"));
+    auto pending = [&] {
+      for (const auto& e : out.ends)
+        if (e.offset < high[e.partition]) return true;
+      return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (pending()) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        rd_kafka_assign(rk_.get(), nullptr);
+        return std::unexpected(BusError{true, "reading " + topic + ": timed out before its end"});
+      }
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 200);
+      if (!m) continue;
+      std::shared_ptr<rd_kafka_message_t> owner(m, rd_kafka_message_destroy);
+      if (m->err) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+        auto e = error_from(m->err, "reading " + topic);
+        if (e.transient) continue;
+        rd_kafka_assign(rk_.get(), nullptr);
+        return std::unexpected(e);
+      }
+      if (m->offset >= high[m->partition]) continue;  // arrived after the call began
+      for (auto& e : out.ends)
+        if (e.partition == m->partition) e.offset = m->offset + 1;
+      out.messages.push_back(to_bus_message(std::move(owner)));
+    }
+    rd_kafka_assign(rk_.get(), nullptr);
+    return out;
+  }
+
+  std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) override {
+    if (offsets.empty()) return {};
+    PartitionList list(offsets);
+    if (auto err = rd_kafka_commit(rk_.get(), list.list, 0)) return std::unexpected(error_from(err, "commit"));
+    return {};
+  }
+
+  std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
+                                     const std::function<void(const BusMessage&)>& on_message,
+                                     std::chrono::milliseconds timeout) override {
+    if (from >= to) return {};
+    PartitionList list({{topic, partition, from}});
+    if (auto e = rd_kafka_assign(rk_.get(), list.list)) return std::unexpected(error_from(e, "assign"));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int64_t next = from;
+    while (next < to) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        rd_kafka_assign(rk_.get(), nullptr);
+        return std::unexpected(BusError{true, "reading " + topic + ": timed out"});
+      }
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), 200);
+      if (!m) continue;
+      std::shared_ptr<rd_kafka_message_t> owner(m, rd_kafka_message_destroy);
+      if (m->err) {
+        auto e = error_from(m->err, "reading " + topic);
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || e.transient) continue;
+        rd_kafka_assign(rk_.get(), nullptr);
+        return std::unexpected(e);
+      }
+      if (m->offset < next) continue;
+      next = m->offset + 1;
+      if (m->offset >= to) break;
+      on_message(to_bus_message(std::move(owner)));
+    }
+    rd_kafka_assign(rk_.get(), nullptr);
+    return {};
+  }
+
+ private:
+  static BusMessage to_bus_message(std::shared_ptr<rd_kafka_message_t> owner) {
+    const rd_kafka_message_t* m = owner.get();
+    BusMessage msg;
+    msg.topic = rd_kafka_topic_name(m->rkt);
+    msg.partition = m->partition;
+    msg.offset = m->offset;
+    if (m->key) msg.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload) msg.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(m), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name;
+      const void* val;
+      size_t size;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+        msg.headers.emplace_back(name, val ? std::string_view(static_cast<const char*>(val), size) : std::string_view());
+    }
+    msg.owner = std::move(owner);
+    return msg;
+  }
+
+  Handle rk_;
+};
+
 class KafkaBus final : public Bus {
  public:
   static std::expected<std::unique_ptr<Bus>, BusError> create(const BusConfig& cfg) {
@@ -493,6 +619,20 @@ class KafkaBus final : public Bus {
     if (!h) throw std::runtime_error(h.error().message);
     consumer->attach(std::move(*h));
     return consumer;
+  }
+
+  std::unique_ptr<TopicReader> make_reader(const std::string& group) override {
+    auto conf = make_conf(common({
+        {"group.id", group},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "false"},
+    }));
+    if (!conf) throw std::runtime_error(conf.error().message);
+    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
+    if (!h) throw std::runtime_error(h.error().message);
+    rd_kafka_poll_set_consumer(h->get());
+    return std::make_unique<KafkaTopicReader>(std::move(*h));
   }
 
   std::string bootstrap_servers() const override { return bootstrap_; }

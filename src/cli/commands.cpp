@@ -15,6 +15,7 @@
 #include "renkei/catalogue/route_yaml.hpp"
 #include "renkei/catalogue/seed.hpp"
 #include "renkei/convert/codemaps.hpp"
+#include "api_client.hpp"
 #include "convert_command.hpp"
 
 namespace renkei::cli {
@@ -146,6 +147,38 @@ int cmd_adapter_kinds(bool json, std::ostream& out) {
   return kOk;
 }
 
+// dlq list/replay: through the daemon's API, the address and token from the config
+// unless given.
+int cmd_dlq(const std::string& config, const std::string& action, int id, bool all, std::string api,
+            std::string token_file, std::ostream& out, std::ostream& err) {
+  if (api.empty() || (action == "replay" && token_file.empty())) {
+    auto cat = load_catalogue(config);
+    if (!cat) return report(cat.error(), err);
+    if (api.empty()) api = "http://" + (*cat)->hub.http.listen;
+    if (token_file.empty()) token_file = (*cat)->hub.auth_token_file;
+  }
+  std::string token;
+  if (action == "replay") {
+    std::ifstream in(token_file);
+    if (!in || !std::getline(in, token) || token.empty()) {
+      err << "renkeictl dlq replay: cannot read the API token from " << token_file << "\n";
+      return kInvalid;
+    }
+  }
+  const std::string target = "/api/v1/dlq/" + std::to_string(id) + (action == "replay" ? "/replay" : (all ? "?all=1" : ""));
+  auto r = api_call(api, action == "replay" ? "POST" : "GET", target, token);
+  if (!r) {
+    err << "renkeictl dlq " << action << ": " << r.error() << "\n";
+    return kInvalid;
+  }
+  if (r->status != 200) {
+    err << "renkeictl dlq " << action << ": HTTP " << r->status << ": " << r->body;
+    return kInvalid;
+  }
+  out << r->body;
+  return kOk;
+}
+
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
@@ -187,6 +220,21 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   import_mj->add_option("FILE", mj_file, "The 一覧表 as published (header row with its column names)")->required();
   import_mj->add_option("-o,--output", mj_out, "Write here (atomically) instead of stdout, e.g. codemaps/jukinet/unified.tsv");
 
+  auto* dlq = app.add_subcommand("dlq", "Dead letters of a route, through the running daemon's API");
+  dlq->require_subcommand(1);
+  int dlq_id = 0;
+  bool dlq_all = false;
+  std::string api, token_file;
+  auto* dlq_list = dlq->add_subcommand("list", "Dead letters not replayed yet (positions, reasons; never contents)");
+  dlq_list->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
+  dlq_list->add_flag("--all", dlq_all, "Include those already replayed");
+  auto* dlq_replay = dlq->add_subcommand("replay", "Put the route's dead letters back on its topic (needs the token)");
+  dlq_replay->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
+  for (auto* c : {dlq_list, dlq_replay}) {
+    c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 (default: http.listen)");
+    c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
@@ -207,6 +255,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return cmd_convert(conv_opts, out, err);
   }
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
+  if (*dlq_list) return cmd_dlq(config, "list", dlq_id, dlq_all, api, token_file, out, err);
+  if (*dlq_replay) return cmd_dlq(config, "replay", dlq_id, false, api, token_file, out, err);
   return kUsage;
 }
 

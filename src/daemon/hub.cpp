@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "renkei/adapter.hpp"
 #include "renkei/catalogue/config_loader.hpp"
 
@@ -45,7 +47,10 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   }
   hub->producer_->prepare(topics);
 
+  if (auto a = hub->auth_.load(cfg.auth_token_file); !a) return std::unexpected("auth: " + a.error());
+  hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
   hub->http_ = std::make_unique<AdminHttpServer>(io);
+  hub->add_api_routes();
   Hub* self = hub.get();
   add_standard_routes(
       *hub->http_, hub->registry_, [self] { return self->bus_reachable_.load() && !self->stopping_.load(); },
@@ -76,6 +81,48 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
 }
 
 Hub::~Hub() { stop(); }
+
+namespace {
+
+HttpResponse json_response(int status, const nlohmann::json& body) {
+  return HttpResponse{.status = status, .content_type = "application/json", .body = body.dump(2) + "\n"};
+}
+
+HttpResponse json_error(int status, const std::string& message) {
+  return json_response(status, nlohmann::json{{"error", message}});
+}
+
+// "/api/v1/dlq/12" or "/api/v1/dlq/12/replay" → 12 and the rest.
+std::optional<std::pair<int, std::string>> route_id_in(const std::string& path, std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  std::string_view rest = std::string_view(path).substr(prefix.size());
+  auto slash = rest.find('/');
+  auto digits = rest.substr(0, slash);
+  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::pair{std::stoi(std::string(digits)), slash == std::string_view::npos ? "" : std::string(rest.substr(slash))};
+}
+
+}  // namespace
+
+void Hub::add_api_routes() {
+  static constexpr std::string_view kDlq = "/api/v1/dlq/";
+  http_->add_prefix_route("GET", std::string(kDlq), [this](const HttpRequest& req) {
+    auto id = route_id_in(req.path, kDlq);
+    if (!id || !id->second.empty()) return json_error(404, "expected /api/v1/dlq/{interface id}");
+    const bool all = req.query.find("all=1") != std::string::npos || req.query.find("all=true") != std::string::npos;
+    auto r = dlq_->list(id->first, all);
+    if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
+    return json_response(200, *r);
+  });
+  http_->add_prefix_route("POST", std::string(kDlq), require_token(auth_, [this](const HttpRequest& req) {
+    auto id = route_id_in(req.path, kDlq);
+    if (!id || id->second != "/replay") return json_error(404, "expected /api/v1/dlq/{interface id}/replay");
+    auto r = dlq_->replay(id->first);
+    if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
+    return json_response(200, *r);
+  }));
+}
 
 std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
   std::vector<TopicSpec> topics;
@@ -144,6 +191,7 @@ void Hub::reload() {
     return;
   }
   runtime_.set(*rt);
+  if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
   metrics_.reloads("success").inc();
   spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
                (*next)->routes.size());

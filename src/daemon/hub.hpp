@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "bearer_auth.hpp"
+#include "dlq_service.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
 #include "renkei/bus.hpp"
@@ -35,6 +37,7 @@ class Hub {
   Hub(boost::asio::io_context& io, std::string config_path);
   std::expected<RuntimePtr, std::string> build_runtime(CataloguePtr catalogue);
   std::expected<void, std::string> ensure_topics(const Catalogue& c);
+  void add_api_routes();
 
   boost::asio::io_context& io_;
   std::string config_path_;
@@ -46,6 +49,8 @@ class Hub {
   std::unique_ptr<Router> router_;
   std::unique_ptr<SourceRunner> sources_;
   std::unique_ptr<AdminHttpServer> http_;
+  BearerAuth auth_;
+  std::unique_ptr<DlqService> dlq_;
   std::thread router_thread_;
   std::thread source_thread_;
   std::thread health_thread_;

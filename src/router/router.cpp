@@ -206,11 +206,19 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
     dead_letter(p, msg, route, r.error().kind, r.error().detail, &b);
     return p.offsets->processed(msg.offset);
   }
-  if (auto a = b.out->append(*r ? std::string_view(**r) : msg.value); !a) {
+  const std::string_view converted = *r ? std::string_view(**r) : msg.value;
+  if (auto a = b.out->append(converted); !a) {
     if (a.error().transient) return back_off(key, p, a.error().detail, route.id, msg.offset);
     if (!hold_batch(key, p, msg, route, b, {a.error().kind, a.error().detail})) return;
     dead_letter(p, msg, route, a.error().kind, a.error().detail, &b);
+    return p.offsets->processed(msg.offset);
   }
+  if (b.count++ > 0) {
+    b.source_sum.update("\n");
+    b.output_sum.update("\n");
+  }
+  b.source_sum.update(msg.value);
+  b.output_sum.update(converted);
   p.offsets->processed(msg.offset);
 }
 
@@ -227,8 +235,22 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
   }
   auto end = BatchEnd::parse(*msg.header(hdr::kBatchEnd));
   if (!end && !hold_batch(key, p, msg, route, b, {"bad-record", "unreadable renkei-batch-end header"})) return;
+  if (!b.held && end) {
+    if (end->final_newline) {
+      b.source_sum.update("\n");
+      b.output_sum.update("\n");
+    }
+    if (end->count != b.count || end->sha256 != b.source_sum.hex()) {
+      const std::string why = "batch " + id + " does not match its end marker: " + std::to_string(b.count) +
+                              " records, expected " + std::to_string(end->count) +
+                              (end->count == b.count ? ", checksum of the source bytes differs" : "");
+      if (!hold_batch(key, p, msg, route, b, {"bad-record", why})) return;
+    }
+  }
   if (!b.held) {
-    auto c = b.out->commit(*end);
+    BatchEnd written = *end;
+    written.sha256 = b.output_sum.hex();
+    auto c = b.out->commit(written);
     if (!c && c.error().transient) return back_off(key, p, c.error().detail, route.id, msg.offset);
     if (!c && !hold_batch(key, p, msg, route, b, {c.error().kind, c.error().detail})) return;
   }
@@ -250,26 +272,25 @@ bool Router::hold_batch(const Key& key, Partition& p, const BusMessage& msg, con
                         const StageError& why) {
   if (b.held) return true;
   if (b.out) {
-    // Records already appended go to the DLQ too: the batch is kept whole, never half.
-    uint64_t seq = 0;
-    const std::string iface = interface_label(route.id);
-    auto replayed = b.out->replay([&](std::string_view record) {
-      const std::string seq_text = std::to_string(++seq);
-      BusMessage copy;
-      copy.topic = msg.topic;
-      copy.partition = msg.partition;
-      copy.offset = b.first_offset;
-      copy.key = msg.key;
-      copy.value = record;
-      copy.headers = {{hdr::kBatchId, b.batch_id}, {hdr::kSeq, seq_text}};
-      dead_letter(p, copy, route, "batch-held", why.detail, &b);
-    });
-    if (!replayed) {
-      back_off(key, p, replayed.error().detail, route.id, msg.offset);
-      return false;
-    }
+    // Records already appended go to the DLQ too, with their original bytes (the sink
+    // only has converted ones): the batch is kept whole, never half.
     b.out->abort();
     b.out.reset();
+    if (!scanner_) scanner_ = bus_.make_reader("renkei-router-scan");
+    auto scanned = scanner_->scan(
+        std::string(msg.topic), msg.partition, b.first_offset, msg.offset,
+        [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
+          // Each sequence number once: a source that re-sent after a crash left copies.
+          if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(b.batch_id)) return;
+          if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
+          ++expect;
+          dead_letter(p, earlier, route, "batch-held", why.detail, &b);
+        },
+        std::chrono::seconds(60));
+    if (!scanned) {
+      back_off(key, p, scanned.error().message, route.id, msg.offset);
+      return false;
+    }
   }
   b.held = why;
   return true;

@@ -9,6 +9,7 @@
 #include "hub_metrics.hpp"
 #include "partition_offsets.hpp"
 #include "renkei/bus.hpp"
+#include "renkei/sha256.hpp"
 #include "renkei/stage.hpp"
 #include "runtime.hpp"
 
@@ -36,6 +37,11 @@ class Router final : public RebalanceListener {
     bool skip = false;                 // delivered before: only read past it
     std::optional<StageError> held;   // a record failed: the batch goes to the DLQ whole
     std::unique_ptr<SinkBatch> out;
+    // The end marker's checksum is over the source's bytes; the sink checks what it wrote
+    // against the converted bytes. Both are summed as the file would hold them.
+    Sha256 source_sum;
+    Sha256 output_sum;
+    uint64_t count = 0;
   };
   struct Partition {
     std::shared_ptr<PartitionOffsets> offsets = std::make_shared<PartitionOffsets>();
@@ -69,6 +75,7 @@ class Router final : public RebalanceListener {
   const RuntimeHolder& runtime_;
   HubMetrics& metrics_;
   std::unique_ptr<Consumer> consumer_;
+  std::unique_ptr<TopicReader> scanner_;  // re-reads a held batch's first records
   std::unique_ptr<Stage> stage_;
   RuntimePtr current_;
   std::map<Key, Partition> parts_;
