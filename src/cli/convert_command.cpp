@@ -1,6 +1,14 @@
 #include "convert_command.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <thread>
 
 #include <fstream>
 #include <ostream>
@@ -20,6 +28,56 @@ int report(const Diagnostics& d, std::ostream& err) {
   for (const auto& item : d.sorted()) err << item.str() << "\n";
   err << d.size() << (d.size() == 1 ? " error" : " errors") << "\n";
   return kInvalid;
+}
+
+struct Chunk {
+  std::string data;           // whole lines; the last may lack its '\n' at end of file
+  uint64_t first_line = 0;    // lines before it
+  uint64_t first_offset = 0;  // bytes before it
+  bool first_is_header = false;
+};
+
+struct ChunkResult {
+  std::string out;            // each converted record followed by '\n'
+  std::vector<std::string> errors;
+  std::vector<std::string> notes;
+  uint64_t converted = 0;
+  uint64_t shrunk = 0;
+};
+
+ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, const std::string& in_name) {
+  ChunkResult r;
+  auto conv = RecordConverter::create(plan);
+  if (!conv) {
+    r.errors.push_back("renkeictl convert: " + conv.error());
+    return r;
+  }
+  r.out.reserve(c.data.size() * 3 / 2);
+  std::vector<ConversionNote> notes;
+  std::string_view rest = c.data;
+  uint64_t line = c.first_line, offset = c.first_offset;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    const std::string_view record = rest.substr(0, nl);
+    ++line;
+    notes.clear();
+    auto out = conv->convert(record, &notes, c.first_is_header && line == c.first_line + 1);
+    if (!out) {
+      r.errors.push_back(in_name + ": record " + std::to_string(line) + " (line " + std::to_string(line) +
+                         ", file byte " + std::to_string(offset + out.error().offset) + "): " + out.error().describe());
+    } else {
+      ++r.converted;
+      r.shrunk += notes.size();
+      for (const auto& n : notes)
+        r.notes.push_back(in_name + ": record " + std::to_string(line) + ": field '" + n.field + "' at byte " +
+                          std::to_string(n.offset) + ": " + n.what);
+      r.out += *out ? std::string_view(**out) : record;
+      r.out.push_back('\n');
+    }
+    offset += record.size() + 1;
+    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  }
+  return r;
 }
 
 }  // namespace
@@ -62,11 +120,15 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     return kInvalid;
   }
 
-  LineReader reader;
-  if (auto r = reader.open(o.in); !r) {
-    err << "renkeictl convert: " << r.error().message << "\n";
+  const int in_fd = ::open(o.in.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in_fd < 0) {
+    err << "renkeictl convert: " << o.in << ": " << std::strerror(errno) << "\n";
     return kInvalid;
   }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } in_closer{in_fd};
   // Written beside OUT under a temporary name, renamed only when complete.
   const std::string temp = o.out + ".tmp-" + std::to_string(::getpid());
   FileWriter writer;
@@ -74,78 +136,87 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     err << "renkeictl convert: " << r.error().message << "\n";
     return kInvalid;
   }
+  auto fail = [&](const std::string& message) {
+    err << message << "\n";
+    writer.close_quietly();
+    ::unlink(temp.c_str());
+    return kInvalid;
+  };
   std::ofstream errors;
   if (!o.errors_file.empty()) {
     errors.open(o.errors_file, std::ios::binary | std::ios::trunc);
-    if (!errors) {
-      err << "renkeictl convert: cannot write " << o.errors_file << "\n";
-      writer.close_quietly();
-      ::unlink(temp.c_str());
-      return kInvalid;
-    }
+    if (!errors) return fail("renkeictl convert: cannot write " + o.errors_file);
   }
-  const LayoutDef* layout = conv->plan().layout;
-  uint64_t line_no = 0, converted = 0, failed = 0, shrunk = 0, file_offset = 0;
-  std::vector<ConversionNote> notes;
-  std::string_view line;
-  bool first_line = true;
-  bool wrote_any = false;
-  while (true) {
-    auto more = reader.next(line);
-    if (!more) {
-      err << "renkeictl convert: " << more.error().message << "\n";
-      writer.close_quietly();
-      ::unlink(temp.c_str());
-      return kInvalid;
+
+  // The file is cut into chunks at line ends and converted on every core, each chunk by
+  // a converter of its own; results are written strictly in input order.
+  const ConversionPlan chunk_plan = conv->plan();
+  const bool header = chunk_plan.layout && chunk_plan.layout->header;
+  const unsigned workers = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  constexpr std::size_t kChunk = 4 << 20;
+  std::deque<std::future<ChunkResult>> inflight;
+  uint64_t line_no = 0, file_offset = 0, converted = 0, failed = 0, shrunk = 0;
+  bool ended_with_newline = false, any_input = false;
+  std::string held_back;  // the last chunk's output, so a missing final newline can be honoured
+  std::string carry;
+
+  auto drain_one = [&]() -> std::optional<int> {
+    ChunkResult r = inflight.front().get();
+    inflight.pop_front();
+    converted += r.converted;
+    shrunk += r.shrunk;
+    for (const auto& n : r.notes) err << n << "\n";
+    if (!r.errors.empty()) {
+      failed += r.errors.size();
+      if (!errors.is_open()) return fail(r.errors.front());
+      for (const auto& e : r.errors) errors << e << "\n";
     }
-    if (!*more) break;
-    ++line_no;
-    notes.clear();
-    auto r = conv->convert(line, &notes, first_line && layout && layout->header);
-    first_line = false;
-    if (!r) {
-      ++failed;
-      const std::string where = o.in + ": record " + std::to_string(line_no) + " (line " + std::to_string(line_no) +
-                                ", file byte " + std::to_string(file_offset + r.error().offset) + "): " +
-                                r.error().describe();
-      if (!errors.is_open()) {
-        err << where << "\n";
-        writer.close_quietly();
-        ::unlink(temp.c_str());
-        return kInvalid;
-      }
-      errors << where << "\n";
-    } else {
-      ++converted;
-      shrunk += notes.size();
-      for (const auto& n : notes)
-        err << o.in << ": record " << line_no << ": field '" << n.field << "' at byte " << n.offset << ": " << n.what
-            << "\n";
-      auto w = wrote_any ? writer.write("\n") : std::expected<void, IoError>{};
-      if (w) w = writer.write(*r ? std::string_view(**r) : line);
-      if (!w) {
-        err << "renkeictl convert: " << w.error().message << "\n";
-        writer.close_quietly();
-        ::unlink(temp.c_str());
-        return kInvalid;
-      }
-      wrote_any = true;
+    if (!held_back.empty())
+      if (auto w = writer.write(held_back); !w) return fail("renkeictl convert: " + w.error().message);
+    held_back = std::move(r.out);
+    return std::nullopt;
+  };
+
+  std::string block(kChunk, '\0');
+  bool eof = false;
+  while (!eof) {
+    const ssize_t n = ::read(in_fd, block.data(), block.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("renkeictl convert: " + o.in + ": " + std::strerror(errno));
     }
-    file_offset += line.size() + 1;
+    eof = n == 0;
+    std::string chunk = std::move(carry);
+    carry.clear();
+    chunk.append(block.data(), static_cast<std::size_t>(n));
+    if (n > 0) {
+      any_input = true;
+      ended_with_newline = block[static_cast<std::size_t>(n) - 1] == '\n';
+      // Only whole lines go out; the rest waits for the next read.
+      const auto last_nl = chunk.rfind('\n');
+      if (last_nl == std::string::npos) {
+        carry = std::move(chunk);
+        continue;
+      }
+      carry.assign(chunk, last_nl + 1);
+      chunk.resize(last_nl + 1);
+    }
+    if (chunk.empty()) continue;
+    Chunk c{std::move(chunk), line_no, file_offset, header && line_no == 0};
+    line_no += static_cast<uint64_t>(std::count(c.data.begin(), c.data.end(), '\n')) + (c.data.back() == '\n' ? 0 : 1);
+    file_offset += c.data.size();
+    inflight.push_back(std::async(std::launch::async, convert_chunk, std::cref(chunk_plan), std::move(c), std::cref(o.in)));
+    while (inflight.size() >= 2 * workers)
+      if (auto rc = drain_one()) return *rc;
   }
+  while (!inflight.empty())
+    if (auto rc = drain_one()) return *rc;
   // The output keeps the input's shape: a final newline only if the input had one.
-  auto synced = wrote_any && reader.ended_with_newline() ? writer.write("\n") : std::expected<void, IoError>{};
+  if (any_input && !ended_with_newline && !held_back.empty() && held_back.back() == '\n') held_back.pop_back();
+  auto synced = writer.write(held_back);
   if (synced) synced = writer.sync_and_close();
-  if (!synced) {
-    err << "renkeictl convert: " << synced.error().message << "\n";
-    ::unlink(temp.c_str());
-    return kInvalid;
-  }
-  if (auto r = rename_durably(temp, o.out); !r) {
-    err << "renkeictl convert: " << r.error().message << "\n";
-    ::unlink(temp.c_str());
-    return kInvalid;
-  }
+  if (!synced) return fail("renkeictl convert: " + synced.error().message);
+  if (auto r = rename_durably(temp, o.out); !r) return fail("renkeictl convert: " + r.error().message);
   if (errors.is_open()) errors.close();
   err << o.in << ": " << converted << " records converted, " << failed << " refused, " << shrunk << " shrunk"
       << (failed ? " (see " + o.errors_file + ")" : std::string()) << "\n";

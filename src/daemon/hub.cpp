@@ -171,30 +171,31 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
   return RuntimePtr(std::move(rt));
 }
 
-void Hub::reload() {
+bool Hub::reload() {
   auto next = load_catalogue(config_path_);
   if (!next) {
     for (const auto& d : next.error().sorted()) spdlog::error("{}", d.str());
     spdlog::error("reload: new configuration invalid ({} problems); keeping the old one", next.error().size());
     metrics_.reloads("failure").inc();
-    return;
+    return false;
   }
   if (auto r = ensure_topics(**next); !r) {
     spdlog::error("reload: {}; keeping the old configuration", r.error());
     metrics_.reloads("failure").inc();
-    return;
+    return false;
   }
   auto rt = build_runtime(*next);
   if (!rt) {
     spdlog::error("reload: {}; keeping the old configuration", rt.error());
     metrics_.reloads("failure").inc();
-    return;
+    return false;
   }
   runtime_.set(*rt);
   if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
   metrics_.reloads("success").inc();
   spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
                (*next)->routes.size());
+  return true;
 }
 
 void Hub::stop() {

@@ -29,7 +29,10 @@ class Hub {
   ~Hub();
 
   // Validates the configuration again and swaps it in; keeps the old one if invalid.
-  void reload();
+  // True when the new configuration is active.
+  bool reload();
+  // The configuration is loaded and a broker answered lately.
+  bool ready() const { return bus_reachable_.load() && !stopping_.load(); }
   // Drains in-flight work, commits, stops the threads.
   void stop();
 

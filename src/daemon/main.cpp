@@ -5,9 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 
 #include "hub.hpp"
+#include "renkei/convert/codemaps.hpp"
+#include "service_notifier.hpp"
 #include "renkei/catalogue/config_loader.hpp"
 
 int main(int argc, char** argv) {
@@ -34,7 +37,15 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str((*loaded)->hub.log_level));
   spdlog::info("catalogue loaded: {} systems, {} routes", (*loaded)->systems.size(), (*loaded)->routes.size());
-  if (check_only) return 0;
+  if (check_only) {
+    auto maps = renkei::load_codemaps(**loaded);
+    if (!maps) {
+      for (const auto& d : maps.error().sorted()) spdlog::error("{}", d.str());
+      spdlog::critical("codemaps are invalid ({} problems)", maps.error().size());
+      return 1;
+    }
+    return 0;
+  }
 
   boost::asio::io_context io;
   // Registered before any thread starts, so no signal meets the default action.
@@ -44,19 +55,46 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", hub.error());
     return 1;
   }
+  renkei::ServiceNotifier notifier;
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                               int sig) {
     if (ec) return;
     if (sig == SIGHUP) {
-      (*hub)->reload();
+      notifier.reloading();
+      const bool ok = (*hub)->reload();
+      // READY=1 ends the reload either way: `systemctl reload` returns, the status says how.
+      notifier.ready(ok ? "running; configuration reloaded" : "running; reload refused, old configuration kept");
       signals.async_wait(on_signal);  // re-armed after each: a SIGHUP during a reload is queued, not lost
       return;
     }
     spdlog::info("signal {}: stopping", sig);
+    notifier.stopping();
     (*hub)->stop();
     io.stop();
   };
   signals.async_wait(on_signal);
+
+  // Readiness waits for the bus; the watchdog is pinged from this event loop, so a stuck
+  // loop (not just a live process) is what systemd restarts.
+  boost::asio::steady_timer ready_timer(io), watchdog_timer(io);
+  std::function<void(const boost::system::error_code&)> check_ready = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    if ((*hub)->ready()) {
+      notifier.ready("running");
+      return;
+    }
+    ready_timer.expires_after(std::chrono::milliseconds(100));
+    ready_timer.async_wait(check_ready);
+  };
+  check_ready({});
+  const auto period = notifier.watchdog_period();
+  std::function<void(const boost::system::error_code&)> ping = [&](const boost::system::error_code& ec) {
+    if (ec) return;
+    notifier.watchdog();
+    watchdog_timer.expires_after(period);
+    watchdog_timer.async_wait(ping);
+  };
+  if (period.count() > 0) ping({});
   spdlog::info("renkeid {} running; SIGHUP reloads, SIGTERM stops", RENKEI_VERSION);
   io.run();
   hub->reset();

@@ -261,7 +261,7 @@ class Hub:
 
     # -- process -----------------------------------------------------------------------
 
-    def start(self, wait_ready=True):
+    def start(self, wait_ready=True, env=None):
         assert self.proc is None or self.proc.poll() is not None, "renkeid is already running"
         self.starts += 1
         with open(self.log_path, "ab") as f:
@@ -270,7 +270,8 @@ class Hub:
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen([RENKEID, "--config", str(self.hub_yaml)], stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=env)
         finally:
             log.close()
         self.port = None
