@@ -676,8 +676,74 @@ class ValidateTest(unittest.TestCase):
 # Exit codes and help
 # --------------------------------------------------------------------------------------
 
+class ConvertTest(unittest.TestCase):
+    """renkeictl convert (ARCHITECTURE §4): the conversion stage offline."""
+
+    CP932 = "ibm-943_P15A-2003"
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="renkei-convert-"))
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def convert(self, data, *args):
+        src, out = self.tmp / "in.txt", self.tmp / "out.txt"
+        src.write_bytes(data)
+        if out.exists():
+            out.unlink()
+        proc = ctl("--config", CONFIG, "convert", *args, src, out)
+        return proc, (out.read_bytes() if out.exists() else None)
+
+    def test_exact_transcoding_both_ways_and_the_final_newline_kept_or_not(self):
+        text = "山田 太郎,ﾔﾏﾀﾞ ﾀﾛｳ,〜\n東京都\n"
+        for data in (text.encode("cp932"), text.rstrip("\n").encode("cp932")):
+            with self.subTest(final_newline=data.endswith(b"\n")):
+                proc, out = self.convert(data, "--profile", "none", "--from", self.CP932, "--to", "UTF-8")
+                self.assertEqual(proc.returncode, 0, describe(proc))
+                # ibm-943_P15A-2003 reads 0x8160 as U+301C (wave dash); Python's cp932 agrees.
+                self.assertEqual(out, data.decode("cp932").encode("utf-8"))
+                proc, back = self.convert(out, "--profile", "none", "--from", "UTF-8", "--to", self.CP932)
+                self.assertEqual(proc.returncode, 0, describe(proc))
+                self.assertEqual(back, data)
+
+    def test_first_error_stops_with_record_field_and_byte_and_no_output(self):
+        data = "山田\n".encode("cp932") + b"ok,\x81\n" + "太郎\n".encode("cp932")
+        proc, out = self.convert(data, "--profile", "none", "--from", self.CP932, "--to", "UTF-8")
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIsNone(out, "no output file after an error")
+        self.assertIn("record 2 (line 2, file byte 8): field 'record' at byte 3: illegal-sequence", proc.stderr)
+        self.assertEqual(list(self.tmp.glob("out.txt*")), [], "a temp file was left behind")
+
+    def test_errors_file_collects_every_refused_record_and_the_rest_converts(self):
+        data = b"\xf0\x40\n" + "山田\n".encode("cp932") + b"\xf0\x41\n\xf0\x44\n"
+        errors = self.tmp / "errors.txt"
+        # Route 21's profile (utf8) the other way round would not fit: use route 6
+        # (住民記録 → 番号連携サーバ, UTF-8): gaiji through 住民記録's table.
+        proc, out = self.convert(data, "--route", "6", "--errors", errors)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertEqual(out, "葛\U000E0100\n山田\n".encode("utf-8"))
+        lines = errors.read_text(encoding="utf-8").splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        self.assertIn("record 3 (line 3, file byte 8): field 'record' at byte 0: gaiji-unmapped", lines[0])
+        self.assertIn("record 4 (line 4, file byte 11): field 'record' at byte 0: gaiji-unmapped", lines[1])
+        self.assertIn("2 records converted, 2 refused", proc.stderr)
+
+    def test_no_substitution_ever(self):
+        # 𠮷 has no CP932 code: an error naming the byte, never a '?' or 0xFCFC.
+        proc, out = self.convert("山𠮷\n".encode("utf-8"), "--profile", "none", "--from", "UTF-8",
+                                 "--to", self.CP932)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn("field 'record' at byte 3: unmappable", proc.stderr)
+        self.assertIsNone(out)
+
+    def test_usage_errors(self):
+        for args in (["--profile", "none", "--from", self.CP932], ["--route", "0"], ["--route", "5"]):
+            with self.subTest(args=args):
+                proc = ctl("--config", CONFIG, "convert", *args, *([] if args == ["--route", "5"] else ["a", "b"]))
+                self.assertEqual(proc.returncode, 2, describe(proc))
+
+
 class ExitCodesTest(unittest.TestCase):
-    SUBCOMMANDS = ["validate", "interfaces", "systems", "import-seed", "adapter-kinds"]
+    SUBCOMMANDS = ["validate", "interfaces", "systems", "import-seed", "adapter-kinds", "convert", "codemap"]
 
     def test_no_subcommand_is_a_usage_error(self):
         proc = ctl()
