@@ -10,10 +10,13 @@
 
 #include "hub.hpp"
 #include "renkei/convert/codemaps.hpp"
+#include "renkei/json_log.hpp"
 #include "service_notifier.hpp"
 #include "renkei/catalogue/config_loader.hpp"
 
 int main(int argc, char** argv) {
+  // JSON lines on stderr (journald keeps them whole), every message through the 個人番号 mask.
+  renkei::use_json_logs();
   CLI::App app{"renkeid: the renkei integration hub daemon"};
   app.set_version_flag("--version", std::string("renkeid ") + RENKEI_VERSION);
   std::string config = "config/hub.yaml";

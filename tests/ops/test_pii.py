@@ -1,0 +1,97 @@
+"""No 個人番号 (My Number) leaves renkeid except in the data it carries (issue 7).
+
+Records holding valid 個人番号 go through every path on the embedded bus: delivered on a
+`none` route (9), held on route 9 (an illegal byte: the whole batch to the DLQ), held on
+a `jukinet` route (5) by an unmapped gaiji, then listed and replayed through the API. The
+numbers must arrive in the delivered file byte for byte, and appear nowhere in the log,
+/metrics, or any API response (DLQ listings, replay answers, 401s, the status page and
+/api/v1/interfaces when present).
+"""
+
+import json
+import os
+import random
+import subprocess
+import unittest
+import urllib.error
+import urllib.request
+
+import opsutil  # noqa: F401  (puts tests/integration on the path for harness)
+import harness as h
+
+RENKEICTL = os.environ["RENKEICTL"]
+
+
+def my_number(body11):
+    """The check digit rule, written independently of the C++ one."""
+    digits = [int(c) for c in body11]
+    total = 0
+    for n in range(1, 12):
+        p = digits[11 - n]
+        q = n + 1 if n <= 6 else n - 5
+        total += p * q
+    r = total % 11
+    return body11 + str(0 if r <= 1 else 11 - r)
+
+
+class NoMyNumberLeaks(unittest.TestCase):
+
+    def test_numbers_flow_in_data_and_nowhere_else(self):
+        rng = random.Random(20261125)
+        numbers = [my_number("".join(rng.choice("0123456789") for _ in range(11))) for _ in range(6)]
+        hub = h.Hub(self, "", "pii")
+        hub.start()
+        api = f"http://127.0.0.1:{hub.port}"
+
+        # 1. delivered (route 9, none): the numbers must arrive untouched.
+        good = "".join(f"{n},山田 太郎\n" for n in numbers[:3]).encode("cp932")
+        hub.drop("pii-good.csv", good)
+        files = hub.wait_delivered("pii-good.csv", 60)
+        self.assertEqual(files[0].read_bytes(), good)
+
+        # 2. held on route 9: an illegal byte in the middle record.
+        bad = f"{numbers[3]},山田\n".encode("cp932") + numbers[4].encode() + b",\x81\n"
+        hub.drop("pii-bad.csv", bad)
+        # 3. held on route 5 (jukinet): an unmapped gaiji.
+        held = numbers[5].encode() + b",\xf0\x43\n"
+        hub.drop("pii-gaiji.csv", held, system="resident-record", route=5)
+        h.wait_for(lambda: hub.metric("renkei_records_dead_lettered_total", interface="009", reason="illegal-sequence")
+                   and hub.metric("renkei_records_dead_lettered_total", interface="005", reason="gaiji-unmapped"),
+                   60, "both held batches dead-lettered", on_timeout=hub.log_tail)
+
+        answers = {}
+        for path in ("/metrics", "/api/v1/dlq/9?all=1", "/api/v1/dlq/5?all=1", "/api/v1/interfaces", "/",
+                     "/healthz", "/readyz"):
+            try:
+                with urllib.request.urlopen(api + path, timeout=30) as r:
+                    answers[path] = r.read()
+            except urllib.error.HTTPError as e:
+                answers[path] = e.read()  # 404 while an endpoint does not exist yet: still checked
+        listing = json.loads(answers["/api/v1/dlq/9?all=1"])
+        self.assertGreaterEqual(len(listing["entries"]), 2)
+        req = urllib.request.Request(api + "/api/v1/dlq/9/replay", method="POST", data=b"")
+        with self.assertRaises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=30)
+        answers["401"] = refused.exception.read()
+        proc = subprocess.run([RENKEICTL, "--config", str(hub.config_dir), "dlq", "replay", "5", "--api", api],
+                              capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        answers["replay"] = proc.stdout + proc.stderr
+        proc = subprocess.run([RENKEICTL, "--config", str(hub.config_dir), "dlq", "list", "9", "--all", "--api", api],
+                              capture_output=True, timeout=60)
+        answers["cli list"] = proc.stdout + proc.stderr
+
+        hub.stop()
+        answers["log"] = hub.log_bytes()
+        for where, body in answers.items():
+            for n in numbers:
+                self.assertNotIn(n.encode(), body, f"a 個人番号 in {where}")
+        # The log is JSON lines throughout.
+        for line in hub.run_log().splitlines():
+            if line.startswith("===="):
+                continue
+            json.loads(line)
+
+
+if __name__ == "__main__":
+    unittest.main()
