@@ -34,7 +34,7 @@ std::expected<void, std::string> write_file_atomically(const std::string& path, 
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
 
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return std::unexpected(errno_text("cannot create", tmp));
   if (!write_all(fd, data) || ::fsync(fd) != 0) {
     auto err = errno_text("cannot write", tmp);

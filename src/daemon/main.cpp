@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <sys/stat.h>
+
 #include <csignal>
 
 #include "hub.hpp"
@@ -17,6 +19,8 @@
 int main(int argc, char** argv) {
   // JSON lines on stderr (journald keeps them whole), every message through the 個人番号 mask.
   renkei::use_json_logs();
+  // Personal data: nothing renkeid writes is readable by others (files 0640, dirs 0750).
+  ::umask(027);
   CLI::App app{"renkeid: the renkei integration hub daemon"};
   app.set_version_flag("--version", std::string("renkeid ") + RENKEI_VERSION);
   std::string config = "config/hub.yaml";

@@ -48,6 +48,9 @@ class NoMyNumberLeaks(unittest.TestCase):
         hub.drop("pii-good.csv", good)
         files = hub.wait_delivered("pii-good.csv", 60)
         self.assertEqual(files[0].read_bytes(), good)
+        # Written under umask 027: the group may read (the receiving system's account), others not.
+        self.assertEqual(files[0].stat().st_mode & 0o777, 0o640, oct(files[0].stat().st_mode))
+        self.assertEqual(files[0].parent.stat().st_mode & 0o007, 0, "inbox open to others")
 
         # 2. held on route 9: an illegal byte in the middle record.
         bad = f"{numbers[3]},山田\n".encode("cp932") + numbers[4].encode() + b",\x81\n"
