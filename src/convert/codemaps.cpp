@@ -161,10 +161,17 @@ void JukinetTable::add(Entry e, const std::string& shown_as, Diagnostics& diags)
   std::snprintf(code, sizeof code, "J+%04X", e.jplus);
   if (auto it = jplus_.find(e.jplus); it != jplus_.end())
     return err(std::string(code) + " is already defined on line " + std::to_string(entries_[it->second].line));
+  // The jukinet profile writes a J+ code as that value in UTF-8 form: a surrogate cannot be.
+  if (e.jplus >= 0xD800 && e.jplus <= 0xDFFF)
+    return err("column jplus: " + std::string(code) + " is a surrogate and cannot be written in UTF-8 form");
   if (!e.glyph.ucs.empty())
-    if (auto it = ucs_.find(e.glyph.ucs); it != ucs_.end())
-      return err("conflict: " + format_ucs_sequence(e.glyph.ucs) + " is also " + code + "'s glyph on line " +
+    if (auto it = ucs_.find(e.glyph.ucs); it != ucs_.end()) {
+      // Name the row it collides with, not this one.
+      char other[16];
+      std::snprintf(other, sizeof other, "J+%04X", entries_[it->second].jplus);
+      return err("conflict: " + format_ucs_sequence(e.glyph.ucs) + " is also " + other + "'s glyph on line " +
                  std::to_string(entries_[it->second].line));
+    }
   if (!e.glyph.mj.empty())
     if (auto it = mj_.find(e.glyph.mj); it != mj_.end())
       return err("conflict: " + e.glyph.mj + " is also the glyph of line " + std::to_string(entries_[it->second].line));
@@ -189,6 +196,7 @@ Result<JukinetTable> JukinetTable::load(const std::string& path, const std::stri
       auto udots = cells[2].find("..");
       if (!lo || !hi || *hi < *lo || udots == std::string::npos || !empty_cell(cells[1]))
         return err("a range row is 'J+XXXX..J+YYYY <tab> - <tab> U+XXXX..U+YYYY'");
+      if (*hi > 0xFFFF) return err("column jplus: '" + cells[0] + "' goes beyond J+FFFF");
       auto ulo = parse_ucs_sequence(std::string_view(cells[2]).substr(0, udots));
       auto uhi = parse_ucs_sequence(std::string_view(cells[2]).substr(udots + 2));
       if (!ulo || !uhi || ulo->size() != 1 || uhi->size() != 1 || (*uhi)[0] - (*ulo)[0] != *hi - *lo)

@@ -4,6 +4,17 @@
 #include <unicode/utf16.h>
 
 namespace renkei {
+namespace {
+
+// ICU's UCNV_FROM_U_CALLBACK_STOP is not a plain stop: for an unmappable code point that
+// is Default_Ignorable (U+00AD, U+200B–U+200F, the variation selectors U+FE00–FE0F and
+// U+E0100–E01EF, …) it clears the error, so the character vanishes from the output
+// without a word — an IVS would be dropped silently. This callback leaves every error
+// as ICU reported it.
+void stop_on_every_unmappable(const void*, UConverterFromUnicodeArgs*, const UChar*, int32_t, UChar32,
+                              UConverterCallbackReason, UErrorCode*) {}
+
+}  // namespace
 
 UConverterPtr open_strict_converter(const std::string& name, std::string* why) {
   UErrorCode status = U_ZERO_ERROR;
@@ -13,7 +24,7 @@ UConverterPtr open_strict_converter(const std::string& name, std::string* why) {
     return nullptr;
   }
   ucnv_setToUCallBack(c.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
-  ucnv_setFromUCallBack(c.get(), UCNV_FROM_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
+  ucnv_setFromUCallBack(c.get(), stop_on_every_unmappable, nullptr, nullptr, nullptr, &status);
   return c;
 }
 

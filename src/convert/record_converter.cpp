@@ -2,6 +2,8 @@
 
 #include <unicode/utf8.h>
 
+#include <algorithm>
+
 #include "renkei/convert/record_fields.hpp"
 #include "renkei/convert/unicode_class.hpp"
 
@@ -52,6 +54,17 @@ std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& ca
 struct RecordConverter::Field {
   const RecordField& rf;
   std::string_view bytes;
+  std::string_view record;  // the whole source record
+  char quote = '"';
+
+  // Where byte `k` of the field's value stands in the record: a quoted csv value starts
+  // after its opening quote, and each quote inside it is written twice.
+  std::size_t record_offset(std::size_t k) const {
+    if (!rf.quoted) return rf.offset + k;
+    std::size_t at = rf.offset + 1;
+    for (std::size_t i = 0; i < k && at < record.size(); ++i) at += record[at] == quote ? 2 : 1;
+    return at;
+  }
 };
 
 std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPlan plan) {
@@ -119,7 +132,7 @@ ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index,
       }
     }
   }
-  return ConversionError{std::move(kind), f.rf.name, f.rf.offset + at, std::move(detail)};
+  return ConversionError{std::move(kind), f.rf.name, f.record_offset(at), std::move(detail)};
 }
 
 std::expected<std::optional<std::string>, ConversionError> RecordConverter::convert(std::string_view record,
@@ -144,7 +157,7 @@ std::expected<std::optional<std::string>, ConversionError> RecordConverter::conv
   std::string field_out;
   for (std::size_t i = 0; i < fields->size(); ++i) {
     const RecordField& rf = (*fields)[i];
-    Field f{rf, rf.bytes};
+    Field f{rf, rf.bytes, record, plan_.layout ? plan_.layout->quote : '"'};
     field_out.clear();
     if (auto r = convert_field(f, field_out, notes, header); !r) return std::unexpected(r.error());
     if (csv) {
@@ -170,9 +183,15 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
                                                                     std::vector<ConversionNote>* notes, bool header) {
   text_.clear();
   if (auto d = from_->decode(f.bytes, text_); !d)
-    return std::unexpected(ConversionError{d.error().kind, f.rf.name, f.rf.offset + d.error().offset,
+    return std::unexpected(ConversionError{d.error().kind, f.rf.name, f.record_offset(d.error().offset),
                                            d.error().kind + " byte sequence for charset " + plan_.from_charset});
+  const bool fixed = f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed;
   std::u32string_view source = text_;
+  // Trailing spaces of a fixed-width field are its padding, not data: the value is
+  // converted without them and padded again in the target's charset, so a value that
+  // fits after conversion is not refused for the padding it came with.
+  if (fixed)
+    while (!source.empty() && source.back() == U' ') source.remove_suffix(1);
   std::u32string coded;
   if (!header && f.rf.def) {
     if (auto it = plan_.values.find(f.rf.name); it != plan_.values.end()) {
@@ -192,13 +211,18 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   if (auto e = to_->encode(mapped_, out); !e)
     return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
                                            "a character has no encoding in " + plan_.to_charset});
-  if (f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed) {
+  if (fixed) {
     const std::size_t written = out.size() - start;
     if (written > f.rf.def->length)
       return std::unexpected(ConversionError{"field-overflow", f.rf.name, f.rf.offset,
                                              "converted value needs " + std::to_string(written) + " bytes, field holds " +
                                                  std::to_string(f.rf.def->length)});
-    out.append(f.rf.def->length - written, ' ');
+    if (written < f.rf.def->length) {
+      // The target's own space: 0x40 in EBCDIC, not ASCII 0x20.
+      std::string space;
+      if (!to_->encode(U" ", space) || space.size() != 1) space.assign(1, ' ');
+      out.append(f.rf.def->length - written, space[0]);
+    }
   }
   return {};
 }
@@ -299,13 +323,15 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     const char32_t c = in[i];
     const bool vs_follows = i + 1 < in.size() && is_variation_selector(in[i + 1]);
     if (widen && is_halfwidth_katakana(c)) {
-      std::size_t j = i;
-      while (j < in.size() && is_halfwidth_katakana(in[j])) ++j;
-      for (char32_t w : widen_katakana(in.substr(i, j - i))) {
-        Glyph g{"", std::u32string(1, w)};
-        if (auto r = emit(i, g, false); !r) return r;
+      // One character with its voicing mark at a time (the only composition there is),
+      // so an error names the character that failed, not the start of the run.
+      const std::size_t n = i + 1 < in.size() && (in[i + 1] == U'\uFF9E' || in[i + 1] == U'\uFF9F') ? 2 : 1;
+      const std::u32string wide = widen_katakana(in.substr(i, n));
+      for (std::size_t k = 0; k < wide.size(); ++k) {
+        Glyph g{"", std::u32string(1, wide[k])};
+        if (auto r = emit(i + std::min(k, n - 1), g, false); !r) return r;
       }
-      i = j;
+      i += n;
       continue;
     }
     if (is_private_use(c)) {
