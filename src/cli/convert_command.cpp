@@ -61,7 +61,7 @@ ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, const std::string
     const std::string_view record = rest.substr(0, nl);
     ++line;
     notes.clear();
-    auto out = conv->convert(record, &notes, c.first_is_header && line == c.first_line + 1);
+    auto out = conv->convert_into(record, r.out, &notes, c.first_is_header && line == c.first_line + 1);
     if (!out) {
       r.errors.push_back(in_name + ": record " + std::to_string(line) + " (line " + std::to_string(line) +
                          ", file byte " + std::to_string(offset + out.error().offset) + "): " + out.error().describe());
@@ -71,7 +71,7 @@ ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, const std::string
       for (const auto& n : notes)
         r.notes.push_back(in_name + ": record " + std::to_string(line) + ": field '" + n.field + "' at byte " +
                           std::to_string(n.offset) + ": " + n.what);
-      r.out += *out ? std::string_view(**out) : record;
+      if (!*out) r.out += record;  // unchanged: the bytes as they were
       r.out.push_back('\n');
     }
     offset += record.size() + 1;
@@ -177,21 +177,23 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     return std::nullopt;
   };
 
-  std::string block(kChunk, '\0');
   bool eof = false;
   while (!eof) {
-    const ssize_t n = ::read(in_fd, block.data(), block.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("renkeictl convert: " + o.in + ": " + std::strerror(errno));
-    }
-    eof = n == 0;
+    // Read straight behind the carried-over partial line: no copy of the block.
     std::string chunk = std::move(carry);
     carry.clear();
-    chunk.append(block.data(), static_cast<std::size_t>(n));
+    const std::size_t kept = chunk.size();
+    chunk.resize(kept + kChunk);
+    ssize_t n;
+    do {
+      n = ::read(in_fd, chunk.data() + kept, kChunk);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return fail("renkeictl convert: " + o.in + ": " + std::strerror(errno));
+    chunk.resize(kept + static_cast<std::size_t>(n));
+    eof = n == 0;
     if (n > 0) {
       any_input = true;
-      ended_with_newline = block[static_cast<std::size_t>(n) - 1] == '\n';
+      ended_with_newline = chunk.back() == '\n';
       // Only whole lines go out; the rest waits for the next read.
       const auto last_nl = chunk.rfind('\n');
       if (last_nl == std::string::npos) {

@@ -20,38 +20,60 @@ class Utf8Charset final : public Charset {
   std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) override {
     const auto* p = reinterpret_cast<const uint8_t*>(in.data());
     const auto len = static_cast<int32_t>(in.size());
-    out.reserve(out.size() + in.size());
+    const std::size_t start = out.size();
+    out.resize(start + in.size());  // never more code points than bytes
+    char32_t* o = out.data() + start;
     int32_t i = 0;
     while (i < len) {
       if (p[i] < 0x80) {
-        out.push_back(p[i++]);
+        *o++ = p[i++];
         continue;
       }
       const int32_t at = i;
       UChar32 c;
       U8_NEXT(p, i, len, c);
-      if (c < 0)
+      if (c < 0) {
+        out.resize(start);
         return std::unexpected(CharsetError{"illegal-sequence", static_cast<std::size_t>(at),
                                             static_cast<std::size_t>(i - at)});
-      out.push_back(static_cast<char32_t>(c));
+      }
+      *o++ = static_cast<char32_t>(c);
     }
+    out.resize(static_cast<std::size_t>(o - out.data()));
     return {};
   }
 
   std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) override {
-    out.reserve(out.size() + in.size() * 3);
+    // Sized for the worst case up front and trimmed after: one branch per character.
+    const std::size_t start = out.size();
+    out.resize(start + in.size() * 4);
+    auto* o = reinterpret_cast<uint8_t*>(out.data() + start);
     for (std::size_t i = 0; i < in.size(); ++i) {
       const char32_t c = in[i];
       if (c < 0x80) {
-        out.push_back(static_cast<char>(c));
-        continue;
+        *o++ = static_cast<uint8_t>(c);
+      } else if (c < 0x800) {
+        *o++ = static_cast<uint8_t>(0xC0 | (c >> 6));
+        *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+      } else if (c < 0x10000) {
+        if (c >= 0xD800 && c <= 0xDFFF) {
+          out.resize(start);
+          return std::unexpected(CharsetError{"unmappable", i, 1});
+        }
+        *o++ = static_cast<uint8_t>(0xE0 | (c >> 12));
+        *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+        *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+      } else if (c <= 0x10FFFF) {
+        *o++ = static_cast<uint8_t>(0xF0 | (c >> 18));
+        *o++ = static_cast<uint8_t>(0x80 | ((c >> 12) & 0x3F));
+        *o++ = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+        *o++ = static_cast<uint8_t>(0x80 | (c & 0x3F));
+      } else {
+        out.resize(start);
+        return std::unexpected(CharsetError{"unmappable", i, 1});
       }
-      if (!encodable(c)) return std::unexpected(CharsetError{"unmappable", i, 1});
-      uint8_t buf[4];
-      int32_t n = 0;
-      U8_APPEND_UNSAFE(buf, n, c);
-      out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
     }
+    out.resize(static_cast<std::size_t>(reinterpret_cast<char*>(o) - out.data()));
     return {};
   }
 

@@ -1,5 +1,7 @@
 #include "dbcs_charset.hpp"
 
+#include <unicode/utf8.h>
+
 #include <map>
 #include <mutex>
 
@@ -50,6 +52,16 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
       t->pair[static_cast<std::size_t>(b * 256 + trail)] = cp == DbcsTables::kLead ? DbcsTables::kInvalid : cp;
     }
   }
+  auto utf8_of = [](uint32_t cp) -> uint32_t {
+    if (cp >= DbcsTables::kLead || cp >= 0x10000 || (cp >= 0xE000 && cp <= 0xF8FF) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    if (cp < 0x80) return (1u << 24) | cp;
+    if (cp < 0x800) return (2u << 24) | (0xC0 | (cp >> 6)) | ((0x80 | (cp & 0x3F)) << 8);
+    return (3u << 24) | (0xE0 | (cp >> 12)) | ((0x80 | ((cp >> 6) & 0x3F)) << 8) | ((0x80 | (cp & 0x3F)) << 16);
+  };
+  for (std::size_t b = 0; b < 256; ++b) t->utf8_single[b] = utf8_of(t->single[b]);
+  t->utf8_pair.resize(t->pair.size());
+  for (std::size_t k = 0; k < t->pair.size(); ++k) t->utf8_pair[k] = utf8_of(t->pair[k]);
   t->from_bmp.assign(0x10000, 0);
   for (uint32_t u = 0; u < 0x10000; ++u) {
     if (u >= 0xD800 && u <= 0xDFFF) continue;
@@ -129,6 +141,82 @@ std::expected<void, CharsetError> DbcsCharset::encode(std::u32string_view in, st
   }
   out.resize(static_cast<std::size_t>(o - out.data()));
   return {};
+}
+
+bool DbcsCharset::try_to_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
+  const std::size_t start = out.size();
+  out.resize(start + in.size() * 3);  // a double-byte character is at most 3 UTF-8 bytes
+  auto* o = reinterpret_cast<uint8_t*>(out.data() + start);
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  const auto* end = p + in.size();
+  while (p < end) {
+    uint32_t u = t_->utf8_single[*p];
+    std::size_t used = 1;
+    if (u == 0) {
+      if (t_->single[*p] != DbcsTables::kLead || p + 1 >= end) break;
+      u = t_->utf8_pair[static_cast<std::size_t>(p[0]) * 256 + p[1]];
+      if (u == 0) break;
+      used = 2;
+    } else if (stop_at_halfwidth_kana && t_->single[*p] >= 0xFF61 && t_->single[*p] <= 0xFF9F) {
+      break;
+    }
+    const uint32_t len = u >> 24;
+    o[0] = static_cast<uint8_t>(u);
+    o[1] = static_cast<uint8_t>(u >> 8);
+    o[2] = static_cast<uint8_t>(u >> 16);
+    o += len;
+    p += used;
+  }
+  if (p != end) {
+    out.resize(start);
+    return false;
+  }
+  out.resize(static_cast<std::size_t>(reinterpret_cast<char*>(o) - out.data()));
+  return true;
+}
+
+bool DbcsCharset::try_from_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
+  const std::size_t start = out.size();
+  out.resize(start + in.size());  // never more bytes than the UTF-8 had
+  char* o = out.data() + start;
+  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+  const auto len = static_cast<int32_t>(in.size());
+  int32_t i = 0;
+  bool ok = true;
+  while (i < len) {
+    UChar32 c;
+    if (p[i] < 0x80) {
+      c = p[i++];
+    } else {
+      U8_NEXT(p, i, len, c);
+      if (c < 0 || c >= 0xE000) {
+        // Illegal, private use, variation selectors, half-width katakana, beyond the BMP:
+        // all for the general path (the few ordinary characters up here as well).
+        if (c < 0 || c >= 0x10000 || (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFE00 && c <= 0xFE0F) ||
+            (stop_at_halfwidth_kana && c >= 0xFF61 && c <= 0xFF9F)) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    const uint32_t m = t_->from_bmp[static_cast<uint32_t>(c)];
+    if (m == 0) {
+      ok = false;
+      break;
+    }
+    if ((m >> 16) == 1) {
+      *o++ = static_cast<char>(m & 0xFF);
+    } else {
+      *o++ = static_cast<char>((m >> 8) & 0xFF);
+      *o++ = static_cast<char>(m & 0xFF);
+    }
+  }
+  if (!ok) {
+    out.resize(start);
+    return false;
+  }
+  out.resize(static_cast<std::size_t>(o - out.data()));
+  return true;
 }
 
 bool DbcsCharset::encodable(char32_t c) {

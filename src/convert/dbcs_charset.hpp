@@ -17,6 +17,11 @@ struct DbcsTables {
   std::array<uint32_t, 256> single{};        // code point, kLead or kInvalid
   std::vector<uint32_t> pair;                // [lead*256+trail] → code point or kInvalid
   std::vector<uint32_t> from_bmp;            // [code point] → (length << 16) | bytes; 0 = none
+  // UTF-8 of each character, for the fast path: (length << 24) | bytes in order from the
+  // low byte; 0 where the fast path must not decide (lead byte, invalid, private use,
+  // outside the BMP).
+  std::array<uint32_t, 256> utf8_single{};
+  std::vector<uint32_t> utf8_pair;           // [lead*256+trail]
 };
 
 // Shared, immutable once built; nullptr when the converter is not a stateless DBCS.
@@ -29,6 +34,8 @@ class DbcsCharset final : public Charset {
   std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) override;
   std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) override;
   bool encodable(char32_t c) override;
+  bool try_to_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
+  bool try_from_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
 
  private:
   std::shared_ptr<const DbcsTables> t_;

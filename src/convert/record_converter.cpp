@@ -138,28 +138,52 @@ ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index,
 std::expected<std::optional<std::string>, ConversionError> RecordConverter::convert(std::string_view record,
                                                                                     std::vector<ConversionNote>* notes,
                                                                                     bool header) {
+  std::string out;
+  auto r = convert_into(record, out, notes, header);
+  if (!r) return std::unexpected(r.error());
+  if (!*r) return std::nullopt;
+  return out;
+}
+
+std::expected<bool, ConversionError> RecordConverter::convert_into(std::string_view record, std::string& out,
+                                                                   std::vector<ConversionNote>* notes, bool header) {
+  const bool whole = !plan_.layout || plan_.layout->format == LayoutFormat::Line;
   // The common case of a `none` route between systems of one charset: check, keep bytes.
-  if (plan_.base == ProfileBase::None && same_charset_ && (!plan_.layout || plan_.layout->format == LayoutFormat::Line)) {
+  if (plan_.base == ProfileBase::None && same_charset_ && whole) {
     text_.clear();
     if (auto d = from_->decode(record, text_); !d)
       return std::unexpected(ConversionError{d.error().kind, "record", d.error().offset,
                                              d.error().kind + " byte sequence for charset " + plan_.from_charset});
     bool has_gaiji = false;
     for (char32_t c : text_) has_gaiji |= is_private_use(c);
-    if (!has_gaiji) return std::nullopt;
+    if (!has_gaiji) return false;
+  }
+  const std::size_t start = out.size();
+  if (whole) {
+    // One field, the whole record: no cutting, no allocation.
+    RecordField rf;
+    rf.name = "record";
+    rf.bytes = record;
+    Field f{rf, rf.bytes, record, '"'};
+    if (auto r = convert_field(f, out, notes, header); !r) {
+      out.resize(start);
+      return std::unexpected(r.error());
+    }
+    return true;
   }
   auto fields = split_record(plan_.layout, record);
   if (!fields) return std::unexpected(ConversionError{"bad-record", fields.error().field, fields.error().offset,
                                                       fields.error().detail});
-  std::string out;
-  out.reserve(record.size() * 3 / 2 + 16);
-  const bool csv = plan_.layout && plan_.layout->format == LayoutFormat::Csv;
+  const bool csv = plan_.layout->format == LayoutFormat::Csv;
   std::string field_out;
   for (std::size_t i = 0; i < fields->size(); ++i) {
     const RecordField& rf = (*fields)[i];
-    Field f{rf, rf.bytes, record, plan_.layout ? plan_.layout->quote : '"'};
+    Field f{rf, rf.bytes, record, plan_.layout->quote};
     field_out.clear();
-    if (auto r = convert_field(f, field_out, notes, header); !r) return std::unexpected(r.error());
+    if (auto r = convert_field(f, field_out, notes, header); !r) {
+      out.resize(start);
+      return std::unexpected(r.error());
+    }
     if (csv) {
       if (i > 0) out.push_back(plan_.layout->delimiter);
       if (rf.quoted) {
@@ -176,11 +200,20 @@ std::expected<std::optional<std::string>, ConversionError> RecordConverter::conv
       out += field_out;
     }
   }
-  return out;
+  return true;
 }
 
 std::expected<void, ConversionError> RecordConverter::convert_field(const Field& f, std::string& out,
                                                                     std::vector<ConversionNote>* notes, bool header) {
+  // Between a table-driven charset and UTF-8, a value the profile need not look at goes
+  // across in one pass; anything else (gaiji, IVS, kana to widen, an error) falls through
+  // to the general path, which decides and reports exactly as before.
+  const bool fixed_layout = f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed;
+  if (plan_.base != ProfileBase::Jukinet && !fixed_layout && (header || !f.rf.def || !plan_.values.contains(f.rf.name))) {
+    const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
+    if (to_->is_unicode() ? from_->try_to_utf8(f.bytes, out, widen) : from_->is_unicode() && to_->try_from_utf8(f.bytes, out, widen))
+      return {};
+  }
   text_.clear();
   if (auto d = from_->decode(f.bytes, text_); !d)
     return std::unexpected(ConversionError{d.error().kind, f.rf.name, f.record_offset(d.error().offset),
@@ -205,12 +238,28 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
       source = coded;
     }
   }
-  mapped_.clear();
-  if (auto m = map_chars(f, source, mapped_, notes); !m) return std::unexpected(m.error());
   const std::size_t start = out.size();
-  if (auto e = to_->encode(mapped_, out); !e)
-    return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
-                                           "a character has no encoding in " + plan_.to_charset});
+  // Most values hold nothing the profile has to look at (no gaiji, no variation selector,
+  // no kana to widen, not bound for 住基ネット): they go to the target's charset as they
+  // are. Should the charset refuse a character, the full path below decides (縮退, the
+  // target's gaiji) and reports.
+  bool plain = plan_.base != ProfileBase::Jukinet;
+  if (plain) {
+    const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
+    for (char32_t c : source)
+      if (c >= 0xE000 && (is_private_use(c) || is_variation_selector(c) || (widen && is_halfwidth_katakana(c)))) {
+        plain = false;
+        break;
+      }
+  }
+  if (!plain || !to_->encode(source, out)) {
+    out.resize(start);
+    mapped_.clear();
+    if (auto m = map_chars(f, source, mapped_, notes); !m) return std::unexpected(m.error());
+    if (auto e = to_->encode(mapped_, out); !e)
+      return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
+                                             "a character has no encoding in " + plan_.to_charset});
+  }
   if (fixed) {
     const std::size_t written = out.size() - start;
     if (written > f.rf.def->length)

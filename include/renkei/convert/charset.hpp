@@ -26,6 +26,14 @@ class Charset {
   // Whether this one code point has an encoding of its own (for gaiji and 縮退 decisions).
   virtual bool encodable(char32_t c) = 0;
   virtual bool is_unicode() const { return false; }
+
+  // Fast paths between a table-driven charset and UTF-8, for values with nothing a
+  // profile must look at. They append and return true, or append nothing and return
+  // false when anything needs a closer look (an error, a private-use or non-BMP
+  // character, half-width katakana when `stop_at_halfwidth_kana`): then the caller takes
+  // the general path, which decides and reports.
+  virtual bool try_to_utf8(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return false; }
+  virtual bool try_from_utf8(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return false; }
 };
 
 // `name` is an exact ICU converter name (or UTF-8). Stateless single/double-byte

@@ -66,6 +66,10 @@ class RecordConverter {
   std::expected<std::optional<std::string>, ConversionError> convert(std::string_view record,
                                                                      std::vector<ConversionNote>* notes = nullptr,
                                                                      bool header = false);
+  // The same, appending to `out`: true when the converted record was appended, false when
+  // the record passes byte for byte (nothing appended). On error `out` is as it was.
+  std::expected<bool, ConversionError> convert_into(std::string_view record, std::string& out,
+                                                    std::vector<ConversionNote>* notes = nullptr, bool header = false);
   const ConversionPlan& plan() const { return plan_; }
 
  private:
