@@ -1,0 +1,89 @@
+// The one-pass CP932 ↔ UTF-8 fast paths must answer exactly as the general path (decode,
+// then encode) for every character — or decline, never differ.
+#include <gtest/gtest.h>
+
+#include "renkei/convert/charset.hpp"
+
+namespace renkei {
+namespace {
+
+std::unique_ptr<Charset> open(const char* name) {
+  auto c = open_charset(name);
+  EXPECT_TRUE(c.has_value()) << name;
+  return std::move(*c);
+}
+
+TEST(FastPath, Cp932ToUtf8AgreesWithTheGeneralPathForEveryByteSequence) {
+  auto cp932 = open("ibm-943_P15A-2003");
+  auto utf8 = open("UTF-8");
+  int fast = 0, declined = 0;
+  for (int lead = 0; lead < 256; ++lead)
+    for (int trail = -1; trail < 256; ++trail) {
+      std::string in(1, static_cast<char>(lead));
+      if (trail >= 0) in.push_back(static_cast<char>(trail));
+      for (bool kana : {false, true}) {
+        std::string quick = "x";  // appends after what is there
+        const bool took = cp932->try_to_utf8(in, quick, kana);
+        std::u32string text;
+        std::string general = "x";
+        const bool ok = cp932->decode(in, text) && utf8->encode(text, general);
+        if (!took) {
+          EXPECT_EQ(quick, "x") << "declined but appended, lead " << lead << " trail " << trail;
+          ++declined;
+          continue;
+        }
+        ++fast;
+        ASSERT_TRUE(ok) << "fast path accepted what the general path refuses: " << lead << " " << trail;
+        EXPECT_EQ(quick, general) << lead << " " << trail;
+        bool has_pua = false, has_hw_kana = false;
+        for (char32_t c : text) {
+          has_pua |= c >= 0xE000 && c <= 0xF8FF;
+          has_hw_kana |= c >= 0xFF61 && c <= 0xFF9F;
+        }
+        EXPECT_FALSE(has_pua) << "gaiji must take the general path";
+        if (kana) {
+          EXPECT_FALSE(has_hw_kana) << "kana to widen must take the general path";
+        }
+      }
+    }
+  EXPECT_GT(fast, 15000);
+  EXPECT_GT(declined, 1000);
+}
+
+TEST(FastPath, Utf8ToCp932AgreesWithTheGeneralPathForEveryBmpCodePoint) {
+  auto cp932 = open("ibm-943_P15A-2003");
+  auto utf8 = open("UTF-8");
+  int fast = 0;
+  for (char32_t c = 1; c < 0x10000; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    std::string in;
+    ASSERT_TRUE(utf8->encode(std::u32string(1, c), in));
+    in = "a" + in + "b";
+    for (bool kana : {false, true}) {
+      std::string quick;
+      if (!cp932->try_from_utf8(in, quick, kana)) {
+        EXPECT_TRUE(quick.empty());
+        continue;
+      }
+      ++fast;
+      std::u32string text;
+      std::string general;
+      ASSERT_TRUE(utf8->decode(in, text));
+      ASSERT_TRUE(cp932->encode(text, general)) << "fast path accepted U+" << std::hex << static_cast<uint32_t>(c);
+      EXPECT_EQ(quick, general) << std::hex << static_cast<uint32_t>(c);
+      EXPECT_FALSE(c >= 0xE000 && c <= 0xF8FF) << "gaiji must take the general path";
+      if (kana) {
+        EXPECT_FALSE(c >= 0xFF61 && c <= 0xFF9F);
+      }
+    }
+  }
+  EXPECT_GT(fast, 14000);  // every character CP932 holds, twice (kana flag off/on)
+  // Illegal UTF-8 is never accepted by the fast path.
+  std::string out;
+  EXPECT_FALSE(cp932->try_from_utf8("\xC0\x80", out, false));
+  EXPECT_FALSE(cp932->try_from_utf8("\xED\xA0\x80", out, false));
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace renkei
