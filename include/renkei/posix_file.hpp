@@ -33,6 +33,8 @@ class FileWriter {
   bool is_open() const { return fd_ >= 0; }
 
  private:
+  std::expected<void, IoError> write_out(std::string_view data);
+
   int fd_ = -1;
   std::string path_;
   std::string buf_;
