@@ -10,8 +10,9 @@ packages=(
   python3 kcat
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
   openjdk-17-jre-headless maven
-  # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML
-  prometheus systemd python3-yaml
+  # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML,
+  # headless Chromium for the status page
+  prometheus systemd python3-yaml chromium
 )
 
 missing=()

@@ -86,6 +86,11 @@ class MetricsRegistry {
   // throws is logged and skipped so a single bad collector cannot blank the scrape.
   void add_collector(std::function<void()> fn);
 
+  // Reads a family back (the status page shows what /metrics exposes): each child's
+  // labels (sorted by name) and value, without creating anything or running collectors.
+  // A histogram's value is its observation count. Empty for a name never registered.
+  std::vector<std::pair<Labels, double>> values(const std::string& name);
+
   // Prometheus text exposition format 0.0.4; families sorted by name, children by
   // label values, so the output is stable and diffable.
   std::string render();

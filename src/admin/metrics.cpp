@@ -255,6 +255,22 @@ void MetricsRegistry::add_collector(std::function<void()> fn) {
   collectors_.push_back(std::move(fn));
 }
 
+std::vector<std::pair<Labels, double>> MetricsRegistry::values(const std::string& name) {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<Labels, double>> out;
+  auto it = families_.find(name);
+  if (it == families_.end()) return out;
+  out.reserve(it->second->children.size());
+  for (const auto& [labels, child] : it->second->children) {
+    double v = 0;
+    if (auto* c = std::get_if<std::unique_ptr<Counter>>(&child)) v = (*c)->value();
+    else if (auto* g = std::get_if<std::unique_ptr<Gauge>>(&child)) v = (*g)->value();
+    else v = static_cast<double>(std::get<std::unique_ptr<Histogram>>(child)->count());
+    out.emplace_back(labels, v);
+  }
+  return out;
+}
+
 std::string MetricsRegistry::render() {
   std::lock_guard render_lock(render_mu_);
   std::vector<std::function<void()>> collectors;

@@ -7,6 +7,7 @@
 
 #include "renkei/adapter.hpp"
 #include "renkei/catalogue/config_loader.hpp"
+#include "status_page.hpp"
 
 #ifndef RENKEI_VERSION
 #define RENKEI_VERSION "dev"
@@ -106,6 +107,9 @@ std::optional<std::pair<int, std::string>> route_id_in(const std::string& path, 
 }  // namespace
 
 void Hub::add_api_routes() {
+  // GET /api/v1/interfaces and the status page GET / (src/admin/status_page.hpp).
+  add_status_routes(
+      *http_, [this] { auto rt = runtime_.get(); return rt ? rt->catalogue : nullptr; }, registry_, metrics_.status());
   static constexpr std::string_view kDlq = "/api/v1/dlq/";
   http_->add_prefix_route("GET", std::string(kDlq), [this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kDlq);

@@ -3,6 +3,7 @@
 // consistent. Labels carry interface and system ids only, never personal data.
 #include <string>
 
+#include "interface_status.hpp"
 #include "renkei/catalogue/model.hpp"
 #include "renkei/metrics.hpp"
 
@@ -56,9 +57,13 @@ class HubMetrics {
                       {{"outcome", outcome}});
   }
   MetricsRegistry& registry() { return r_; }
+  // Per-route times the counters cannot tell (last delivery, held, back-off), for the
+  // status page; set by the router per batch, lock-free.
+  InterfaceStatus& status() { return status_; }
 
  private:
   MetricsRegistry& r_;
+  InterfaceStatus status_;
 };
 
 }  // namespace renkei

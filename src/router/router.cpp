@@ -258,9 +258,11 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
     dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail, &b);
     spdlog::warn("route {}: batch {} held, not delivered ({}); its records are on {}", interface_label(route.id), id,
                  b.held->detail, route.dlq_topic());
+    metrics_.status().held(route.id);
     return close();
   }
   metrics_.delivered(route.id, route.to).inc(static_cast<double>(end->count));
+  metrics_.status().delivered(route.id);
   if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
     metrics_.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
   spdlog::info("route {}: batch {} delivered to {} ({} records)", interface_label(route.id), id, route.to, end->count);
@@ -350,6 +352,7 @@ void Router::back_off(const Key& key, Partition& p, const std::string& why, int 
   consumer_->pause({tp});
   if (auto r = consumer_->seek(tp); !r) spdlog::warn("router: {}", r.error().message);
   metrics_.retries(route_id).inc();
+  metrics_.status().backing_off(route_id, p.backoff);
   spdlog::warn("route {}: delivery failed ({}); retrying from offset {} in {} ms", interface_label(route_id), why,
                rewind, p.backoff.count());
 }
