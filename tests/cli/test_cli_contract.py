@@ -742,6 +742,58 @@ class ConvertTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 2, describe(proc))
 
 
+class ImportMjTest(unittest.TestCase):
+    """renkeictl codemap import-mj: the MJ文字情報一覧表 column layout → unified.tsv."""
+
+    HEADER = ("図形,font,MJ文字図形名,対応するUCS,実装したUCS,実装したMoji_JohoコレクションIVS,実装したSVS,"
+              "戸籍統一文字番号,住基ネット統一文字コード,入管正字コード")
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="renkei-mj-"))
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def test_columns_found_by_name_ivs_preferred_shared_codes_once(self):
+        src = self.tmp / "mj.csv"
+        src.write_text("\ufeff" + self.HEADER + "\n" + "\n".join([
+            ",,MJ000001,U+4E00,U+4E00,4E00_E0100,,000010,J+4E00,",
+            ",,MJ000002,,,,,,,",                                  # no 住基ネット code: not a 統一文字
+            ",,MJ000003,U+845B,U+845B,845B_E0100,,,J+AC01,",    # IVS kept; code in the Hangul range
+            ",,MJ000004,U+845B,U+845B,845B_E0101,,,J+AC01,",    # another glyph of the same code: skipped
+            ",,MJ000005,,,,,,AC02,",                              # no UCS at all; J+ written without J+
+        ]) + "\n", encoding="utf-8")
+        out = self.tmp / "unified.tsv"
+        proc = ctl("codemap", "import-mj", src, "-o", out)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        rows = [l for l in out.read_text(encoding="utf-8").splitlines() if l and not l.startswith("#")]
+        self.assertEqual(rows, ["jplus\tmj\tucs",
+                                "J+4E00\tMJ000001\tU+4E00 U+E0100",
+                                "J+AC01\tMJ000003\tU+845B U+E0100",
+                                "J+AC02\tMJ000005\t-"])
+        self.assertIn("3 統一文字 written, 1 glyphs sharing a code skipped", proc.stderr)
+        # What it writes loads as a codemap: validate a config that uses it.
+        cfg = self.tmp / "cfg"
+        shutil.copytree(CONFIG, cfg / "config")
+        shutil.copytree(SRC / "codemaps", cfg / "codemaps")
+        shutil.copy(out, cfg / "codemaps" / "jukinet" / "unified.tsv")
+        # The sample gaiji table names glyphs this small table lacks: only the format is checked here.
+        proc = ctl("--config", cfg / "config", "validate")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+
+    def test_a_file_without_the_columns_is_refused_with_its_line(self):
+        src = self.tmp / "other.csv"
+        src.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+        proc = ctl("codemap", "import-mj", src)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn(f"{src}:1: header: expected the 一覧表's columns MJ文字図形名 and 住基ネット統一文字コード", proc.stderr)
+
+    def test_a_bad_code_names_file_and_line(self):
+        src = self.tmp / "bad.csv"
+        src.write_text(self.HEADER + "\n,,MJ000001,U+4E00,U+4E00,,,,J+XYZ,\n", encoding="utf-8")
+        proc = ctl("codemap", "import-mj", src)
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn(f"{src}:2: column 住基ネット統一文字コード: 'J+XYZ' is not a J+ code", proc.stderr)
+
+
 class ExitCodesTest(unittest.TestCase):
     SUBCOMMANDS = ["validate", "interfaces", "systems", "import-seed", "adapter-kinds", "convert", "codemap"]
 
