@@ -66,8 +66,12 @@ bool is_system_id(std::string_view s) {
 bool charset_known(const std::string& name) {
   UErrorCode status = U_ZERO_ERROR;
   UConverter* c = ucnv_open(name.c_str(), &status);
+  // An alias several converters answer to (Shift_JIS, ibm-943) is refused; the exact name
+  // ICU resolves it to is accepted even when ICU flags that name as well.
+  UErrorCode name_status = U_ZERO_ERROR;
+  const bool exact = c && name == ucnv_getName(c, &name_status);
   if (c) ucnv_close(c);
-  return U_SUCCESS(status) && status != U_AMBIGUOUS_ALIAS_WARNING;
+  return U_SUCCESS(status) && (status != U_AMBIGUOUS_ALIAS_WARNING || exact);
 }
 
 bool timezone_known(const std::string& tz) {

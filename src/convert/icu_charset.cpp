@@ -23,6 +23,15 @@ UConverterPtr open_strict_converter(const std::string& name, std::string* why) {
     if (why) *why = "ICU has no converter named '" + name + "'";
     return nullptr;
   }
+  // "ibm-943" or "Shift_JIS" name several converters that decode 0x5C, 0x7E and 0x8160
+  // differently: only an exact name says which one the data was written in.
+  UErrorCode name_status = U_ZERO_ERROR;
+  const std::string exact = ucnv_getName(c.get(), &name_status);
+  if (status == U_AMBIGUOUS_ALIAS_WARNING && exact != name) {
+    if (why)
+      *why = "'" + name + "' is an ambiguous ICU alias; name the exact converter (ICU would pick '" + exact + "')";
+    return nullptr;
+  }
   ucnv_setToUCallBack(c.get(), UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &status);
   ucnv_setFromUCallBack(c.get(), stop_on_every_unmappable, nullptr, nullptr, nullptr, &status);
   return c;

@@ -735,6 +735,12 @@ class ConvertTest(unittest.TestCase):
         self.assertIn("field 'record' at byte 3: unmappable", proc.stderr)
         self.assertIsNone(out)
 
+    def test_ambiguous_charset_alias_is_refused(self):
+        proc, out = self.convert(b"a\n", "--profile", "none", "--from", "Shift_JIS", "--to", "UTF-8")
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        self.assertIn("'Shift_JIS' is an ambiguous ICU alias", proc.stderr)
+        self.assertIsNone(out)
+
     def test_usage_errors(self):
         for args in (["--profile", "none", "--from", self.CP932], ["--route", "0"], ["--route", "5"]):
             with self.subTest(args=args):

@@ -22,7 +22,7 @@ class Convert : public ::testing::Test {
         .system("jukinet", "UTF-8")
         .system("portal", "UTF-8")
         .system("euc", "euc-jp-2007")
-        .system("jis", "ISO-2022-JP")
+        .system("jis", "ISO_2022,locale=ja,version=0")
         .system("host", "ibm-930");
     w.write("codemaps/jukinet/unified.tsv", kUnified);
   }
