@@ -26,7 +26,7 @@ COMPOSE = u.DOCKER / "compose.yaml"
 HUB_YAML = u.DOCKER / "hub.yaml"
 CONFIG_IN_IMAGE = "/etc/renkei/hub.yaml"
 # Needed only by the tests and benchmarks, which the image does not build.
-TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev"}
+TEST_ONLY_DEV = {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-16-dev"}  # + the fuzz run's runtime
 SANITIZER_LIBS = re.compile(r"lib(asan|ubsan|tsan|lsan)\.so")
 
 
