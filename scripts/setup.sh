@@ -13,6 +13,8 @@ packages=(
   # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML,
   # headless Chromium for the status page
   prometheus systemd python3-yaml chromium
+  # the fuzz run (scripts/fuzz.sh): clang 16 and its libFuzzer (clang 14 cannot compile std::expected)
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()

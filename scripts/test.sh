@@ -12,3 +12,4 @@ trap '"$root/scripts/kafka.sh" stop' EXIT
 export "$("$root/scripts/kafka.sh" env)"
 
 ctest --test-dir "$build" --output-on-failure --timeout 600 "$@"
+"$root/scripts/fuzz.sh"
