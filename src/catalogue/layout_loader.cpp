@@ -10,13 +10,20 @@ namespace renkei {
 namespace fs = std::filesystem;
 namespace {
 
+// Delimiter and quote are matched on the source's bytes: below 0x40 they never occur
+// inside a double-byte CP932 character (whose trail bytes start at 0x40), so '|' is out.
 std::optional<char> single_char(MapReader& m, const std::string& key, char fallback) {
   auto v = m.str(key);
   if (!v) return fallback;
-  if (v->size() == 1) return (*v)[0];
-  if (*v == "\\t" || *v == "tab") return '\t';
-  m.error(key, "expected a single ASCII character, got '" + *v + "'");
-  return std::nullopt;
+  char c = 0;
+  if (v->size() == 1) c = (*v)[0];
+  else if (*v == "\\t" || *v == "tab") c = '\t';
+  if (c == 0 || static_cast<unsigned char>(c) >= 0x40 || (c >= '0' && c <= '9') || c == '\n' || c == '\r') {
+    m.error(key, "expected one ASCII punctuation character below 0x40 (',', ';', ':', tab, '\"', '\''), got '" +
+                     *v + "' (bytes from 0x40 up occur inside double-byte CP932 characters)");
+    return std::nullopt;
+  }
+  return c;
 }
 
 std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& name, const std::string& shown,
@@ -47,6 +54,10 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
   auto fields = m.sequence("fields", format && *format != LayoutFormat::Line ? Need::Required : Need::Optional);
   const int key_line = m.line_of_key("key");
   m.finish();
+  if (delimiter && quote && *delimiter == *quote) {
+    m.error("quote", "the quote character cannot be the delimiter");
+    return std::nullopt;
+  }
   if (!format || !delimiter || !quote) return std::nullopt;
   l.format = *format;
   l.delimiter = *delimiter;
@@ -78,6 +89,10 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
         ok = false;
       }
       f.finish();
+      if (fname && fname->empty()) {
+        f.error("name", "a field needs a name");
+        fname.reset();
+      }
       if (!fname || (l.format == LayoutFormat::Fixed && (!offset || !length))) {
         ok = false;
         continue;

@@ -79,6 +79,14 @@ class Utf8Charset final : public Charset {
 
   bool encodable(char32_t c) override { return c <= 0x10FFFF && !(c >= 0xD800 && c <= 0xDFFF); }
 
+  std::size_t offset_of(std::string_view in, std::size_t char_index) override {
+    const auto* p = reinterpret_cast<const uint8_t*>(in.data());
+    const auto len = static_cast<int32_t>(in.size());
+    int32_t i = 0;
+    for (std::size_t k = 0; k < char_index && i < len; ++k) U8_FWD_1(p, i, len);
+    return static_cast<std::size_t>(i);
+  }
+
  private:
   std::string name_ = "UTF-8";
 };

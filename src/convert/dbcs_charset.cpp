@@ -2,6 +2,7 @@
 
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -217,6 +218,13 @@ bool DbcsCharset::try_from_utf8(std::string_view in, std::string& out, bool stop
   }
   out.resize(static_cast<std::size_t>(o - out.data()));
   return true;
+}
+
+std::size_t DbcsCharset::offset_of(std::string_view in, std::size_t char_index) {
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < char_index && at < in.size(); ++k)
+    at += t_->single[static_cast<uint8_t>(in[at])] == DbcsTables::kLead ? 2 : 1;
+  return std::min(at, in.size());
 }
 
 bool DbcsCharset::encodable(char32_t c) {

@@ -34,6 +34,7 @@ class DbcsCharset final : public Charset {
   std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) override;
   std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) override;
   bool encodable(char32_t c) override;
+  std::size_t offset_of(std::string_view in, std::size_t char_index) override;
   bool try_to_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
   bool try_from_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
 

@@ -73,9 +73,16 @@ std::expected<void, CharsetError> IcuCharset::encode(std::u32string_view in, std
   units_.clear();
   std::vector<std::size_t> index;  // UTF-16 unit → code point index
   index.reserve(in.size() * 2);
-  for (std::size_t i = 0; i < in.size(); ++i) {
+  // A code point that is no character stops the input there; whatever ICU refuses before
+  // it is the first error, else it is.
+  std::size_t invalid_at = in.size();
+  for (std::size_t i = 0; i < in.size(); ++i)
+    if (in[i] > 0x10FFFF || (in[i] >= 0xD800 && in[i] <= 0xDFFF)) {
+      invalid_at = i;
+      break;
+    }
+  for (std::size_t i = 0; i < invalid_at; ++i) {
     const char32_t c = in[i];
-    if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return std::unexpected(CharsetError{"unmappable", i, 1});
     if (c >= 0x10000) {
       units_.push_back(U16_LEAD(c));
       units_.push_back(U16_TRAIL(c));
@@ -103,8 +110,31 @@ std::expected<void, CharsetError> IcuCharset::encode(std::u32string_view in, std
     std::size_t at = unit < index.size() ? index[unit] : in.size();
     return std::unexpected(CharsetError{status == U_INVALID_CHAR_FOUND ? "unmappable" : "illegal-sequence", at, 1});
   }
+  if (invalid_at < in.size()) return std::unexpected(CharsetError{"unmappable", invalid_at, 1});
   out.append(bytes_.data(), static_cast<std::size_t>(target - bytes_.data()));
   return {};
+}
+
+std::size_t IcuCharset::offset_of(std::string_view in, std::size_t char_index) {
+  if (char_index == 0) return 0;
+  // ICU's offsets array says where each UTF-16 unit came from.
+  ucnv_resetToUnicode(conv_.get());
+  units_.resize(in.size() * 2 + 16);
+  offsets_.assign(units_.size(), -1);
+  const char* src = in.data();
+  UChar* target = units_.data();
+  UErrorCode status = U_ZERO_ERROR;
+  ucnv_toUnicode(conv_.get(), &target, units_.data() + units_.size(), &src, in.data() + in.size(), offsets_.data(),
+                 true, &status);
+  const auto produced = static_cast<int32_t>(target - units_.data());
+  std::size_t chars = 0;
+  for (int32_t i = 0; i < produced;) {
+    if (chars == char_index) return offsets_[static_cast<std::size_t>(i)] < 0 ? in.size() : static_cast<std::size_t>(offsets_[static_cast<std::size_t>(i)]);
+    UChar32 c;
+    U16_NEXT(units_.data(), i, produced, c);
+    ++chars;
+  }
+  return static_cast<std::size_t>(src - in.data());
 }
 
 bool IcuCharset::encodable(char32_t c) {

@@ -24,6 +24,7 @@ class IcuCharset : public Charset {
   std::expected<void, CharsetError> decode(std::string_view in, std::u32string& out) override;
   std::expected<void, CharsetError> encode(std::u32string_view in, std::string& out) override;
   bool encodable(char32_t c) override;
+  std::size_t offset_of(std::string_view in, std::size_t char_index) override;
 
  private:
   std::string name_;

@@ -119,19 +119,8 @@ std::string hex(uint32_t v) {
 }  // namespace
 
 ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index, std::string kind, std::string detail) {
-  // The byte position of a character is found again only on this error path: the
-  // shortest prefix of the field that decodes to exactly `char_index` characters.
-  std::size_t at = 0;
-  if (char_index > 0) {
-    std::u32string scratch;
-    for (std::size_t b = 1; b <= f.bytes.size(); ++b) {
-      scratch.clear();
-      if (from_->decode(f.bytes.substr(0, b), scratch) && scratch.size() >= char_index) {
-        at = scratch.size() == char_index ? b : b - 1;
-        break;
-      }
-    }
-  }
+  // The byte position of a character is found again only on this error path.
+  const std::size_t at = from_->offset_of(f.bytes, char_index);
   return ConversionError{std::move(kind), f.rf.name, f.record_offset(at), std::move(detail)};
 }
 

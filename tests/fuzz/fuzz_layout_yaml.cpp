@@ -90,20 +90,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::set<std::string> names;
   for (const auto& f : l.fields) {
-    // known: the loader accepts an empty field name (name: ""). Reproducer:
-    // tests/fuzz/crashes/fuzz_layout_yaml-empty-field-name.
-    if (fuzz::strict()) FUZZ_CHECK(!f.name.empty(), "a field without a name");
+    FUZZ_CHECK(!f.name.empty(), "a field without a name");
     FUZZ_CHECK(names.insert(f.name).second, "field '" + f.name + "' twice");
   }
   FUZZ_CHECK(l.key.empty() || names.contains(l.key), "key '" + l.key + "' is no field");
 
   if (l.format == LayoutFormat::Csv) {
     const auto d = static_cast<unsigned char>(l.delimiter), q = static_cast<unsigned char>(l.quote);
-    // known: the loader accepts any single character as delimiter or quote, although
-    // split_record's contract (record_fields.hpp) needs ASCII below 0x40 ('|' and '\'
-    // occur inside CP932 characters), and accepts a quote equal to the delimiter.
-    // Reproducers: tests/fuzz/crashes/fuzz_layout_yaml-*.
-    if (fuzz::strict()) {
+    // split_record's contract (record_fields.hpp): ASCII below 0x40 ('|' and '\' occur
+    // inside CP932 characters), quote and delimiter distinct.
+    {
       FUZZ_CHECK(d < 0x40 && q < 0x40, "csv layout loaded with delimiter " + fuzz::hex_bytes(std::string(1, l.delimiter)) +
                                            " and quote " + fuzz::hex_bytes(std::string(1, l.quote)));
       FUZZ_CHECK(d != q, "csv layout loaded with the quote equal to the delimiter");

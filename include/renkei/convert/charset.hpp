@@ -26,6 +26,9 @@ class Charset {
   // Whether this one code point has an encoding of its own (for gaiji and 縮退 decisions).
   virtual bool encodable(char32_t c) = 0;
   virtual bool is_unicode() const { return false; }
+  // Byte offset in `in` (which decodes cleanly at least up to there) where character
+  // number `char_index` starts; in linear time, for error positions.
+  virtual std::size_t offset_of(std::string_view in, std::size_t char_index) = 0;
 
   // Fast paths between a table-driven charset and UTF-8, for values with nothing a
   // profile must look at. They append and return true, or append nothing and return

@@ -87,3 +87,48 @@ TEST(FastPath, Utf8ToCp932AgreesWithTheGeneralPathForEveryBmpCodePoint) {
 
 }  // namespace
 }  // namespace renkei
+
+namespace renkei {
+namespace {
+
+// Found by fuzz_charset_encode: a surrogate later in the input hid the first unmappable.
+TEST(EncodeErrors, TheFirstUnencodableCharacterIsReportedNotALaterSurrogate) {
+  auto cp932 = open_charset("ibm-943_P15A-2003");
+  ASSERT_TRUE(cp932);
+  std::string out;
+  auto r = (*cp932)->encode(std::u32string{0x00A5, 0xDF00}, out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().offset, 0u);
+  r = (*cp932)->encode(std::u32string{0x5C71, 0x7530, 0x80808, 0x582A, 0xDBCE}, out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().offset, 2u);
+  r = (*cp932)->encode(std::u32string{0x5C71, 0xDBCE}, out);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().offset, 1u);
+  EXPECT_TRUE(out.empty());
+}
+
+// Found by fuzz_record_converter: error offsets were found by decoding every prefix.
+TEST(EncodeErrors, OffsetOfACharacterIsFoundInOnePass) {
+  for (const char* name : {"ibm-943_P15A-2003", "UTF-8", "euc-jp-2007", "ibm-930"}) {
+    auto cs = open_charset(name);
+    ASSERT_TRUE(cs) << name;
+    std::u32string text(20000, U'\u5C71');
+    text.push_back(U'\u7530');
+    std::string bytes;
+    ASSERT_TRUE((*cs)->encode(text, bytes)) << name;
+    std::string head;
+    ASSERT_TRUE((*cs)->encode(std::u32string(20000, U'\u5C71'), head)) << name;
+    // For the stateful EBCDIC the shift-in that closes `head` is not part of the prefix.
+    const std::size_t at = (*cs)->offset_of(bytes, 20000);
+    if (std::string(name) == "ibm-930") {
+      EXPECT_EQ(at, head.size() - 1) << name;
+    } else {
+      EXPECT_EQ(at, head.size()) << name;
+    }
+    EXPECT_EQ((*cs)->offset_of(bytes, 0), 0u) << name;
+  }
+}
+
+}  // namespace
+}  // namespace renkei

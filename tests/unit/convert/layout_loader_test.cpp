@@ -54,6 +54,28 @@ TEST_F(Layouts, GapAndOverlapInAFixedLayout) {
   EXPECT_TRUE(layouts.empty());
 }
 
+// Found by fuzz_layout_yaml: a delimiter that can be a CP932 trail byte, a quote equal to
+// the delimiter and an empty field name used to load silently.
+TEST_F(Layouts, DelimiterQuoteAndFieldNameThatCannotWork) {
+  write("pipe.yaml",
+        "format: csv\n"                   // 1
+        "delimiter: '|'\n"                // 2: 0x7C is a CP932 trail byte
+        "fields: [{name: a}, {name: b}]\n");
+  write("same.yaml",
+        "format: csv\n"                   // 1
+        "delimiter: '\"'\n"               // 2
+        "fields: [{name: a}]\n");          // 3
+  write("noname.yaml",
+        "format: csv\n"                   // 1
+        "fields:\n"                       // 2
+        "  - name: \"\"\n");               // 3
+  const Diagnostics d = load();
+  expect_diag(d, "layouts/pipe.yaml", 2, "expected one ASCII punctuation character below 0x40");
+  expect_diag(d, "layouts/same.yaml", 1, "the quote character cannot be the delimiter");
+  expect_diag(d, "layouts/noname.yaml", 3, "a field needs a name");
+  EXPECT_TRUE(layouts.empty()) << all_of(d);
+}
+
 TEST_F(Layouts, UnknownKeysAndMisplacedOptions) {
   write("x.yaml",
         "format: fixed\n"                                        // 1
