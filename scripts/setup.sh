@@ -12,7 +12,7 @@ packages=(
   openjdk-17-jre-headless maven
   # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML,
   # headless Chromium for the status page
-  prometheus systemd python3-yaml chromium
+  prometheus systemd python3-yaml chromium fonts-ipafont-gothic
   # the fuzz run (scripts/fuzz.sh): clang 16 and its libFuzzer (clang 14 cannot compile std::expected)
   clang-16 libclang-rt-16-dev
 )
