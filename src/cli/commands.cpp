@@ -17,19 +17,11 @@
 #include "renkei/convert/codemaps.hpp"
 #include "api_client.hpp"
 #include "convert_command.hpp"
+#include "report.hpp"
 
 namespace renkei::cli {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kInvalid = 1;
-constexpr int kUsage = 2;
-
-int report(const Diagnostics& d, std::ostream& err) {
-  for (const auto& item : d.sorted()) err << item.str() << "\n";
-  err << d.size() << (d.size() == 1 ? " error" : " errors") << "\n";
-  return kInvalid;
-}
 
 int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err) {
   auto cat = load_catalogue(config);

@@ -1,4 +1,5 @@
 #include "convert_command.hpp"
+#include "report.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,15 +21,6 @@
 namespace renkei::cli {
 namespace {
 
-constexpr int kOk = 0;
-constexpr int kInvalid = 1;
-constexpr int kUsage = 2;
-
-int report(const Diagnostics& d, std::ostream& err) {
-  for (const auto& item : d.sorted()) err << item.str() << "\n";
-  err << d.size() << (d.size() == 1 ? " error" : " errors") << "\n";
-  return kInvalid;
-}
 
 struct Chunk {
   std::string data;           // whole lines; the last may lack its '\n' at end of file

@@ -42,6 +42,9 @@ std::optional<std::string> check_glyph_ucs(const std::u32string& seq) {
   return std::nullopt;
 }
 
+// The mj and ucs columns both tables share; `what` names the row's kind in the message.
+std::expected<Glyph, std::string> parse_glyph(const std::string& mj, const std::string& ucs, const std::string& what);
+
 }  // namespace
 
 std::optional<std::u32string> parse_ucs_sequence(std::string_view text) {
@@ -79,6 +82,26 @@ std::string format_ucs_sequence(std::u32string_view seq) {
   return out;
 }
 
+namespace {
+
+std::expected<Glyph, std::string> parse_glyph(const std::string& mj, const std::string& ucs, const std::string& what) {
+  Glyph g;
+  if (!empty_cell(mj)) {
+    if (!valid_mj(mj)) return std::unexpected("column mj: '" + mj + "' is not an MJ文字図形名 (MJ + 6 digits)");
+    g.mj = mj;
+  }
+  if (!empty_cell(ucs)) {
+    auto seq = parse_ucs_sequence(ucs);
+    if (!seq) return std::unexpected("column ucs: '" + ucs + "' is not a U+XXXX sequence");
+    if (auto why = check_glyph_ucs(*seq)) return std::unexpected("column ucs: " + *why);
+    g.ucs = *seq;
+  }
+  if (g.mj.empty() && g.ucs.empty()) return std::unexpected(what + " needs an MJ name, a UCS sequence or both");
+  return g;
+}
+
+}  // namespace
+
 // --- GaijiTable ----------------------------------------------------------------------
 
 Result<GaijiTable> GaijiTable::load(const std::string& path, const std::string& shown_as, const std::string& charset) {
@@ -110,17 +133,9 @@ Result<GaijiTable> GaijiTable::load(const std::string& path, const std::string& 
     if (!is_private_use(e.local))
       return err("column local: " + format_ucs_sequence(std::u32string(1, e.local)) +
                  " is not in a private-use area, so it is no gaiji");
-    if (!empty_cell(cells[1])) {
-      if (!valid_mj(cells[1])) return err("column mj: '" + cells[1] + "' is not an MJ文字図形名 (MJ + 6 digits)");
-      e.glyph.mj = cells[1];
-    }
-    if (!empty_cell(cells[2])) {
-      auto seq = parse_ucs_sequence(cells[2]);
-      if (!seq) return err("column ucs: '" + cells[2] + "' is not a U+XXXX sequence");
-      if (auto why = check_glyph_ucs(*seq)) return err("column ucs: " + *why);
-      e.glyph.ucs = *seq;
-    }
-    if (e.glyph.mj.empty() && e.glyph.ucs.empty()) return err("a gaiji needs an MJ name, a UCS sequence or both");
+    auto glyph = parse_glyph(cells[1], cells[2], "a gaiji");
+    if (!glyph) return err(glyph.error());
+    e.glyph = std::move(*glyph);
     if (auto it = t.local_.find(e.local); it != t.local_.end())
       return err("local code " + local + " is already mapped on line " + std::to_string(t.entries_[it->second].line));
     if (!e.glyph.ucs.empty())
@@ -216,17 +231,9 @@ Result<JukinetTable> JukinetTable::load(const std::string& path, const std::stri
     Entry e;
     e.jplus = *j;
     e.line = line;
-    if (!empty_cell(cells[1])) {
-      if (!valid_mj(cells[1])) return err("column mj: '" + cells[1] + "' is not an MJ文字図形名 (MJ + 6 digits)");
-      e.glyph.mj = cells[1];
-    }
-    if (!empty_cell(cells[2])) {
-      auto seq = parse_ucs_sequence(cells[2]);
-      if (!seq) return err("column ucs: '" + cells[2] + "' is not a U+XXXX sequence");
-      if (auto why = check_glyph_ucs(*seq)) return err("column ucs: " + *why);
-      e.glyph.ucs = *seq;
-    }
-    if (e.glyph.mj.empty() && e.glyph.ucs.empty()) return err("a 統一文字 needs an MJ name, a UCS sequence or both");
+    auto glyph = parse_glyph(cells[1], cells[2], "a 統一文字");
+    if (!glyph) return err(glyph.error());
+    e.glyph = std::move(*glyph);
     t.add(std::move(e), shown_as, diags);
   });
   if (!diags.empty()) return std::unexpected(diags);
