@@ -216,6 +216,29 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
   return out;
 }
 
+// A consumed message as the hub sees it: views into librdkafka's buffer, which `owner`
+// keeps alive. Used by the hub's consumer and by the topic reader alike.
+BusMessage to_bus_message(std::shared_ptr<rd_kafka_message_t> owner) {
+  const rd_kafka_message_t* m = owner.get();
+  BusMessage msg;
+  msg.topic = rd_kafka_topic_name(m->rkt);
+  msg.partition = m->partition;
+  msg.offset = m->offset;
+  if (m->key) msg.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+  if (m->payload) msg.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(m), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    msg.headers.reserve(rd_kafka_header_cnt(hdrs));
+    const char* name;
+    const void* val;
+    size_t size;
+    for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+      msg.headers.emplace_back(name, val ? std::string_view(static_cast<const char*>(val), size) : std::string_view());
+  }
+  msg.owner = std::move(owner);
+  return msg;
+}
+
 class KafkaConsumer final : public Consumer {
  public:
   // The handle comes after construction because its callbacks need this object's address.
@@ -261,23 +284,7 @@ class KafkaConsumer final : public Consumer {
       }
       return std::unexpected(e);
     }
-    BusMessage out;
-    out.topic = rd_kafka_topic_name(m->rkt);
-    out.partition = m->partition;
-    out.offset = m->offset;
-    if (m->key) out.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) out.value = std::string_view(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out.headers.reserve(rd_kafka_header_cnt(hdrs));
-      const char* name;
-      const void* val;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-        out.headers.emplace_back(name, val ? std::string_view(static_cast<const char*>(val), size) : std::string_view());
-    }
-    out.owner = std::move(owner);
-    return std::optional<BusMessage>(std::move(out));
+    return std::optional<BusMessage>(to_bus_message(std::move(owner)));
   }
 
   std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) override {
@@ -455,26 +462,6 @@ class KafkaTopicReader final : public TopicReader {
   }
 
  private:
-  static BusMessage to_bus_message(std::shared_ptr<rd_kafka_message_t> owner) {
-    const rd_kafka_message_t* m = owner.get();
-    BusMessage msg;
-    msg.topic = rd_kafka_topic_name(m->rkt);
-    msg.partition = m->partition;
-    msg.offset = m->offset;
-    if (m->key) msg.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
-    if (m->payload) msg.value = std::string_view(static_cast<const char*>(m->payload), m->len);
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(m), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name;
-      const void* val;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
-        msg.headers.emplace_back(name, val ? std::string_view(static_cast<const char*>(val), size) : std::string_view());
-    }
-    msg.owner = std::move(owner);
-    return msg;
-  }
-
   Handle rk_;
 };
 
