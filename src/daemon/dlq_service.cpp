@@ -22,16 +22,25 @@ std::string header_or(const BusMessage& m, std::string_view name) {
 
 }  // namespace
 
-std::expected<nlohmann::json, std::string> DlqService::list(int id, bool all) {
-  auto rt = runtime_.get();
-  const RouteDef* route = rt->catalogue->route(id);
-  if (!route) return std::unexpected("no route " + std::to_string(id));
-  std::lock_guard lock(mu_);
-  auto reader = bus_.make_reader(group_);
-  auto batch = reader->read_to_end(route->dlq_topic(), all, 10s);
+std::expected<DlqService::Read, std::string> DlqService::read_dlq(int id, bool from_start) {
+  Read r;
+  r.runtime = runtime_.get();
+  r.route = r.runtime->catalogue->route(id);
+  if (!r.route) return std::unexpected("no route " + std::to_string(id));
+  r.reader = bus_.make_reader(group_);
+  auto batch = r.reader->read_to_end(r.route->dlq_topic(), from_start, 10s);
   if (!batch) return std::unexpected(batch.error().message);
+  r.batch = std::move(*batch);
+  return r;
+}
+
+std::expected<nlohmann::json, std::string> DlqService::list(int id, bool all) {
+  std::lock_guard lock(mu_);
+  auto read = read_dlq(id, all);
+  if (!read) return std::unexpected(read.error());
+  const RouteDef* route = read->route;
   auto entries = nlohmann::json::array();
-  for (const auto& m : batch->messages)
+  for (const auto& m : read->batch.messages)
     entries.push_back({{"partition", m.partition},
                        {"offset", m.offset},
                        {"reason", header_or(m, hdr::kDlqReason)},
@@ -45,13 +54,12 @@ std::expected<nlohmann::json, std::string> DlqService::list(int id, bool all) {
 }
 
 std::expected<nlohmann::json, std::string> DlqService::replay(int id) {
-  auto rt = runtime_.get();
-  const RouteDef* route = rt->catalogue->route(id);
-  if (!route) return std::unexpected("no route " + std::to_string(id));
   std::lock_guard lock(mu_);
-  auto reader = bus_.make_reader(group_);
-  auto batch = reader->read_to_end(route->dlq_topic(), false, 10s);
-  if (!batch) return std::unexpected(batch.error().message);
+  auto read = read_dlq(id, false);
+  if (!read) return std::unexpected(read.error());
+  const RouteDef* route = read->route;
+  auto& batch = read->batch;
+  auto& reader = read->reader;
 
   struct Outcome {
     std::mutex mu;
@@ -60,7 +68,7 @@ std::expected<nlohmann::json, std::string> DlqService::replay(int id) {
     std::optional<BusError> error;
   } outcome;
   std::size_t sent = 0;
-  for (const auto& m : batch->messages) {
+  for (const auto& m : batch.messages) {
     OutMessage out;
     out.topic = route->topic;
     out.key = std::string(m.key);
@@ -90,7 +98,7 @@ std::expected<nlohmann::json, std::string> DlqService::replay(int id) {
     // a failed replay is repeated whole, and the router recognises a batch it delivered.
     if (outcome.error) return std::unexpected("replay not confirmed by Kafka: " + outcome.error->message);
   }
-  if (auto c = reader->commit(batch->ends); !c) return std::unexpected("replayed, but position not saved: " + c.error().message);
+  if (auto c = reader->commit(batch.ends); !c) return std::unexpected("replayed, but position not saved: " + c.error().message);
   spdlog::info("dlq: route {}: {} dead letters replayed onto {}", interface_label(id), sent, route->topic);
   return nlohmann::json{{"interface", id}, {"replayed", sent}, {"topic", route->topic}};
 }

@@ -24,6 +24,15 @@ class DlqService {
   std::expected<nlohmann::json, std::string> replay(int id);
 
  private:
+  struct Read {
+    RuntimePtr runtime;  // keeps `route` alive
+    const RouteDef* route = nullptr;
+    std::unique_ptr<TopicReader> reader;
+    TopicReader::Batch batch;
+  };
+  // The route's dead letters from the replay position (or the start); caller holds mu_.
+  std::expected<Read, std::string> read_dlq(int id, bool from_start);
+
   Bus& bus_;
   Producer& producer_;
   const RuntimeHolder& runtime_;
