@@ -34,10 +34,6 @@ class Stage {
                                                                       std::string_view bytes) = 0;
 };
 
-// Validates the source charset (ICU with stop callbacks: an illegal or unmappable
-// sequence is an error with its byte offset, never a substitution).
-std::unique_ptr<Stage> make_charset_check_stage();
-
 // The conversion stage: the route's profile, layout and codemaps (ARCHITECTURE §2b).
 // Needs ctx.catalogue and ctx.codemaps. Counts 縮退 through `on_shrink(route id)`.
 std::unique_ptr<Stage> make_conversion_stage(std::function<void(int)> on_shrink = {});
