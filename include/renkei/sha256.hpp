@@ -12,6 +12,8 @@ class Sha256 {
   ~Sha256();
   Sha256(Sha256&&) noexcept;
   Sha256& operator=(Sha256&&) noexcept;
+  // An independent hash that has seen what this one has seen so far.
+  Sha256 copy() const;
   void update(std::string_view bytes);
   std::string hex();  // finishes; the object is reset for reuse
 

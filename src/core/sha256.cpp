@@ -19,6 +19,12 @@ Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
+Sha256 Sha256::copy() const {
+  Sha256 c;
+  if (EVP_MD_CTX_copy_ex(c.impl_->ctx, impl_->ctx) != 1) throw std::runtime_error("OpenSSL SHA-256 copy failed");
+  return c;
+}
+
 void Sha256::update(std::string_view bytes) { EVP_DigestUpdate(impl_->ctx, bytes.data(), bytes.size()); }
 
 std::string Sha256::hex() {

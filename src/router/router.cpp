@@ -213,12 +213,13 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
     dead_letter(p, msg, route, a.error().kind, a.error().detail, &b);
     return p.offsets->processed(msg.offset);
   }
+  if (*r && !b.output_sum) b.output_sum = b.source_sum.copy();
   if (b.count++ > 0) {
     b.source_sum.update("\n");
-    b.output_sum.update("\n");
+    if (b.output_sum) b.output_sum->update("\n");
   }
   b.source_sum.update(msg.value);
-  b.output_sum.update(converted);
+  if (b.output_sum) b.output_sum->update(converted);
   p.offsets->processed(msg.offset);
 }
 
@@ -235,12 +236,14 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
   }
   auto end = BatchEnd::parse(*msg.header(hdr::kBatchEnd));
   if (!end && !hold_batch(key, p, msg, route, b, {"bad-record", "unreadable renkei-batch-end header"})) return;
+  std::string source_hex;
   if (!b.held && end) {
     if (end->final_newline) {
       b.source_sum.update("\n");
-      b.output_sum.update("\n");
+      if (b.output_sum) b.output_sum->update("\n");
     }
-    if (end->count != b.count || end->sha256 != b.source_sum.hex()) {
+    source_hex = b.source_sum.hex();
+    if (end->count != b.count || end->sha256 != source_hex) {
       const std::string why = "batch " + id + " does not match its end marker: " + std::to_string(b.count) +
                               " records, expected " + std::to_string(end->count) +
                               (end->count == b.count ? ", checksum of the source bytes differs" : "");
@@ -249,7 +252,7 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
   }
   if (!b.held) {
     BatchEnd written = *end;
-    written.sha256 = b.output_sum.hex();
+    written.sha256 = b.output_sum ? b.output_sum->hex() : source_hex;
     auto c = b.out->commit(written);
     if (!c && c.error().transient) return back_off(key, p, c.error().detail, route.id, msg.offset);
     if (!c && !hold_batch(key, p, msg, route, b, {c.error().kind, c.error().detail})) return;

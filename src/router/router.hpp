@@ -38,9 +38,11 @@ class Router final : public RebalanceListener {
     std::optional<StageError> held;   // a record failed: the batch goes to the DLQ whole
     std::unique_ptr<SinkBatch> out;
     // The end marker's checksum is over the source's bytes; the sink checks what it wrote
-    // against the converted bytes. Both are summed as the file would hold them.
+    // against the converted bytes. Both are summed as the file would hold them; the
+    // output's own sum starts only at the first record the stage rewrote (until then it
+    // equals the source's), so a `none` route hashes each record once here.
     Sha256 source_sum;
-    Sha256 output_sum;
+    std::optional<Sha256> output_sum;
     uint64_t count = 0;
   };
   struct Partition {

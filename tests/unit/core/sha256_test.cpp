@@ -83,5 +83,22 @@ TEST(Sha256, MovedObjectKeepsItsState) {
   EXPECT_EQ(c.hex(), kAbc);
 }
 
+TEST(Sha256, CopyContinuesIndependently) {
+  Sha256 a;
+  a.update("a");
+  Sha256 b = a.copy();
+  a.update("bc");
+  b.update("bc");
+  EXPECT_EQ(a.hex(), kAbc);
+  EXPECT_EQ(b.hex(), kAbc);
+  Sha256 c;
+  c.update("ab");
+  Sha256 d = c.copy();
+  d.update("X");
+  c.update("c");
+  EXPECT_EQ(c.hex(), kAbc);
+  EXPECT_NE(d.hex(), kAbc);
+}
+
 }  // namespace
 }  // namespace renkei
