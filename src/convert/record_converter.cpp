@@ -76,6 +76,9 @@ std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPl
   c.from_ = std::move(*from);
   c.to_ = std::move(*to);
   c.same_charset_ = plan.from_charset == plan.to_charset;
+  // Fixed-width padding is the target's own space: 0x40 in EBCDIC, not ASCII 0x20.
+  std::string space;
+  if (c.to_->encode(U" ", space) && space.size() == 1) c.pad_ = space[0];
   c.plan_ = std::move(plan);
   return c;
 }
@@ -256,10 +259,7 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
                                              "converted value needs " + std::to_string(written) + " bytes, field holds " +
                                                  std::to_string(f.rf.def->length)});
     if (written < f.rf.def->length) {
-      // The target's own space: 0x40 in EBCDIC, not ASCII 0x20.
-      std::string space;
-      if (!to_->encode(U" ", space) || space.size() != 1) space.assign(1, ' ');
-      out.append(f.rf.def->length - written, space[0]);
+      out.append(f.rf.def->length - written, pad_);
     }
   }
   return {};

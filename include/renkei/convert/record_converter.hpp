@@ -85,6 +85,7 @@ class RecordConverter {
   std::unique_ptr<Charset> from_;
   std::unique_ptr<Charset> to_;
   bool same_charset_ = false;
+  char pad_ = ' ';  // the target charset's space
   std::u32string text_, mapped_;
 };
 
