@@ -122,6 +122,17 @@ _SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
+def http_status(url):
+    """The HTTP status `url` answers with, or None while nothing listens there."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
 def parse_metrics(text):
     """Prometheus text → {(name, ((label, value), ...sorted)): float}."""
     out = {}
@@ -376,13 +387,7 @@ class Hub:
     # -- HTTP --------------------------------------------------------------------------
 
     def http_status(self, path):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-                return r.status
-        except urllib.error.HTTPError as e:
-            return e.code
-        except (urllib.error.URLError, OSError):
-            return None
+        return http_status(f"http://127.0.0.1:{self.port}{path}")
 
     def http_get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self._find_port()}{path}", timeout=10) as r:

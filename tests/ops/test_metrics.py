@@ -244,13 +244,7 @@ class Prometheus:
         return f"--- last {n} lines of {self.log_path} ---\n" + "\n".join(lines[-n:])
 
     def _status(self, path):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=5) as r:
-                return r.status
-        except urllib.error.HTTPError as e:
-            return e.code
-        except (urllib.error.URLError, OSError):
-            return None
+        return h.http_status(f"http://127.0.0.1:{self.port}{path}")
 
     def api(self, path, **params):
         url = f"http://127.0.0.1:{self.port}/api/v1/{path}"
