@@ -123,7 +123,7 @@ install_tree() {
     install_config "$rel${f#"$src"}" <"$f"
   done < <(find "$src" -type f -print0 | sort -z)
 }
-# spool.root, state.dir, auth.token_file and catalogue.codemaps of config/hub.yaml (keys
+# spool.root, state.dir, auth.token_file, audit.file and catalogue.codemaps of config/hub.yaml (keys
 # found by section; catalogue.codemaps added when the shipped file leaves it implicit).
 has_codemaps=0
 grep -Eq '^[[:space:]]+codemaps:' "$root/config/hub.yaml" && has_codemaps=1
@@ -140,10 +140,11 @@ awk -v var="$var" -v has_codemaps="$has_codemaps" '
   section == "spool:" { set("root", var "/spool") }
   section == "state:" { set("dir", var "/state") }
   section == "auth:" { set("token_file", var "/state/api-token") }
+  section == "audit:" { set("file", var "/state/audit.log") }
   { print }
   $0 == "catalogue:" && !has_codemaps { print "  codemaps: codemaps            # conversion tables: /etc/renkei/codemaps" }
 ' "$root/config/hub.yaml" | install_config hub.yaml
-for item in systems.yaml routes.yaml routes layouts; do
+for item in systems.yaml routes.yaml routes layouts calendar; do
   if [[ -f $root/config/$item ]]; then
     install_config "$item" <"$root/config/$item"
   elif [[ -d $root/config/$item ]]; then

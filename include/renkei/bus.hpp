@@ -142,6 +142,9 @@ class TopicReader {
   virtual std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
                                              const std::function<void(const BusMessage&)>& on_message,
                                              std::chrono::milliseconds timeout) = 0;
+  // The offset the next message of the partition will get (its high watermark).
+  virtual std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
+                                                      std::chrono::milliseconds timeout) = 0;
 };
 
 struct TopicSpec {
@@ -162,9 +165,15 @@ class Bus {
   virtual std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) = 0;
   // `group` keeps the reader's position; it never takes part in the hub's own group.
   virtual std::unique_ptr<TopicReader> make_reader(const std::string& group) = 0;
+  // A plain member of `group` (no static membership, so a dead member's partitions move
+  // on after `session_timeout`): the scheduler's leader election.
+  virtual std::unique_ptr<Consumer> make_group_member(const std::string& group, RebalanceListener* listener,
+                                                      std::chrono::milliseconds session_timeout) = 0;
   // "host:port,…" clients can use (the mock cluster's own address in embedded mode).
   virtual std::string bootstrap_servers() const = 0;
   virtual bool embedded() const = 0;
+  // This hub's name among the cluster's hubs (bus.instance_id, else client id and host).
+  virtual std::string member_name() const = 0;
 };
 
 // A librdkafka bus for `config`: a real cluster, or an in-process mock cluster (not

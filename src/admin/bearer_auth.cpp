@@ -71,10 +71,11 @@ HttpResponse BearerAuth::refuse(const std::string& reason) {
   return r;
 }
 
-Handler require_token(const BearerAuth& auth, Handler h) {
-  return [&auth, h = std::move(h)](const HttpRequest& req) {
+Handler require_token(const BearerAuth& auth, Handler h, RefusalHook on_refused) {
+  return [&auth, h = std::move(h), on_refused = std::move(on_refused)](const HttpRequest& req) {
     if (auto why = auth.check(req); !why.empty()) {
       spdlog::warn("api: {} {} refused: {}", req.method, req.path, why);
+      if (on_refused) on_refused(req, why);
       return BearerAuth::refuse(why);
     }
     return h(req);

@@ -2,6 +2,7 @@
 // Admin writes need the bearer token kept in auth.token_file. A missing file gets a fresh
 // random token (mode 0600), so a new installation is never open by default.
 #include <expected>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -23,7 +24,9 @@ class BearerAuth {
   std::string token_;
 };
 
-// Wraps a write handler: refused requests get 401 and a log line (without the token).
-Handler require_token(const BearerAuth& auth, Handler h);
+// Wraps a write handler: refused requests get 401 and a log line (without the token),
+// and are told to `on_refused` (the audit log) when given.
+using RefusalHook = std::function<void(const HttpRequest& req, const std::string& why)>;
+Handler require_token(const BearerAuth& auth, Handler h, RefusalHook on_refused = {});
 
 }  // namespace renkei

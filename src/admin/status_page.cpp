@@ -219,7 +219,6 @@ std::map<int, RouteLive> collect_route_live(const Catalogue& c, MetricsRegistry&
   each(kLag, [](RouteLive& l, const Labels&, double v) {
     l.lag = std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0;
   });
-  // The scheduler (issue 6) fills RouteLive::runs here once it is wired in.
   return out;
 }
 
@@ -381,21 +380,27 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
 }
 
 void add_status_routes(AdminHttpServer& server, std::function<CataloguePtr()> catalogue, MetricsRegistry& registry,
-                       const InterfaceStatus& status) {
-  server.add_route("GET", "/api/v1/interfaces", [catalogue, &registry, &status](const HttpRequest&) {
+                       const InterfaceStatus& status, std::function<RouteRuns(int)> runs) {
+  auto live = [&registry, &status, runs](const Catalogue& c) {
+    auto out = collect_route_live(c, registry, status);
+    if (runs)
+      for (auto& [id, l] : out) l.runs = runs(id);
+    return out;
+  };
+  server.add_route("GET", "/api/v1/interfaces", [catalogue, live](const HttpRequest&) {
     CataloguePtr c = catalogue();
     if (!c) return HttpResponse{.status = 503, .body = "no configuration loaded yet\n"};
     const auto now = std::chrono::system_clock::now();
-    auto body = interfaces_json(*c, collect_route_live(*c, registry, status), now).dump(2) + "\n";
+    auto body = interfaces_json(*c, live(*c), now).dump(2) + "\n";
     return HttpResponse{.status = 200, .content_type = "application/json", .body = std::move(body),
                         .headers = {{"Cache-Control", "no-store"}}};
   });
-  server.add_route("GET", "/", [catalogue = std::move(catalogue), &registry, &status](const HttpRequest&) {
+  server.add_route("GET", "/", [catalogue = std::move(catalogue), live](const HttpRequest&) {
     CataloguePtr c = catalogue();
     if (!c) return HttpResponse{.status = 503, .body = "no configuration loaded yet\n"};
     const auto now = std::chrono::system_clock::now();
     return HttpResponse{.status = 200, .content_type = "text/html; charset=utf-8",
-                        .body = status_page_html(*c, collect_route_live(*c, registry, status), now),
+                        .body = status_page_html(*c, live(*c), now),
                         .headers = {{"Cache-Control", "no-store"}}};
   });
 }

@@ -10,8 +10,8 @@
 //     the page and /metrics always agree;
 //   - when a batch was last delivered or held and whether the route is backing off:
 //     the router's InterfaceStatus tracker (relaxed atomics, updated per batch);
-//   - last/next run, due date and overdue flag: the scheduler (issue 6) — not wired
-//     in yet, so they are null ("—" on the page).
+//   - last/next run, due date and overdue flag: the scheduler (JobScheduler), from
+//     renkei.state; null ("—") for routes without runs or schedule.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -49,8 +49,7 @@ inline constexpr auto kFlowingWindow = std::chrono::minutes(5);
 std::string_view to_string(RouteState s);   // "backing-off", "retrying", …
 std::string_view japanese(RouteState s);    // 再試行待ち, 再試行中, …
 
-// Filled by the scheduler (issue 6) once it is wired in; until then every field is
-// empty and shows as null / "—".
+// Filled by the scheduler; a field it has nothing for stays empty (null / "—").
 struct RouteRuns {
   std::optional<StatusTime> last_run;
   std::optional<StatusTime> next_run;
@@ -89,7 +88,8 @@ std::string format_iso_tokyo(StatusTime t);
 
 // GET /api/v1/interfaces and GET /. `catalogue` is called per request (the current
 // snapshot across reloads); `registry` and `status` must outlive the server.
+// `runs` gives a route's last/next run, due date and overdue flag (the scheduler).
 void add_status_routes(AdminHttpServer& server, std::function<CataloguePtr()> catalogue, MetricsRegistry& registry,
-                       const InterfaceStatus& status);
+                       const InterfaceStatus& status, std::function<RouteRuns(int)> runs = {});
 
 }  // namespace renkei

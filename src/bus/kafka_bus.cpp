@@ -461,6 +461,15 @@ class KafkaTopicReader final : public TopicReader {
     return {};
   }
 
+  std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
+                                              std::chrono::milliseconds timeout) override {
+    int64_t lo = 0, hi = 0;
+    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition, &lo, &hi,
+                                                  static_cast<int>(timeout.count())))
+      return std::unexpected(error_from(e, "watermarks of " + topic));
+    return hi;
+  }
+
  private:
   Handle rk_;
 };
@@ -622,8 +631,31 @@ class KafkaBus final : public Bus {
     return std::make_unique<KafkaTopicReader>(std::move(*h));
   }
 
+  std::unique_ptr<Consumer> make_group_member(const std::string& group, RebalanceListener* listener,
+                                              std::chrono::milliseconds session_timeout) override {
+    auto consumer = std::make_unique<KafkaConsumer>(listener);
+    const auto session = std::to_string(session_timeout.count());
+    const auto heartbeat = std::to_string(std::max<long long>(session_timeout.count() / 3, 100));
+    auto conf = make_conf(common({
+        {"group.id", group},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"session.timeout.ms", session},
+        {"heartbeat.interval.ms", heartbeat},
+    }));
+    if (!conf) throw std::runtime_error(conf.error().message);
+    if (!mock_) rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
+    rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
+    rd_kafka_conf_set_opaque(*conf, consumer.get());
+    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
+    if (!h) throw std::runtime_error(h.error().message);
+    consumer->attach(std::move(*h));
+    return consumer;
+  }
+
   std::string bootstrap_servers() const override { return bootstrap_; }
   bool embedded() const override { return mock_ != nullptr; }
+  std::string member_name() const override { return instance_id(); }
 
  private:
   explicit KafkaBus(BusConfig cfg) : cfg_(std::move(cfg)) {}

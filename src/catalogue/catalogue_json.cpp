@@ -23,10 +23,14 @@ nlohmann::ordered_json route_json(const RouteDef& r) {
   j["note"] = r.note;
   j["topic"] = r.topic;
   j["dlq_topic"] = r.dlq_topic();
-  if (r.schedule)
-    j["schedule"] = {{"cron", r.schedule->cron},
-                     {"on_non_business_day", to_string(r.schedule->on_non_business_day)}};
-  else
+  if (r.schedule) {
+    const auto& s = *r.schedule;
+    j["schedule"] = {{"cron", s.cron},
+                     {"on_non_business_day", to_string(s.on_non_business_day)},
+                     {"deadline", s.deadline ? nlohmann::ordered_json(to_string(*s.deadline)) : nlohmann::ordered_json(nullptr)},
+                     {"catch_up", s.catch_up == CatchUp::All ? "all" : "latest"}};
+    if (s.collect) j["schedule"]["collect"] = *s.collect == CollectMode::AtRun ? "at-run" : "on-arrival";
+  } else
     j["schedule"] = nullptr;
   j["listed"] = {{"left", r.listed.left}, {"arrow", to_string(r.listed.arrow)}, {"right", r.listed.right}};
   return j;

@@ -1,5 +1,6 @@
 #include "renkei/catalogue/config_loader.hpp"
 
+#include <charconv>
 #include <unicode/timezone.h>
 #include <unicode/ucnv.h>
 
@@ -9,6 +10,7 @@
 #include <set>
 
 #include "renkei/adapter_spec.hpp"
+#include "renkei/catalogue/business_day_spec.hpp"
 #include "renkei/catalogue/cron_expr.hpp"
 #include "renkei/catalogue/layout_loader.hpp"
 #include "renkei/catalogue/system_index.hpp"
@@ -29,6 +31,13 @@ const LayoutDef* Catalogue::layout_of(const RouteDef& r) const {
   if (r.layout) return layout(*r.layout);
   const SystemDef* s = system(r.from);
   return s && s->layout ? layout(*s->layout) : nullptr;
+}
+
+std::string to_string(const Deadline& d) {
+  char buf[16];
+  if (d.relative) std::snprintf(buf, sizeof buf, "+%dm", d.minutes);
+  else std::snprintf(buf, sizeof buf, "%02d:%02d", d.minutes / 60, d.minutes % 60);
+  return buf;
 }
 
 const RouteDef* Catalogue::route(int id) const {
@@ -55,6 +64,35 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
 const std::set<std::string> kMedia{"usb"};
+constexpr std::string_view kCollectModes[] = {"at-run", "on-arrival"};
+
+std::optional<CollectMode> parse_collect_mode(std::string_view v) {
+  if (v == "at-run") return CollectMode::AtRun;
+  if (v == "on-arrival") return CollectMode::OnArrival;
+  return std::nullopt;
+}
+
+// "09:00" (a time of day) or "+90m" / "+2h" (a delay after the run, at most a week).
+std::optional<Deadline> parse_deadline(std::string_view v) {
+  auto number = [](std::string_view t) -> std::optional<int> {
+    int n = 0;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t.empty() || ec != std::errc{} || p != t.data() + t.size()) return std::nullopt;
+    return n;
+  };
+  if (v.starts_with('+') && v.size() >= 3) {
+    auto n = number(v.substr(1, v.size() - 2));
+    int unit = v.back() == 'm' ? 1 : v.back() == 'h' ? 60 : 0;
+    if (!n || unit == 0 || *n <= 0 || *n * unit > 7 * 24 * 60) return std::nullopt;
+    return Deadline{true, *n * unit};
+  }
+  if (v.size() == 5 && v[2] == ':') {
+    auto h = number(v.substr(0, 2)), m = number(v.substr(3, 2));
+    if (!h || !m || *h > 23 || *m > 59) return std::nullopt;
+    return Deadline{false, *h * 60 + *m};
+  }
+  return std::nullopt;
+}
 
 bool is_system_id(std::string_view s) {
   if (s.empty() || s.size() > 40 || !(s.front() >= 'a' && s.front() <= 'z')) return false;
@@ -183,6 +221,15 @@ class Loader {
     if (auto n = top.map("auth")) {
       MapReader m(*n, shown, "auth", diags_);
       if (auto v = m.str("token_file")) h.auth_token_file = paths_.absolute(*v);
+      m.finish();
+    }
+    h.calendar_dir = paths_.absolute(read_path(top, shown, "calendar", "dir", "calendar"));
+    // The audit trail sits beside the rest of the hub's state unless put elsewhere.
+    h.audit_file = paths_.absolute(read_path(top, shown, "audit", "file", (fs::path(h.state_dir) / "audit.log").string()));
+    if (auto n = top.map("scheduler")) {
+      MapReader m(*n, shown, "scheduler", diags_);
+      if (auto c = m.enumeration<CollectMode>("collect", Need::Optional, parse_collect_mode, kCollectModes))
+        h.scheduler.collect = *c;
       m.finish();
     }
     if (auto n = top.map("log")) {
@@ -504,7 +551,17 @@ class Loader {
     Schedule s;
     bool ok = true;
     if (auto cron = m.str("cron", Need::Required)) {
-      if (auto e = CronExpr::parse(*cron); !e) {
+      // "bd:…" is a business-day spec, which only lands on business days by itself.
+      if (BusinessDaySpec::is_spec(*cron)) {
+        if (auto e = BusinessDaySpec::parse(*cron); !e) {
+          m.error("cron", e.error());
+          ok = false;
+        } else if (m.has("on_non_business_day")) {
+          m.error("on_non_business_day", "a business-day schedule ('" + *cron +
+                                             "') always lands on a business day; remove on_non_business_day");
+          ok = false;
+        }
+      } else if (auto e = CronExpr::parse(*cron); !e) {
         m.error("cron", e.error());
         ok = false;
       }
@@ -516,6 +573,29 @@ class Loader {
                                                    parse_business_day_rule, business_day_rule_names()))
       s.on_non_business_day = *rule;
     else if (m.has("on_non_business_day"))
+      ok = false;
+    if (auto d = m.str("deadline")) {
+      if (auto parsed = parse_deadline(*d)) s.deadline = *parsed;
+      else {
+        m.error("deadline", "'" + *d + "' is not a deadline (expected a time of day \"09:00\" or a delay \"+90m\" / \"+2h\")");
+        ok = false;
+      }
+    }
+    static constexpr std::string_view kCatchUp[] = {"all", "latest"};
+    if (auto c = m.enumeration<CatchUp>(
+            "catch_up", Need::Optional,
+            [](std::string_view v) -> std::optional<CatchUp> {
+              if (v == "all") return CatchUp::All;
+              if (v == "latest") return CatchUp::Latest;
+              return std::nullopt;
+            },
+            kCatchUp))
+      s.catch_up = *c;
+    else if (m.has("catch_up"))
+      ok = false;
+    if (auto c = m.enumeration<CollectMode>("collect", Need::Optional, parse_collect_mode, kCollectModes))
+      s.collect = *c;
+    else if (m.has("collect"))
       ok = false;
     m.finish();
     return ok ? std::optional(s) : std::nullopt;

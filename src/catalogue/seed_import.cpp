@@ -11,14 +11,21 @@ namespace renkei {
 
 std::string topic_for_route(int id) { return "renkei.if." + interface_label(id); }
 
+Schedule schedule(std::string cron, BusinessDayRule rule) {
+  Schedule s;
+  s.cron = std::move(cron);
+  s.on_non_business_day = rule;
+  return s;
+}
+
 Schedule default_schedule(Timing t) {
   switch (t) {
     case Timing::Daily:  // nightly, after the offices close, on business days only
-      return {"0 22 * * *", BusinessDayRule::Skip};
+      return schedule("0 22 * * *", BusinessDayRule::Skip);
     case Timing::Monthly:  // the morning of the 1st, or the next business day
-      return {"0 6 1 * *", BusinessDayRule::NextBusinessDay};
+      return schedule("0 6 1 * *", BusinessDayRule::NextBusinessDay);
     case Timing::Yearly:  // start of the fiscal year (4/1), or the next business day
-      return {"0 6 1 4 *", BusinessDayRule::NextBusinessDay};
+      return schedule("0 6 1 4 *", BusinessDayRule::NextBusinessDay);
     default:
       return {};
   }

@@ -5,14 +5,27 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 namespace renkei::cli {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 
+std::string operator_name() {
+  for (const char* var : {"SUDO_USER", "LOGNAME", "USER"})
+    if (const char* v = std::getenv(var); v && *v) return v;
+  if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
+  return "uid:" + std::to_string(::getuid());
+}
+
 std::expected<ApiResponse, std::string> api_call(const std::string& base, const std::string& method,
-                                                 const std::string& target, const std::string& token) {
+                                                 const std::string& target, const std::string& token,
+                                                 const std::string& json_body, const std::string& operator_name) {
   constexpr std::string_view scheme = "http://";
   if (!base.starts_with(scheme)) return std::unexpected("API address must start with http:// (got '" + base + "')");
   std::string hostport = base.substr(scheme.size());
@@ -31,6 +44,11 @@ std::expected<ApiResponse, std::string> api_call(const std::string& base, const 
     req.set(http::field::host, hostport);
     req.set(http::field::user_agent, "renkeictl");
     if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+    if (!operator_name.empty()) req.set("X-Renkei-Operator", operator_name);
+    if (!json_body.empty()) {
+      req.set(http::field::content_type, "application/json");
+      req.body() = json_body;
+    }
     req.prepare_payload();
     http::write(stream, req);
     beast::flat_buffer buffer;

@@ -15,13 +15,23 @@
 #include "renkei/catalogue/route_yaml.hpp"
 #include "renkei/catalogue/seed.hpp"
 #include "renkei/convert/codemaps.hpp"
+#include "renkei/scheduler/calendar_config.hpp"
 #include "api_client.hpp"
 #include "convert_command.hpp"
 #include "report.hpp"
+#include "run_command.hpp"
 
 namespace renkei::cli {
 namespace {
 
+
+// A path as the admin would type it from here: relative when below the working directory.
+std::string shown_path(const std::string& absolute) {
+  std::error_code ec;
+  auto rel = std::filesystem::relative(absolute, ec);
+  if (ec || rel.empty() || rel.string().starts_with("..")) return absolute;
+  return rel.string();
+}
 
 int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err) {
   auto cat = load_catalogue(config);
@@ -29,6 +39,8 @@ int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err
   auto maps = load_codemaps(**cat);
   if (!maps) return report(maps.error(), err);
   const auto& c = **cat;
+  if (auto cal = load_calendar_options(c.hub.calendar_dir, shown_path(c.hub.calendar_dir)); !cal)
+    return report(cal.error(), err);
   std::map<std::string_view, int> timings;
   int manual = 0;
   for (const auto& r : c.routes) {
@@ -222,7 +234,18 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   dlq_list->add_flag("--all", dlq_all, "Include those already replayed");
   auto* dlq_replay = dlq->add_subcommand("replay", "Put the route's dead letters back on its topic (needs the token)");
   dlq_replay->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
-  for (auto* c : {dlq_list, dlq_replay}) {
+  int run_id = 0;
+  std::optional<std::string> run_date;
+  bool run_no_wait = false;
+  std::string ack_run;
+  auto* run_cmd = app.add_subcommand("run", "Run a route now for a business date (manual rows; needs the token)");
+  run_cmd->add_option("N", run_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
+  run_cmd->add_option("--date", run_date, "Business date YYYY-MM-DD (default: the route's current due date, else today)");
+  run_cmd->add_flag("--no-wait", run_no_wait, "Return once the run has started");
+  auto* ack_cmd = app.add_subcommand("ack", "Acknowledge a manual run's hand-off (needs the token)");
+  ack_cmd->add_option("N", run_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
+  ack_cmd->add_option("RUN", ack_run, "Run id (009-20261125) or business date")->required();
+  for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
     c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 (default: http.listen)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
   }
@@ -247,6 +270,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return cmd_convert(conv_opts, out, err);
   }
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
+  if (*run_cmd) return cmd_run({config, api, token_file}, run_id, run_date, !run_no_wait, out, err);
+  if (*ack_cmd) return cmd_ack({config, api, token_file}, run_id, ack_run, out, err);
   if (*dlq_list) return cmd_dlq(config, "list", dlq_id, dlq_all, api, token_file, out, err);
   if (*dlq_replay) return cmd_dlq(config, "replay", dlq_id, false, api, token_file, out, err);
   return kUsage;

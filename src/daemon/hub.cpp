@@ -7,6 +7,8 @@
 
 #include "renkei/adapter.hpp"
 #include "renkei/catalogue/config_loader.hpp"
+#include "renkei/hub_clock.hpp"
+#include "renkei/scheduler/calendar_config.hpp"
 #include "status_page.hpp"
 
 #ifndef RENKEI_VERSION
@@ -49,6 +51,16 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   hub->producer_->prepare(topics);
 
   if (auto a = hub->auth_.load(cfg.auth_token_file); !a) return std::unexpected("auth: " + a.error());
+  if (auto a = hub->audit_.open(cfg.audit_file); !a) return std::unexpected("audit log: " + a.error());
+  auto calendar = load_calendar(*catalogue);
+  if (!calendar) return std::unexpected(calendar.error());
+  if (auto clock = hub_clock_description(); !clock.empty()) spdlog::warn("{}: for tests only", clock);
+  hub->state_ = std::make_unique<StateStore>(*hub->bus_, *hub->producer_, cfg.bus.group_id + ".state-reader",
+                                             cfg.bus.group_id);
+  hub->election_ = std::make_unique<LeaderElection>(*hub->bus_, cfg.bus.group_id + ".scheduler", 6s);
+  hub->scheduler_ = std::make_unique<JobScheduler>(hub->runtime_, *hub->state_, *hub->election_, hub->gate_,
+                                                   hub->metrics_, hub->audit_, hub->bus_->member_name());
+  hub->scheduler_->configure(*catalogue, *calendar);
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
   hub->http_ = std::make_unique<AdminHttpServer>(io);
   hub->add_api_routes();
@@ -61,7 +73,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   spdlog::info("admin http on {}:{} (/metrics /healthz /readyz)", bound->address().to_string(), bound->port());
 
   hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
-  hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
+  hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
+  hub->election_->start();
   // Named threads: `top -H` and profiles then say which part is busy.
   hub->router_thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "renkei:router");
@@ -71,6 +84,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
     pthread_setname_np(pthread_self(), "renkei:sources");
     self->sources_->run();
   });
+  hub->scheduler_thread_ = std::thread([self] { self->scheduler_->run(); });
   hub->health_thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "renkei:health");
     while (!self->stopping_) {
@@ -93,6 +107,12 @@ HttpResponse json_error(int status, const std::string& message) {
   return json_response(status, nlohmann::json{{"error", message}});
 }
 
+// Who asked: the CLI sends the operator's login name; audited, never trusted for access.
+std::string operator_of(const HttpRequest& req) {
+  auto it = req.headers.find("x-renkei-operator");
+  return it == req.headers.end() || it->second.empty() ? std::string() : it->second.substr(0, 64);
+}
+
 // "/api/v1/dlq/12" or "/api/v1/dlq/12/replay" → 12 and the rest.
 std::optional<std::pair<int, std::string>> route_id_in(const std::string& path, std::string_view prefix) {
   if (!path.starts_with(prefix)) return std::nullopt;
@@ -109,7 +129,8 @@ std::optional<std::pair<int, std::string>> route_id_in(const std::string& path, 
 void Hub::add_api_routes() {
   // GET /api/v1/interfaces and the status page GET / (src/admin/status_page.hpp).
   add_status_routes(
-      *http_, [this] { auto rt = runtime_.get(); return rt ? rt->catalogue : nullptr; }, registry_, metrics_.status());
+      *http_, [this] { auto rt = runtime_.get(); return rt ? rt->catalogue : nullptr; }, registry_, metrics_.status(),
+      [this](int route) { return scheduler_->route_runs(route); });
   static constexpr std::string_view kDlq = "/api/v1/dlq/";
   http_->add_prefix_route("GET", std::string(kDlq), [this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kDlq);
@@ -122,14 +143,62 @@ void Hub::add_api_routes() {
   http_->add_prefix_route("POST", std::string(kDlq), require_token(auth_, [this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kDlq);
     if (!id || id->second != "/replay") return json_error(404, "expected /api/v1/dlq/{interface id}/replay");
+    if (auto a = audit_.write({{"action", "dlq-replay"}, {"operator", operator_of(req)},
+                               {"interface", interface_label(id->first)}});
+        !a)
+      return json_error(503, "audit log: " + a.error());
     auto r = dlq_->replay(id->first);
     if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
     return json_response(200, *r);
-  }));
+  }, audit_refusal()));
+  add_run_routes();
+}
+
+RefusalHook Hub::audit_refusal() {
+  return [this](const HttpRequest& req, const std::string& why) {
+    if (auto a = audit_.write({{"action", "refused"}, {"method", req.method}, {"path", req.path}, {"reason", why}}); !a)
+      spdlog::error("audit log: {}", a.error());
+  };
+}
+
+void Hub::add_run_routes() {
+  static constexpr std::string_view kIf = "/api/v1/interfaces/";
+  // GET /api/v1/interfaces/{id}/runs: the route's recent runs, next run and due date.
+  http_->add_prefix_route("GET", std::string(kIf), [this](const HttpRequest& req) {
+    auto id = route_id_in(req.path, kIf);
+    if (!id || id->second != "/runs") return json_error(404, "expected /api/v1/interfaces/{id}/runs");
+    auto a = scheduler_->runs(id->first, 50);
+    return json_response(a.status, a.body);
+  });
+  // POST …/{id}/run {"operator", "date"?} and …/{id}/ack {"operator", "run"}.
+  http_->add_prefix_route("POST", std::string(kIf), require_token(auth_, [this](const HttpRequest& req) {
+    auto id = route_id_in(req.path, kIf);
+    if (!id || (id->second != "/run" && id->second != "/ack"))
+      return json_error(404, "expected /api/v1/interfaces/{id}/run or /ack");
+    auto body = nlohmann::json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return json_error(400, "the body must be a JSON object");
+    auto text = [&](const char* key) -> std::optional<std::string> {
+      if (!body.contains(key) || !body[key].is_string()) return std::nullopt;
+      return body[key].get<std::string>();
+    };
+    const std::string who = text("operator").value_or(operator_of(req));
+    JobScheduler::Answer a;
+    if (id->second == "/run") {
+      a = scheduler_->request_run(id->first, text("date"), who);
+    } else {
+      auto run = text("run");
+      if (!run) return json_error(400, "name the run to acknowledge (\"run\": \"009-20261125\")");
+      a = scheduler_->acknowledge(id->first, *run, who);
+    }
+    return json_response(a.status, a.body);
+  }, audit_refusal()));
 }
 
 std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
   std::vector<TopicSpec> topics;
+  // The scheduler's state: one partition (its owner in the scheduler group is the
+  // leader), compacted so it keeps the latest value of every run and cursor for good.
+  topics.push_back({kStateTopic, 1, c.hub.bus.replication_factor, {{"cleanup.policy", "compact"}}});
   for (const auto& r : c.routes) {
     topics.push_back({r.topic, c.hub.bus.partitions, c.hub.bus.replication_factor, {}});
     // Dead letters wait for a person, however long that takes.
@@ -175,6 +244,15 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
   return RuntimePtr(std::move(rt));
 }
 
+std::expected<std::shared_ptr<const JpCalendar>, std::string> Hub::load_calendar(const Catalogue& c) {
+  auto options = load_calendar_options(c.hub.calendar_dir, c.hub.calendar_dir);
+  if (!options) {
+    for (const auto& d : options.error().sorted()) spdlog::error("{}", d.str());
+    return std::unexpected("calendar invalid (" + std::to_string(options.error().size()) + " problems)");
+  }
+  return std::make_shared<const JpCalendar>(*options);
+}
+
 bool Hub::reload() {
   auto next = load_catalogue(config_path_);
   if (!next) {
@@ -188,6 +266,12 @@ bool Hub::reload() {
     metrics_.reloads("failure").inc();
     return false;
   }
+  auto calendar = load_calendar(**next);
+  if (!calendar) {
+    spdlog::error("reload: {}; keeping the old configuration", calendar.error());
+    metrics_.reloads("failure").inc();
+    return false;
+  }
   auto rt = build_runtime(*next);
   if (!rt) {
     spdlog::error("reload: {}; keeping the old configuration", rt.error());
@@ -195,6 +279,7 @@ bool Hub::reload() {
     return false;
   }
   runtime_.set(*rt);
+  scheduler_->configure(**next, *calendar);
   if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
   metrics_.reloads("success").inc();
   spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
@@ -207,6 +292,9 @@ void Hub::stop() {
   stopped_ = true;
   stopping_ = true;
   spdlog::info("stopping: draining in-flight work");
+  if (scheduler_) scheduler_->stop();
+  if (scheduler_thread_.joinable()) scheduler_thread_.join();
+  if (election_) election_->stop();
   if (sources_) sources_->stop();
   if (source_thread_.joinable()) source_thread_.join();
   if (router_) router_->stop();

@@ -9,8 +9,13 @@
 #include <string>
 #include <thread>
 
+#include "audit_log.hpp"
 #include "bearer_auth.hpp"
+#include "collect_gate.hpp"
 #include "dlq_service.hpp"
+#include "job_scheduler.hpp"
+#include "leader_election.hpp"
+#include "state_store.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
 #include "renkei/bus.hpp"
@@ -33,6 +38,8 @@ class Hub {
   bool reload();
   // The configuration is loaded and a broker answered lately.
   bool ready() const { return bus_reachable_.load() && !stopping_.load(); }
+  // The business-day calendar of config/calendar; the file:line problems are logged.
+  static std::expected<std::shared_ptr<const JpCalendar>, std::string> load_calendar(const Catalogue& c);
   // Drains in-flight work, commits, stops the threads.
   void stop();
 
@@ -41,6 +48,8 @@ class Hub {
   std::expected<RuntimePtr, std::string> build_runtime(CataloguePtr catalogue);
   std::expected<void, std::string> ensure_topics(const Catalogue& c);
   void add_api_routes();
+  void add_run_routes();
+  RefusalHook audit_refusal();
 
   boost::asio::io_context& io_;
   std::string config_path_;
@@ -54,6 +63,12 @@ class Hub {
   std::unique_ptr<AdminHttpServer> http_;
   BearerAuth auth_;
   std::unique_ptr<DlqService> dlq_;
+  CollectGate gate_;
+  AuditLog audit_;
+  std::unique_ptr<StateStore> state_;
+  std::unique_ptr<LeaderElection> election_;
+  std::unique_ptr<JobScheduler> scheduler_;
+  std::thread scheduler_thread_;
   std::thread router_thread_;
   std::thread source_thread_;
   std::thread health_thread_;

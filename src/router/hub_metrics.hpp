@@ -56,6 +56,22 @@ class HubMetrics {
     return r_.counter("renkei_config_reloads_total", "Configuration reloads (SIGHUP) by outcome",
                       {{"outcome", outcome}});
   }
+  Counter& job_runs(int route, const std::string& outcome) {
+    return r_.counter("renkei_job_runs_total", "Finished runs of scheduled and manual routes by outcome",
+                      {{"interface", interface_label(route)}, {"outcome", outcome}});
+  }
+  Gauge& job_last_success(int route) {
+    return r_.gauge("renkei_job_last_success_timestamp_seconds", "When the route's last successful run finished",
+                    {{"interface", interface_label(route)}});
+  }
+  Gauge& job_next_run(int route) {
+    return r_.gauge("renkei_job_next_run_timestamp_seconds", "When the route's schedule fires next",
+                    {{"interface", interface_label(route)}});
+  }
+  Gauge& manual_overdue(int route) {
+    return r_.gauge("renkei_manual_overdue", "1 when a manual route's hand-off is past due and not acknowledged",
+                    {{"interface", interface_label(route)}});
+  }
   MetricsRegistry& registry() { return r_; }
   // Per-route times the counters cannot tell (last delivery, held, back-off), for the
   // status page; set by the router per batch, lock-free.

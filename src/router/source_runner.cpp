@@ -5,10 +5,12 @@
 #include <array>
 #include <charconv>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "renkei/batch.hpp"
+#include "renkei/hub_clock.hpp"
 
 namespace renkei {
 
@@ -69,8 +71,8 @@ class InFlight final : public DeliveryHandler {
 }  // namespace
 
 SourceRunner::SourceRunner(Producer& producer, const RuntimeHolder& runtime, HubMetrics& metrics,
-                           std::chrono::milliseconds poll_interval)
-    : producer_(producer), runtime_(runtime), metrics_(metrics), poll_interval_(poll_interval) {}
+                           CollectGate& gate, std::chrono::milliseconds poll_interval)
+    : producer_(producer), runtime_(runtime), metrics_(metrics), gate_(gate), poll_interval_(poll_interval) {}
 
 void SourceRunner::run() {
   while (!stopping_) {
@@ -93,15 +95,24 @@ void SourceRunner::scan_once() {
       source_ok_[system_id] = ok;
     }
     metrics_.adapter_up(system_id).set(ok ? 1 : 0);
-    if (!ok) continue;
+    const auto routes = rt->catalogue->routes_from(system_id);
+    if (!ok) {
+      for (const RouteDef* r : routes) gate_.failed(r->id, units.error().detail);
+      continue;
+    }
+    std::map<int, int> left_over;  // per route: units this scan did not get onto the bus
     for (const auto& unit : *units) {
       if (stopping_) return;
+      // A gated route's files wait for its run (CollectGate).
+      if (gate_.held_back(unit.route_id)) continue;
+      ++left_over[unit.route_id];
       auto rit = retries_.find(unit.batch_id);
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
       const RouteDef* route = rt->catalogue->route(unit.route_id);
       if (!route) continue;
       if (carry(*route, *system, *source, unit)) {
         retries_.erase(unit.batch_id);
+        --left_over[unit.route_id];
       } else if (!stopping_) {
         auto& r = retries_[unit.batch_id];
         r.backoff = std::clamp(r.backoff * 2, std::chrono::milliseconds(1000), std::chrono::milliseconds(60'000));
@@ -109,6 +120,8 @@ void SourceRunner::scan_once() {
         metrics_.retries(route->id).inc();
       }
     }
+    for (const RouteDef* r : routes)
+      if (gate_.open(r->id)) gate_.scanned(r->id, left_over[r->id] > 0);
   }
 }
 
@@ -160,12 +173,14 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
   auto failed = flight->failed();
   if (!end) {
     if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", iface, unit.name, end.error().detail);
+    gate_.failed(route.id, "reading " + unit.name + ": " + end.error().detail);
     return false;
   }
   if (!all_acked || failed) {
     if (failed)
       spdlog::warn("route {}: batch {} not acknowledged by the bus ({}); will send again", iface, unit.batch_id,
                    failed->message);
+    gate_.failed(route.id, "the bus did not acknowledge batch " + unit.batch_id);
     return false;
   }
   metrics_.received(route.id, system.id).inc(static_cast<double>(end->count));
@@ -177,6 +192,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
   }
   spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
                system.id, end->count);
+  gate_.carried(route.id, end->count, hub_now());
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "collect_gate.hpp"
 #include "hub_metrics.hpp"
 #include "renkei/bus.hpp"
 #include "runtime.hpp"
@@ -17,7 +18,7 @@ namespace renkei {
 
 class SourceRunner {
  public:
-  SourceRunner(Producer& producer, const RuntimeHolder& runtime, HubMetrics& metrics,
+  SourceRunner(Producer& producer, const RuntimeHolder& runtime, HubMetrics& metrics, CollectGate& gate,
                std::chrono::milliseconds poll_interval = std::chrono::milliseconds(200));
   void run();
   void stop() { stopping_ = true; }
@@ -36,6 +37,7 @@ class SourceRunner {
   Producer& producer_;
   const RuntimeHolder& runtime_;
   HubMetrics& metrics_;
+  CollectGate& gate_;
   std::chrono::milliseconds poll_interval_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, Retry> retries_;         // by batch id

@@ -227,7 +227,12 @@ def _failed(testcase):
 
 
 class Hub:
-    def __init__(self, testcase, brokers, name):
+    def __init__(self, testcase, brokers, name, collect="on-arrival", peer=None):
+        """collect: hub.yaml scheduler.collect. The file-route tests drop files into daily
+        routes and expect them to move at once (on-arrival); the scheduler's tests use the
+        shipped at-run, where files wait for the route's run.
+        peer: another Hub of the same hub cluster (same group, spool and state), as two
+        renkeid processes on one host would be; each keeps its own instance id."""
         self.testcase = testcase
         self.brokers = brokers
         self.tmp = Path(tempfile.mkdtemp(prefix=f"renkei-it-{name}-"))
@@ -237,17 +242,20 @@ class Hub:
         self.codemaps_dir = self.tmp / "codemaps"
         shutil.copytree(SRC / "codemaps", self.codemaps_dir)
         self.hub_yaml = self.config_dir / "hub.yaml"
-        self.spool = self.tmp / "spool"
-        self.state = self.tmp / "state"
-        self.group = unique(f"renkei-it-{name}")
+        self.spool = peer.spool if peer else self.tmp / "spool"
+        self.state = peer.state if peer else self.tmp / "state"
+        self.group = peer.group if peer else unique(f"renkei-it-{name}")
+        self.instance = unique(f"it-{name}")
         self.log_path = self.tmp / "renkeid.log"
+        self.audit_log = self.state / "audit.log"
+        self.collect = collect
         self.proc = None
         self.port = None
         self.starts = 0
         self._log_start = 0
         self._edit_hub_yaml()
         testcase.addCleanup(self._cleanup)
-        if brokers:
+        if brokers and not peer:
             # Start this group at the current end of every route topic (see module doc).
             admin = kafkawire.Admin(brokers)
             admin.commit_offsets(self.group, admin.end_offsets(ROUTE_TOPICS))
@@ -259,9 +267,12 @@ class Hub:
         edits = [
             (r'(?m)^(\s+brokers:)\s*"[^"\n]*"', rf'\1 "{self.brokers}"'),
             (r"(?m)^(\s+group_id:)\s*\S+", rf"\1 {self.group}"),
+            (r"(?m)^  # (instance_id:)\s*\S+", rf"  \1 {self.instance}"),
             (r"(?m)^(\s+listen:)\s*\S+", r"\1 127.0.0.1:0"),
             (r"(?m)^(\s+root:)\s*\S+", rf"\1 {self.spool}"),
-            (r"(?m)^(\s+dir:)\s*\S+", rf"\1 {self.state}"),
+            (r"(?m)^(state:\n\s+dir:)\s*\S+", rf"\1 {self.state}"),
+            (r"(?m)^(audit:\n\s+file:)\s*\S+", rf"\1 {self.audit_log}"),
+            (r"(?m)^(scheduler:\n(?:\s+#.*\n)*\s+collect:)\s*\S+", rf"\1 {self.collect}"),
             (r"(?m)^(\s+token_file:)\s*\S+", rf"\1 {self.state}/api-token"),
         ]
         for pattern, repl in edits:

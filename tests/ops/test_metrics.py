@@ -46,10 +46,13 @@ HUB_FAMILIES = {
     "renkei_records_received_total", "renkei_records_delivered_total", "renkei_records_dead_lettered_total",
     "renkei_conversion_errors_total", "renkei_delivery_retries_total", "renkei_consumer_lag_records",
     "renkei_delivery_latency_seconds", "renkei_adapter_up", "renkei_config_reloads_total", "renkei_build_info",
+    "renkei_job_runs_total", "renkei_job_last_success_timestamp_seconds", "renkei_job_next_run_timestamp_seconds",
+    "renkei_manual_overdue",
 }
 
 GOOD_ROUTE, BLOCKED_ROUTE = h.ROUTE, 10  # 009 住民記録 → 健康管理; 010 住民記録 → 子ども・子育て
 BLOCKED_TARGET = "child-care"
+MANUAL_ROUTE = 17  # 住民記録 → VRS, 手動 daily: run through the API
 
 
 def renkeid_version():
@@ -124,6 +127,16 @@ class Exposition(unittest.TestCase):
                    "a retry of the blocked route", on_timeout=hub.log_tail)
         h.wait_for(lambda: metric("renkei_consumer_lag_records", interface="010") > 0, 90,
                    "lag on the blocked route", on_timeout=hub.log_tail)
+        # A manual run (the API with the token): the job families.
+        hub.drop("ops-manual.csv", h.make_file(5, tag), route=MANUAL_ROUTE)
+        token = (hub.state / "api-token").read_text(encoding="utf-8").strip()
+        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}/api/v1/interfaces/{MANUAL_ROUTE}/run",
+                                     data=b'{"operator": "ops-test"}', method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status == 202, r.status
+        h.wait_for(lambda: metric("renkei_job_runs_total", interface="017", outcome="succeeded") == 1, 60,
+                   "the manual run to succeed", on_timeout=hub.log_tail)
         # One good reload and one refused.
         hub.signal(signal.SIGHUP)
         h.wait_for(lambda: metric("renkei_config_reloads_total", outcome="success") == 1, 60,

@@ -98,10 +98,20 @@ class StatusPage(unittest.TestCase):
             self.assertEqual(r["topic"], f"renkei.if.{r['id']:03d}")
             self.assertIn(r["state"], STATES)
             self.assertIn(r["method"], ("auto", "manual"))
-            for key in ("next_run", "last_run", "due", "overdue"):  # the scheduler's (issue 6)
-                self.assertIsNone(r[key], f"{key} of route {r['id']}")
-            if r["timing"] in ("daily", "monthly", "yearly"):
+            scheduled = r["timing"] in ("daily", "monthly", "yearly")
+            if scheduled:
                 self.assertRegex(r["schedule"]["cron"], r"^\S+ \S+ \S+ \S+ \S+$")
+                # The scheduler's: the next occurrence in Asia/Tokyo.
+                self.assertRegex(r["next_run"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+09:00$", r["id"])
+            else:
+                self.assertIsNone(r["next_run"], r["id"])
+            if scheduled and r["method"] == "manual":
+                # A due date, not overdue: the hub has only just come to know the route.
+                self.assertRegex(r["due"], r"^\d{4}-\d\d-\d\dT", r["id"])
+                self.assertIs(r["overdue"], False, r["id"])
+            else:
+                self.assertIsNone(r["due"], r["id"])
+                self.assertIsNone(r["overdue"], r["id"])
         self.assertEqual(self.api["summary"]["routes"], 97)
 
     def test_api_shows_route_9_delivered(self):

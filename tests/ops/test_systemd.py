@@ -150,8 +150,14 @@ class Install(unittest.TestCase):
         for path, (kind, mode, _) in t.items():
             if path.startswith("etc/renkei/") and kind == "d":
                 self.assertEqual(mode, 0o750, path)
+        # The catalogue's directories: record layouts and the business-day calendar.
+        catalogue_dirs = {str(Path("etc/renkei") / p.relative_to(u.SRC / "config")): p
+                          for d in ("layouts", "calendar") for p in (u.SRC / "config" / d).rglob("*") if p.is_file()}
+        self.assertIn("etc/renkei/calendar/holiday-exceptions.yaml", catalogue_dirs)
+        for path, source in catalogue_dirs.items():
+            self.assertEqual(t.get(path), ("f", 0o640, source.read_bytes()), path)
         files = {p for p, v in t.items() if v[0] == "f"}
-        self.assertEqual(files, {p for p, v in expected.items() if v[0] == "f"} | set(codemaps),
+        self.assertEqual(files, {p for p, v in expected.items() if v[0] == "f"} | set(codemaps) | set(catalogue_dirs),
                          "unexpected files installed")
         self.assertEqual(t["usr/local/bin/renkeid"][2], Path(u.RENKEID).read_bytes())
         self.assertEqual(t["usr/local/bin/renkeictl"][2], Path(u.RENKEICTL).read_bytes())
@@ -165,8 +171,9 @@ class Install(unittest.TestCase):
         self.assertEqual(hub["spool"], {"root": f"{STATE}/spool"})
         self.assertEqual(hub["state"], {"dir": f"{STATE}/state"})
         self.assertEqual(hub["auth"], {"token_file": f"{STATE}/state/api-token"})
+        self.assertEqual(hub["audit"], {"file": f"{STATE}/state/audit.log"})
         self.assertEqual(hub["catalogue"], {**shipped["catalogue"], "codemaps": "codemaps"})
-        for key in set(shipped) - {"spool", "state", "auth", "catalogue"}:
+        for key in set(shipped) - {"spool", "state", "auth", "audit", "catalogue"}:
             self.assertEqual(hub[key], shipped[key], key)
         # Every path renkeid writes is inside the unit's ReadWritePaths.
         unit = parse_unit(u.UNIT.read_text(encoding="utf-8"))["Service"]

@@ -37,9 +37,25 @@ struct SystemDef {
   SourceRef where;
 };
 
+// When a scheduled run gives up waiting for its source's data: a wall-clock time in
+// Asia/Tokyo (the first such time at or after the run) or a duration after the run.
+struct Deadline {
+  bool relative = false;            // "+90m" / "+2h" vs "09:00"
+  int minutes = 0;                  // after the run, or the time of day in minutes
+};
+std::string to_string(const Deadline& d);  // as written: "09:00", "+90m"
+
+enum class CatchUp { All, Latest };            // which runs a downtime missed are made up
+enum class CollectMode { AtRun, OnArrival };   // when a scheduled file route's data moves
+
 struct Schedule {
-  std::string cron;                // minute hour day-of-month month day-of-week
+  // "minute hour day-of-month month day-of-week", or a business-day spec "bd:3 09:00" /
+  // "bd:last 18:00" (business_day_spec.hpp).
+  std::string cron;
   BusinessDayRule on_non_business_day = BusinessDayRule::Run;
+  std::optional<Deadline> deadline;            // none: the data must be there at the run
+  CatchUp catch_up = CatchUp::All;
+  std::optional<CollectMode> collect;          // none: hub.yaml scheduler.collect
 };
 
 // The row as the list shows it (left, arrow, right); from/to are the resolved direction.
@@ -124,6 +140,13 @@ struct HttpConfig {
   std::string listen = "127.0.0.1:9464";
 };
 
+struct SchedulerConfig {
+  // at-run: a scheduled route's files wait in the inbox until its run collects them.
+  // on-arrival: they move as soon as they are complete, and the run only checks that
+  // the business date's data came (missing-data alarm).
+  CollectMode collect = CollectMode::AtRun;
+};
+
 struct HubConfig {
   std::string name = "renkei";
   std::string timezone = "Asia/Tokyo";
@@ -137,6 +160,9 @@ struct HubConfig {
   std::string spool_root;          // absolute
   std::string state_dir;           // absolute
   std::string auth_token_file;     // absolute, may be empty
+  std::string calendar_dir;        // absolute: holiday exceptions and closures
+  std::string audit_file;          // absolute: manual actions, JSON lines
+  SchedulerConfig scheduler;
   std::string log_level = "info";
 };
 
@@ -160,6 +186,11 @@ struct Catalogue {
 };
 
 using CataloguePtr = std::shared_ptr<const Catalogue>;
+
+// How a route's scheduled data moves: its own setting, else the hub's.
+inline CollectMode collect_mode(const RouteDef& r, const HubConfig& h) {
+  return r.schedule && r.schedule->collect ? *r.schedule->collect : h.scheduler.collect;
+}
 
 // A route's number as topics, spool directories and metric labels write it: "009".
 // Inline: every part needs it, including the adapters below the catalogue library.

@@ -10,7 +10,7 @@
 #include "renkei/catalogue/cron_expr.hpp"
 #include "renkei/catalogue/enums.hpp"
 #include "renkei/catalogue/model.hpp"
-#include "renkei/scheduler/business_day_spec.hpp"
+#include "renkei/catalogue/business_day_spec.hpp"
 
 namespace renkei {
 

@@ -116,6 +116,51 @@ TEST_F(ConfigDir, BadCronAndRuleAreReported) {
   EXPECT_NE(e[1].find(":22: route 2: schedule: field 'on_non_business_day': unknown value 'never'"), std::string::npos) << e[1];
 }
 
+TEST_F(ConfigDir, BusinessDaySchedulesDeadlinesAndCatchUpAreRead) {
+  replace_in_routes("      cron: \"0 22 * * *\"\n      on_non_business_day: skip\n",
+                    "      cron: \"bd:last 18:00\"\n      deadline: \"+90m\"\n      catch_up: latest\n"
+                    "      collect: on-arrival\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  const auto& s = *(*c)->route(2)->schedule;
+  EXPECT_EQ(s.cron, "bd:last 18:00");
+  ASSERT_TRUE(s.deadline);
+  EXPECT_TRUE(s.deadline->relative);
+  EXPECT_EQ(s.deadline->minutes, 90);
+  EXPECT_EQ(s.catch_up, CatchUp::Latest);
+  ASSERT_TRUE(s.collect);
+  EXPECT_EQ(*s.collect, CollectMode::OnArrival);
+  EXPECT_EQ((*c)->hub.scheduler.collect, CollectMode::AtRun);  // the hub's default
+  EXPECT_EQ(collect_mode(*(*c)->route(2), (*c)->hub), CollectMode::OnArrival);
+  EXPECT_EQ(fs::path((*c)->hub.calendar_dir).filename(), "calendar");
+}
+
+TEST_F(ConfigDir, BadBusinessDaySpecDeadlineAndCatchUpAreReportedWithTheirLines) {
+  replace_in_routes("      cron: \"0 22 * * *\"\n      on_non_business_day: skip\n",
+                    "      cron: \"bd:24 09:00\"\n      deadline: \"25:00\"\n      catch_up: some\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":21: route 2: schedule: field 'cron': "), std::string::npos) << e[0];
+  EXPECT_NE(e[0].find("bd:24 09:00"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find(":22: route 2: schedule: field 'deadline': '25:00' is not a deadline"), std::string::npos) << e[1];
+  EXPECT_NE(e[2].find(":23: route 2: schedule: field 'catch_up': unknown value 'some'"), std::string::npos) << e[2];
+}
+
+TEST_F(ConfigDir, BusinessDaySpecRefusesARuleForNonBusinessDays) {
+  replace_in_routes("cron: \"0 22 * * *\"", "cron: \"bd:3 09:00\"");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":22: route 2: schedule: field 'on_non_business_day': a business-day schedule"),
+            std::string::npos) << e[0];
+}
+
+TEST_F(ConfigDir, HubSchedulerCollectModeIsChecked) {
+  write("hub.yaml", "bus:\n  brokers: \"\"\nspool:\n  root: spool\nscheduler:\n  collect: sometimes\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("hub.yaml:6: scheduler: field 'collect': unknown value 'sometimes'"), std::string::npos) << e[0];
+}
+
 TEST_F(ConfigDir, DuplicateIdsTopicsAndUnknownFields) {
   replace_in_routes("id: 2", "id: 1");
   replace_in_routes("topic: renkei.if.002", "topic: renkei.if.001");

@@ -1,7 +1,7 @@
 // "bd:3 09:00" / "bd:last 18:00", and telling them apart from cron in a route's schedule.
 #include <gtest/gtest.h>
 
-#include "renkei/scheduler/business_day_spec.hpp"
+#include "renkei/catalogue/business_day_spec.hpp"
 #include "renkei/scheduler/run_spec.hpp"
 
 namespace renkei {
@@ -51,7 +51,10 @@ TEST(RunSpec, BusinessDaySpecOrCron) {
   ASSERT_TRUE(bd) << bd.error();
   EXPECT_TRUE(std::holds_alternative<BusinessDaySpec>(*bd));
 
-  auto cron = run_spec_of(Schedule{"0 6 1 * *", BusinessDayRule::NextBusinessDay});
+  Schedule monthly;
+  monthly.cron = "0 6 1 * *";
+  monthly.on_non_business_day = BusinessDayRule::NextBusinessDay;
+  auto cron = run_spec_of(monthly);
   ASSERT_TRUE(cron) << cron.error();
   ASSERT_TRUE(std::holds_alternative<CronSchedule>(*cron));
   EXPECT_EQ(std::get<CronSchedule>(*cron).rule, BusinessDayRule::NextBusinessDay);

@@ -1,4 +1,4 @@
-#include "renkei/scheduler/business_day_spec.hpp"
+#include "renkei/catalogue/business_day_spec.hpp"
 
 #include <charconv>
 #include <cstdio>

@@ -1,11 +1,8 @@
 #pragma once
 // Schedules cron cannot say: "the n-th business day of the month" and "the last business
 // day of the month", written "bd:3 09:00" and "bd:last 18:00" (Asia/Tokyo wall clock).
-//
-// NOTE for the catalogue: routes.yaml cannot use this syntax yet, because the
-// catalogue's schedule validator (src/catalogue/config_loader.cpp) only accepts cron.
-// It should accept what parse_run_spec (run_spec.hpp) accepts; until then this is
-// reachable only from code.
+// routes.yaml writes them in a schedule's `cron:` key; the catalogue checks them with
+// parse(), the scheduler computes with them (scheduler/run_spec.hpp).
 #include <chrono>
 #include <expected>
 #include <string>

@@ -1,0 +1,396 @@
+#include "job_scheduler.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "renkei/hub_clock.hpp"
+#include "renkei/scheduler/date_text.hpp"
+#include "renkei/scheduler/job_plan.hpp"
+#include "renkei/scheduler/run_spec.hpp"
+#include "renkei/scheduler/tokyo_time.hpp"
+
+namespace renkei {
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A run that starts this long after its occurrence was missed by a downtime.
+constexpr auto kCatchUpAfter = 2min;
+
+nlohmann::ordered_json run_json(const JobRun& r) {
+  auto j = nlohmann::ordered_json::parse(to_json(r));
+  auto when = [](std::int64_t s) {
+    return s ? nlohmann::ordered_json(format_tokyo(sys_seconds(seconds(s)))) : nlohmann::ordered_json(nullptr);
+  };
+  for (const char* k : {"scheduled_at", "deadline_at", "started_at", "finished_at", "acked_at"}) j[k] = when(j[k]);
+  return j;
+}
+
+JobScheduler::Answer error(int status, const std::string& message) { return {status, {{"error", message}}}; }
+
+bool collected_on_arrival(const RouteDef& r, const Catalogue& c) {
+  return r.method == Method::Auto && r.schedule && collect_mode(r, c.hub) == CollectMode::OnArrival;
+}
+
+}  // namespace
+
+JobScheduler::JobScheduler(const RuntimeHolder& runtime, StateStore& store, LeaderElection& election,
+                           CollectGate& gate, HubMetrics& metrics, AuditLog& audit, std::string owner)
+    : runtime_(runtime),
+      store_(store),
+      election_(election),
+      gate_(gate),
+      metrics_(metrics),
+      audit_(audit),
+      owner_(std::move(owner)) {}
+
+void JobScheduler::configure(const Catalogue& c, std::shared_ptr<const JpCalendar> calendar) {
+  std::set<int> gated;
+  for (const auto& r : c.routes) {
+    const bool scheduled_at_run = r.method == Method::Auto && r.schedule && collect_mode(r, c.hub) == CollectMode::AtRun;
+    if (r.method == Method::Manual || r.timing == Timing::Adhoc || scheduled_at_run) gated.insert(r.id);
+  }
+  gate_.set_gated(std::move(gated));
+  std::lock_guard lock(mu_);
+  calendar_ = std::move(calendar);
+}
+
+void JobScheduler::run() {
+  pthread_setname_np(pthread_self(), "renkei:sched");
+  while (!stopping_) {
+    tick();
+    for (int i = 0; i < 5 && !stopping_; ++i) std::this_thread::sleep_for(100ms);
+  }
+  std::lock_guard lock(mu_);
+  // Runs still going stay `running` on renkei.state: this hub (same owner) or the next
+  // leader picks them up; carrying again is harmless, the target skips a known batch.
+  for (auto& a : active_)
+    if (a.gate_open) gate_.close_gate(a.run.route);
+}
+
+void JobScheduler::tick() {
+  RuntimePtr rt = runtime_.get();
+  if (!rt) return;
+  const Catalogue& c = *rt->catalogue;
+  std::unique_lock lock(mu_);
+  if (!calendar_) return;
+  if (auto r = store_.refresh(state_); !r) {
+    static steady_clock::time_point last_warned;
+    if (steady_clock::now() - last_warned > 60s) {
+      spdlog::warn("scheduler: reading {}: {}; runs wait", kStateTopic, r.error().message);
+      last_warned = steady_clock::now();
+    }
+    return;
+  }
+  const auto now = hub_now_seconds();
+  if (!adopted_own_) {
+    for (const auto& run : state_.running())
+      if (run.owner == owner_) adopt(run);
+    adopted_own_ = true;
+  }
+  const bool leader = election_.leader();
+  if (leader && election_.term() != term_) {
+    term_ = election_.term();
+    // The previous leader's unfinished scheduled runs are this hub's now.
+    for (const auto& run : state_.running())
+      if (run.trigger != RunTrigger::Manual) adopt(run);
+  }
+  if (!leader) {
+    for (auto it = active_.begin(); it != active_.end();) {
+      if (it->run.trigger == RunTrigger::Manual) {
+        ++it;
+        continue;
+      }
+      if (it->gate_open) gate_.close_gate(it->run.route);
+      active_keys_.erase(it->run.key());
+      it = active_.erase(it);
+    }
+  }
+  if (leader) plan_scheduled(c, now);
+  advance(c, now);
+  publish(c, now);
+}
+
+void JobScheduler::plan_scheduled(const Catalogue& c, sys_seconds now) {
+  for (const auto& r : c.routes) {
+    if (!r.schedule) continue;
+    auto spec = run_spec_of(*r.schedule);
+    if (!spec) continue;  // the catalogue refused it already
+    auto cursor = state_.cursor(r.id);
+    if (!cursor) {
+      // First sight of the route: its schedule starts now, history is not made up (nor
+      // counted as overdue, for a manual row).
+      if (store_.write(cursor_key(r.id), cursor_json(now))) state_.set_cursor(r.id, now);
+      continue;
+    }
+    // A manual row's cursor stays where the hub first saw it: people run those.
+    if (r.method != Method::Auto) continue;
+    auto due = occurrences_to_start(r.id, *spec, r.schedule->catch_up, *calendar_, state_, *cursor, now);
+    bool written = true;
+    for (const auto& o : due) {
+      JobRun run;
+      run.route = r.id;
+      run.business_date = to_string(o.business_date);
+      run.trigger = now - o.at > kCatchUpAfter ? RunTrigger::CatchUp : RunTrigger::Schedule;
+      run.scheduled_at = o.at.time_since_epoch().count();
+      run.deadline_at = deadline_of(o, r.schedule->deadline).time_since_epoch().count();
+      run.started_at = now.time_since_epoch().count();
+      run.owner = owner_;
+      if (!record(run)) {
+        written = false;
+        break;
+      }
+      spdlog::info("route {}: run {} started ({}, business date {})", interface_label(r.id), run.id(),
+                   to_string(run.trigger), run.business_date);
+      adopt(run);
+    }
+    // The cursor moves only past occurrences whose runs are on renkei.state.
+    if (written && (!due.empty() || now - *cursor > 1h))
+      if (store_.write(cursor_key(r.id), cursor_json(now))) state_.set_cursor(r.id, now);
+  }
+}
+
+void JobScheduler::adopt(const JobRun& run) {
+  if (!active_keys_.insert(run.key()).second) return;
+  active_.push_back(Active{run, false, std::nullopt});
+}
+
+bool JobScheduler::record(const JobRun& run) {
+  if (auto r = store_.write(run.key(), to_json(run)); !r) {
+    spdlog::warn("scheduler: recording run {}: {}", run.id(), r.error().message);
+    return false;
+  }
+  state_.put(run);
+  return true;
+}
+
+void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
+  std::set<int> busy;  // one run per route at a time: the gate is the route's
+  for (auto it = active_.begin(); it != active_.end();) {
+    Active& a = *it;
+    const int id = a.run.route;
+    if (busy.contains(id)) {
+      ++it;
+      continue;
+    }
+    busy.insert(id);
+    const RouteDef* r = c.route(id);
+    const sys_seconds deadline{seconds(a.run.deadline_at)};
+    std::optional<std::pair<RunState, std::string>> outcome;
+    if (a.final_) {
+      // Finished, but renkei.state did not take the result yet.
+    } else if (!r) {
+      outcome = {RunState::Failed, "the route is no longer in the catalogue"};
+    } else if (collected_on_arrival(*r, c) && !gate_.gated(id)) {
+      // Data moves as it comes; the run only checks that some came for this date.
+      auto since = sys_seconds(seconds(a.run.scheduled_at)) - days(1);
+      if (auto spec = run_spec_of(*r->schedule)) {
+        auto before = occurrences_between(*spec, *calendar_, since - days(400), sys_seconds(seconds(a.run.scheduled_at)) - 1s);
+        if (!before.empty()) since = before.back().at;
+      }
+      auto carried = gate_.last_carried(id);
+      if (carried && *carried >= since) {
+        a.run.files = std::max<std::uint64_t>(a.run.files, 1);
+        outcome = {RunState::Succeeded, ""};
+      } else if (now >= deadline) {
+        outcome = {RunState::Missing, "no data arrived since " + format_tokyo(since) + " by the deadline " +
+                                          format_tokyo(deadline)};
+      }
+    } else if (!a.gate_open) {
+      gate_.open_gate(id);
+      a.gate_open = true;
+    } else if (auto t = gate_.tally(id)) {
+      a.run.files = t->files;
+      a.run.records = t->records;
+      const bool drained = t->scans >= 1 && !t->left_over;
+      if (drained && t->files > 0) outcome = {RunState::Succeeded, ""};
+      else if (now >= deadline && t->files == 0 && t->error) outcome = {RunState::Failed, *t->error};
+      else if (drained && now >= deadline)
+        outcome = {RunState::Missing, "no data in the source's inbox by the deadline " + format_tokyo(deadline)};
+    } else {
+      gate_.open_gate(id);  // closed from elsewhere (a reload): open again
+    }
+    if (outcome) {
+      if (a.gate_open) {
+        auto t = gate_.close_gate(id);
+        a.gate_open = false;
+        if (outcome->first != RunState::Missing || t.files > 0) {
+          a.run.files = std::max(a.run.files, t.files);
+          a.run.records = std::max(a.run.records, t.records);
+        }
+      }
+      JobRun done = a.run;
+      done.state = outcome->first;
+      done.detail = outcome->second;
+      done.finished_at = now.time_since_epoch().count();
+      a.final_ = done;
+    }
+    if (a.final_) {
+      if (!record(*a.final_)) {
+        ++it;
+        continue;
+      }
+      const JobRun& f = *a.final_;
+      metrics_.job_runs(id, std::string(to_string(f.state))).inc();
+      if (f.state == RunState::Succeeded)
+        spdlog::info("route {}: run {} succeeded ({} files, {} records)", interface_label(id), f.id(), f.files, f.records);
+      else
+        spdlog::warn("route {}: run {} {}: {}", interface_label(id), f.id(), to_string(f.state), f.detail);
+      active_keys_.erase(f.key());
+      it = active_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+}
+
+void JobScheduler::publish(const Catalogue& c, sys_seconds now) {
+  std::map<int, RouteRuns> out;
+  for (const auto& r : c.routes) {
+    RouteRuns rr;
+    if (const JobRun* l = state_.latest(r.id))
+      rr.last_run = sys_seconds(seconds(l->finished_at ? l->finished_at : l->started_at));
+    if (auto s = state_.last_success(r.id)) metrics_.job_last_success(r.id).set(static_cast<double>(*s));
+    if (r.schedule) {
+      if (auto spec = run_spec_of(*r.schedule)) {
+        if (auto next = next_run(*spec, *calendar_, now)) {
+          rr.next_run = next->at;
+          metrics_.job_next_run(r.id).set(static_cast<double>(next->at.time_since_epoch().count()));
+        }
+        if (r.method == Method::Manual) {
+          auto due = manual_due(r.id, *spec, r.schedule->deadline, *calendar_, state_, state_.cursor(r.id), now);
+          if (due) {
+            rr.due = due->due_at;
+            rr.overdue = due->overdue;
+          }
+          metrics_.manual_overdue(r.id).set(due && due->overdue ? 1 : 0);
+        }
+      }
+    }
+    out[r.id] = rr;
+  }
+  std::lock_guard lock(published_mu_);
+  published_ = std::move(out);
+}
+
+RouteRuns JobScheduler::route_runs(int route) const {
+  std::lock_guard lock(published_mu_);
+  auto it = published_.find(route);
+  return it == published_.end() ? RouteRuns{} : it->second;
+}
+
+bool JobScheduler::runnable(const RouteDef& r, std::string& why) const {
+  if (r.method == Method::Auto && r.timing == Timing::Realtime) {
+    why = "route " + interface_label(r.id) + " is automatic and realtime: it runs continuously, not in runs";
+    return false;
+  }
+  RuntimePtr rt = runtime_.get();
+  if (!rt->sources.contains(r.from)) {
+    const SystemDef* s = rt->catalogue->system(r.from);
+    why = "the source system " + r.from + " (adapter kind " + (s ? s->adapter.kind : "?") +
+          ") has nothing a run can collect";
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> JobScheduler::default_date(const RouteDef& r, sys_seconds now) const {
+  if (r.schedule)
+    if (auto spec = run_spec_of(*r.schedule))
+      if (auto due = manual_due(r.id, *spec, r.schedule->deadline, *calendar_, state_, state_.cursor(r.id), now))
+        return to_string(due->occurrence.business_date);
+  return to_string(AsiaTokyo::date_of(now));
+}
+
+JobScheduler::Answer JobScheduler::request_run(int id, const std::optional<std::string>& date,
+                                               const std::string& operator_name) {
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* r = rt->catalogue->route(id);
+  if (!r) return error(404, "no route " + std::to_string(id));
+  std::string why;
+  if (!runnable(*r, why)) return error(409, why);
+  if (operator_name.empty()) return error(400, "name the operator (\"operator\" in the body)");
+  if (date && !parse_date(*date)) return error(400, "date '" + *date + "' is not YYYY-MM-DD");
+  std::lock_guard lock(mu_);
+  if (!calendar_ || !store_.loaded()) return error(503, "the scheduler has not read renkei.state yet");
+  const auto now = hub_now_seconds();
+  const std::string business_date = date ? *date : *default_date(*r, now);
+  if (const JobRun* existing = state_.find(id, business_date)) {
+    if (existing->state == RunState::Running)
+      return {409, {{"error", "run " + existing->id() + " is already running"}, {"run", run_json(*existing)}}};
+    if (existing->state == RunState::Succeeded)
+      return {200, {{"already", true}, {"run", run_json(*existing)}}};
+  }
+  JobRun run;
+  run.route = id;
+  run.business_date = business_date;
+  run.trigger = RunTrigger::Manual;
+  run.scheduled_at = run.started_at = run.deadline_at = now.time_since_epoch().count();
+  run.requested_by = operator_name;
+  run.owner = owner_;
+  // The audit line comes first: an action nobody can trace afterwards is not taken.
+  if (auto a = audit_.write({{"action", "run"}, {"operator", operator_name}, {"interface", interface_label(id)},
+                             {"run", run.id()}, {"business_date", business_date}});
+      !a)
+    return error(503, "audit log: " + a.error());
+  if (!record(run)) return error(503, "renkei.state did not take the run; try again");
+  spdlog::info("route {}: run {} started by operator request", interface_label(id), run.id());
+  adopt(run);
+  return {202, {{"run", run_json(run)}}};
+}
+
+JobScheduler::Answer JobScheduler::acknowledge(int id, const std::string& run_or_date, const std::string& operator_name) {
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* r = rt->catalogue->route(id);
+  if (!r) return error(404, "no route " + std::to_string(id));
+  if (operator_name.empty()) return error(400, "name the operator (\"operator\" in the body)");
+  auto date = run_date_of(run_or_date, id);
+  if (!date) return error(400, "'" + run_or_date + "' is neither a run id of route " + interface_label(id) +
+                                   " (" + interface_label(id) + "-YYYYMMDD) nor a date (YYYY-MM-DD)");
+  std::lock_guard lock(mu_);
+  const JobRun* run = state_.find(id, *date);
+  if (!run) return error(404, "route " + interface_label(id) + " has no run for " + *date);
+  if (run->state != RunState::Succeeded)
+    return {409, {{"error", "run " + run->id() + " is " + std::string(to_string(run->state)) +
+                                "; only a succeeded run can be acknowledged"},
+                  {"run", run_json(*run)}}};
+  if (run->acked_at) return {200, {{"already", true}, {"run", run_json(*run)}}};
+  if (auto a = audit_.write({{"action", "ack"}, {"operator", operator_name}, {"interface", interface_label(id)},
+                             {"run", run->id()}, {"business_date", *date}});
+      !a)
+    return error(503, "audit log: " + a.error());
+  JobRun acked = *run;
+  acked.acked_by = operator_name;
+  acked.acked_at = hub_now_seconds().time_since_epoch().count();
+  if (!record(acked)) return error(503, "renkei.state did not take the acknowledgement; try again");
+  spdlog::info("route {}: run {} acknowledged", interface_label(id), acked.id());
+  publish(*rt->catalogue, hub_now_seconds());
+  return {200, {{"run", run_json(acked)}}};
+}
+
+JobScheduler::Answer JobScheduler::runs(int id, std::size_t limit) {
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* r = rt->catalogue->route(id);
+  if (!r) return error(404, "no route " + std::to_string(id));
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& run : state_.runs_of(id, limit)) list.push_back(run_json(run));
+  }
+  auto rr = route_runs(id);
+  auto when = [](const std::optional<StatusTime>& t) {
+    return t ? nlohmann::ordered_json(format_tokyo(floor<seconds>(*t))) : nlohmann::ordered_json(nullptr);
+  };
+  return {200,
+          {{"interface", interface_label(id)},
+           {"next_run", when(rr.next_run)},
+           {"due", when(rr.due)},
+           {"overdue", rr.overdue ? nlohmann::ordered_json(*rr.overdue) : nlohmann::ordered_json(nullptr)},
+           {"runs", list}}};
+}
+
+}  // namespace renkei

@@ -1,0 +1,95 @@
+#pragma once
+// Runs the scheduled routes and the manual (手動) ones, on one thread of its own:
+//   - the leader (LeaderElection) starts each occurrence of every automatic scheduled
+//     route once, recording the run as `running` on renkei.state before it starts and
+//     moving the route's cursor after, so a crash or a new leader never skips or doubles
+//     an occurrence; after downtime the missed ones run (catch_up: all | latest);
+//   - any hub runs what an operator asks for through the API (`renkeictl run`), and
+//     records acknowledgements (`renkeictl ack`), each written to the audit log;
+//   - a run opens its route's CollectGate, the source runner carries the files waiting
+//     in the inbox, and the run ends `succeeded` when nothing is left, `missing` when
+//     no data came by its deadline, `failed` when what came could not be carried;
+//   - every hub reads the whole state, so each serves the same run list, next-run
+//     times and overdue flags (renkei_manual_overdue) from its own API and /metrics.
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "audit_log.hpp"
+#include "collect_gate.hpp"
+#include "hub_metrics.hpp"
+#include "leader_election.hpp"
+#include "renkei/scheduler/job_run.hpp"
+#include "renkei/scheduler/jp_calendar.hpp"
+#include "runtime.hpp"
+#include "state_store.hpp"
+#include "status_page.hpp"
+
+namespace renkei {
+
+class JobScheduler {
+ public:
+  JobScheduler(const RuntimeHolder& runtime, StateStore& store, LeaderElection& election, CollectGate& gate,
+               HubMetrics& metrics, AuditLog& audit, std::string owner);
+
+  // A new catalogue or calendar (start and reload).
+  void configure(const Catalogue& catalogue, std::shared_ptr<const JpCalendar> calendar);
+  void run();
+  void stop() { stopping_ = true; }
+
+  // What the API answers: an HTTP status and a JSON body.
+  struct Answer {
+    int status = 200;
+    nlohmann::ordered_json body;
+  };
+  Answer request_run(int route, const std::optional<std::string>& date, const std::string& operator_name);
+  Answer acknowledge(int route, const std::string& run_or_date, const std::string& operator_name);
+  Answer runs(int route, std::size_t limit);
+  RouteRuns route_runs(int route) const;
+
+ private:
+  struct Active {
+    JobRun run;
+    bool gate_open = false;
+    std::optional<JobRun> final_;  // the outcome, until renkei.state has taken it
+  };
+
+  void tick();
+  void plan_scheduled(const Catalogue& c, std::chrono::sys_seconds now);
+  void adopt(const JobRun& run);
+  void advance(const Catalogue& c, std::chrono::sys_seconds now);
+  // Writes the run to renkei.state and, once the broker has it, to the local view.
+  bool record(const JobRun& run);
+  void publish(const Catalogue& c, std::chrono::sys_seconds now);
+  bool runnable(const RouteDef& r, std::string& why) const;
+  std::optional<std::string> default_date(const RouteDef& r, std::chrono::sys_seconds now) const;
+
+  const RuntimeHolder& runtime_;
+  StateStore& store_;
+  LeaderElection& election_;
+  CollectGate& gate_;
+  HubMetrics& metrics_;
+  AuditLog& audit_;
+  const std::string owner_;
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mu_;  // everything below
+  JobState state_;
+  std::shared_ptr<const JpCalendar> calendar_;
+  std::deque<Active> active_;           // runs this hub carries, oldest first; one per route at a time
+  std::set<std::string> active_keys_;
+  uint64_t term_ = 0;                   // the leadership term the scheduled runs belong to
+  bool adopted_own_ = false;
+  mutable std::mutex published_mu_;  // the status snapshot: never waits for the broker
+  std::map<int, RouteRuns> published_;
+};
+
+}  // namespace renkei

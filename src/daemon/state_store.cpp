@@ -1,0 +1,45 @@
+#include "state_store.hpp"
+
+#include <future>
+
+namespace renkei {
+
+using namespace std::chrono_literals;
+
+StateStore::StateStore(Bus& bus, Producer& producer, const std::string& reader_group, std::string key_prefix)
+    : producer_(producer), prefix_(std::move(key_prefix) + "/"), reader_(bus.make_reader(reader_group)) {}
+
+std::expected<void, BusError> StateStore::refresh(JobState& state) {
+  if (!loaded_) {
+    auto all = reader_->read_to_end(kStateTopic, true, 30s);
+    if (!all) return std::unexpected(all.error());
+    for (const auto& m : all->messages)
+      if (m.key.starts_with(prefix_)) state.apply(m.key.substr(prefix_.size()), m.value);
+    next_ = all->ends.empty() ? 0 : all->ends.front().offset;
+    loaded_ = true;
+    return {};
+  }
+  auto end = reader_->end_offset(kStateTopic, 0, 5s);
+  if (!end) return std::unexpected(end.error());
+  if (*end <= next_) return {};
+  auto r = reader_->scan(kStateTopic, 0, next_, *end, [&](const BusMessage& m) {
+        if (m.key.starts_with(prefix_)) state.apply(m.key.substr(prefix_.size()), m.value);
+      }, 10s);
+  if (!r) return r;
+  next_ = *end;
+  return {};
+}
+
+std::expected<void, BusError> StateStore::write(const std::string& key, const std::string& value) {
+  auto done = std::make_shared<std::promise<std::optional<BusError>>>();
+  auto future = done->get_future();
+  auto queued = producer_.produce(OutMessage{kStateTopic, prefix_ + key, value, {}},
+                                  [done](const std::optional<BusError>& e) { done->set_value(e); });
+  if (!queued) return std::unexpected(queued.error());
+  if (future.wait_for(30s) != std::future_status::ready)
+    return std::unexpected(BusError{true, "renkei.state: no acknowledgement within 30 s"});
+  if (auto e = future.get()) return std::unexpected(*e);
+  return {};
+}
+
+}  // namespace renkei

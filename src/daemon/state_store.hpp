@@ -1,0 +1,39 @@
+#pragma once
+// The scheduler's state on the compacted topic `renkei.state` (one partition): every
+// renkeid of a cluster reads all of it, and writes go through the producer (acks=all)
+// and are waited for, so what a hub acts on is on the broker before it acts. Keys start
+// with the hub cluster's consumer group ("renkei-hub/run/009/2026-11-25"): hub clusters
+// sharing one Kafka cluster keep apart, as their groups already do.
+#include <expected>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "renkei/bus.hpp"
+#include "renkei/scheduler/job_run.hpp"
+
+namespace renkei {
+
+inline constexpr const char* kStateTopic = "renkei.state";
+
+class StateStore {
+ public:
+  StateStore(Bus& bus, Producer& producer, const std::string& reader_group, std::string key_prefix);
+
+  // Applies what was written since the last call (everything, the first time) to the
+  // state. The caller holds whatever lock guards `state`, so that a local put() cannot
+  // be overtaken by an older message read here.
+  std::expected<void, BusError> refresh(JobState& state);
+  bool loaded() const { return loaded_; }
+  // Writes one key and waits until the broker has it.
+  std::expected<void, BusError> write(const std::string& key, const std::string& value);
+
+ private:
+  Producer& producer_;
+  std::string prefix_;
+  std::unique_ptr<TopicReader> reader_;
+  int64_t next_ = 0;
+  bool loaded_ = false;
+};
+
+}  // namespace renkei

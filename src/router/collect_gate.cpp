@@ -1,0 +1,76 @@
+#include "collect_gate.hpp"
+
+namespace renkei {
+
+void CollectGate::set_gated(std::set<int> routes) {
+  std::lock_guard lock(mu_);
+  gated_ = std::move(routes);
+}
+
+bool CollectGate::gated(int route) const {
+  std::lock_guard lock(mu_);
+  return gated_.contains(route);
+}
+
+bool CollectGate::held_back(int route) const {
+  std::lock_guard lock(mu_);
+  return gated_.contains(route) && !open_.contains(route);
+}
+
+bool CollectGate::open(int route) const {
+  std::lock_guard lock(mu_);
+  return open_.contains(route);
+}
+
+void CollectGate::open_gate(int route) {
+  std::lock_guard lock(mu_);
+  open_[route] = Tally{};
+}
+
+CollectGate::Tally CollectGate::close_gate(int route) {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(route);
+  if (it == open_.end()) return {};
+  Tally t = it->second;
+  open_.erase(it);
+  return t;
+}
+
+std::optional<CollectGate::Tally> CollectGate::tally(int route) const {
+  std::lock_guard lock(mu_);
+  auto it = open_.find(route);
+  if (it == open_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<CollectGate::Time> CollectGate::last_carried(int route) const {
+  std::lock_guard lock(mu_);
+  auto it = last_carried_.find(route);
+  if (it == last_carried_.end()) return std::nullopt;
+  return it->second;
+}
+
+void CollectGate::carried(int route, std::uint64_t records, Time at) {
+  std::lock_guard lock(mu_);
+  last_carried_[route] = at;
+  if (auto it = open_.find(route); it != open_.end()) {
+    ++it->second.files;
+    it->second.records += records;
+    it->second.error.reset();
+  }
+}
+
+void CollectGate::failed(int route, std::string detail) {
+  std::lock_guard lock(mu_);
+  if (auto it = open_.find(route); it != open_.end()) it->second.error = std::move(detail);
+}
+
+void CollectGate::scanned(int route, bool left_over) {
+  std::lock_guard lock(mu_);
+  if (auto it = open_.find(route); it != open_.end()) {
+    ++it->second.scans;
+    it->second.left_over = left_over;
+  }
+}
+
+}  // namespace renkei
