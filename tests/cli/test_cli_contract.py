@@ -579,6 +579,28 @@ class ValidateTest(unittest.TestCase):
             route_line = line_of(text, start + 1)  # the `- id: 2` line
             self.assertReported(proc, routes, route_line, "route 2", "schedule")
 
+    def test_bad_business_day_schedule_and_deadline(self):
+        with config_copy() as cfg:
+            routes = cfg / "routes.yaml"
+            text = read(routes)
+            text, bd_line = edit_in_block(text, route_block(text, 9), 'cron: "0 22 * * *"\n      on_non_business_day: skip',
+                                          'cron: "bd:0 09:00"')
+            text, dl_line = edit_in_block(text, route_block(text, 10), "on_non_business_day: skip",
+                                          'on_non_business_day: skip\n      deadline: "9:00"')
+            write(routes, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, routes, bd_line, "route 9", "'cron'", "bd:0 09:00")
+            self.assertReported(proc, routes, dl_line + 1, "route 10", "'deadline'", "9:00")
+
+    def test_bad_calendar_file(self):
+        with config_copy() as cfg:
+            closures = cfg / "calendar" / "closures.yaml"
+            text = read(closures)
+            text, line = edit_in_block(text, (0, len(text)), "  to: 01-03", "  to: 02-30")
+            write(closures, text)
+            proc = self.validate(cfg)
+            self.assertReported(proc, closures, line, "02-30")
+
     def test_realtime_route_with_a_schedule(self):
         with config_copy() as cfg:
             routes = cfg / "routes.yaml"
