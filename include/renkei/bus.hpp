@@ -176,6 +176,10 @@ class Bus {
   virtual std::string member_name() const = 0;
 };
 
+// Whether librdkafka takes the configuration's client settings (bus.security, the SASL
+// password file): renkeid --check. The error names the setting or the file.
+std::expected<void, BusError> check_bus_settings(const BusConfig& config);
+
 // A librdkafka bus for `config`: a real cluster, or an in-process mock cluster (not
 // durable) when config.brokers is empty.
 std::expected<std::unique_ptr<Bus>, BusError> make_kafka_bus(const BusConfig& config);

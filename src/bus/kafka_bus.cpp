@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -474,10 +475,28 @@ class KafkaTopicReader final : public TopicReader {
   Handle rk_;
 };
 
+// bus.security as librdkafka settings, the SASL password read from its file.
+std::expected<Config, BusError> security_settings(const BusConfig& cfg) {
+  Config out(cfg.security.begin(), cfg.security.end());
+  if (!cfg.sasl_password_file.empty()) {
+    std::ifstream in(cfg.sasl_password_file);
+    std::string password;
+    if (!in || !std::getline(in, password) || password.empty())
+      return std::unexpected(BusError{false, "bus.security: cannot read sasl.password_file " + cfg.sasl_password_file});
+    out.emplace_back("sasl.password", password);
+  }
+  return out;
+}
+
 class KafkaBus final : public Bus {
  public:
   static std::expected<std::unique_ptr<Bus>, BusError> create(const BusConfig& cfg) {
     auto bus = std::unique_ptr<KafkaBus>(new KafkaBus(cfg));
+    auto security = security_settings(cfg);
+    if (!security) return std::unexpected(security.error());
+    bus->security_ = std::move(*security);
+    if (cfg.brokers.empty() && !cfg.security.empty())
+      spdlog::warn("bus.security is ignored in embedded mode (the mock cluster has no TLS/SASL)");
     if (cfg.brokers.empty()) {
       // Embedded mode: a mock cluster hosted by a handle of its own, served on loopback.
       // The host handle never connects anywhere; its "no bootstrap.servers" warning is noise.
@@ -669,11 +688,14 @@ class KafkaBus final : public Bus {
 
   Config common(Config extra) const {
     Config c{{"bootstrap.servers", bootstrap_}, {"client.id", cfg_.client_id}};
+    // The embedded mock cluster speaks plaintext only.
+    if (!mock_) c.insert(c.end(), security_.begin(), security_.end());
     c.insert(c.end(), extra.begin(), extra.end());
     return c;
   }
 
   BusConfig cfg_;
+  Config security_;  // bus.security with the SASL password read from its file
   Handle mock_host_;
   rd_kafka_mock_cluster_t* mock_ = nullptr;
   std::string bootstrap_;
@@ -681,6 +703,15 @@ class KafkaBus final : public Bus {
 };
 
 }  // namespace
+
+std::expected<void, BusError> check_bus_settings(const BusConfig& config) {
+  auto security = security_settings(config);
+  if (!security) return std::unexpected(security.error());
+  auto conf = make_conf(*security);
+  if (!conf) return std::unexpected(BusError{false, "bus.security: " + conf.error().message});
+  rd_kafka_conf_destroy(*conf);
+  return {};
+}
 
 std::expected<std::unique_ptr<Bus>, BusError> make_kafka_bus(const BusConfig& config) {
   return KafkaBus::create(config);

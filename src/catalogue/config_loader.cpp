@@ -206,6 +206,7 @@ class Loader {
       if (auto v = m.str("group_id")) h.bus.group_id = *v;
       if (auto v = m.str("client_id")) h.bus.client_id = *v;
       if (auto v = m.str("instance_id")) h.bus.instance_id = *v;
+      if (auto sec = m.map("security")) read_bus_security(*sec, shown, h.bus);
       m.finish();
     }
     if (auto n = top.map("http")) {
@@ -347,6 +348,35 @@ class Loader {
   Catalogue& catalogue() { return cat_; }
 
  private:
+  // Only what a TLS/SASL connection needs passes: anything else could change delivery
+  // guarantees (acks, idempotence) behind the hub's back.
+  void read_bus_security(const YAML::Node& node, const std::string& shown, BusConfig& bus) {
+    if (!node.IsMap()) {
+      diags_.error(shown, line_of(node), "bus: field 'security' must be a map of librdkafka settings");
+      return;
+    }
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const int line = line_of(kv.first);
+      if (!kv.second.IsScalar()) {
+        diags_.error(shown, line, "bus: security: field '" + key + "' must be a single value");
+        continue;
+      }
+      const std::string value = kv.second.Scalar();
+      if (key == "sasl.password") {
+        diags_.error(shown, line, "bus: security: field 'sasl.password': keep the password out of hub.yaml; "
+                                  "name a file holding it in sasl.password_file");
+      } else if (key == "sasl.password_file") {
+        bus.sasl_password_file = paths_.absolute(value);
+      } else if (key == "security.protocol" || key.starts_with("ssl.") || key.starts_with("sasl.")) {
+        bus.security.emplace_back(key, value);
+      } else {
+        diags_.error(shown, line, "bus: security: field '" + key +
+                                      "' is not a TLS/SASL setting (security.protocol, ssl.*, sasl.*)");
+      }
+    }
+  }
+
   std::string read_path(MapReader& top, const std::string& shown, const std::string& section,
                         const std::string& key, const std::string& fallback) {
     std::string out = fallback;

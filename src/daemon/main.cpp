@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
       spdlog::critical("codemaps are invalid ({} problems)", maps.error().size());
       return 1;
     }
+    if (auto b = renkei::check_bus_settings((*loaded)->hub.bus); !b) {
+      spdlog::critical("{}", b.error().message);
+      return 1;
+    }
     if (auto cal = renkei::Hub::load_calendar(**loaded); !cal) {
       spdlog::critical("{}", cal.error());
       return 1;

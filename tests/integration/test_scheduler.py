@@ -189,6 +189,12 @@ class ManualRoute(h.HubTestCase):
         with self.assertRaises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(req, timeout=10)
         self.assertEqual(refused.exception.code, 401)
+        # Whatever the route: the token is checked first (ARCHITECTURE §4, issue 7).
+        for path in ("/api/v1/interfaces/1/run", "/api/v1/interfaces/1/ack"):
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{hub.port}{path}", data=b"{}",
+                                                              method="POST"), timeout=10)
+            self.assertEqual(refused.exception.code, 401, path)
 
         r = self.ctl(hub, "run", str(MANUAL_ROUTE))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr + hub.log_tail())
@@ -222,9 +228,10 @@ class ManualRoute(h.HubTestCase):
         actions = [(e["action"], e.get("operator"), e.get("run")) for e in audit]
         self.assertIn(("run", "tanaka", f"{mr}-20261125"), actions)
         self.assertIn(("ack", "suzuki", f"{mr}-20261125"), actions)
-        self.assertTrue(any(e["action"] == "refused" and e["path"].endswith(f"/{MANUAL_ROUTE}/run") for e in audit),
-                        audit)
-        self.assertEqual(len(audit), 3, audit)  # the repeated run asked nothing of anybody
+        refusals = [e["path"] for e in audit if e["action"] == "refused"]
+        self.assertEqual(refusals, [f"/api/v1/interfaces/{MANUAL_ROUTE}/run", "/api/v1/interfaces/1/run",
+                                    "/api/v1/interfaces/1/ack"])
+        self.assertEqual(len(audit), 5, audit)  # the repeated run asked nothing of anybody
         self.assertEqual(oct(hub.audit_log.stat().st_mode & 0o777), "0o640")
         hub.stop()
 

@@ -134,6 +134,10 @@ struct BusConfig {
   // once instead of waiting for the dead member's session to time out. Empty: the
   // client id and the host name.
   std::string instance_id;
+  // bus.security: TLS/SASL settings handed to librdkafka as they are (security.protocol,
+  // ssl.*, sasl.*). The SASL password is never in hub.yaml: sasl_password_file holds it.
+  std::vector<std::pair<std::string, std::string>> security;
+  std::string sasl_password_file;  // absolute; empty: none
 };
 
 struct HttpConfig {

@@ -161,6 +161,29 @@ TEST_F(ConfigDir, HubSchedulerCollectModeIsChecked) {
   EXPECT_NE(e[0].find("hub.yaml:6: scheduler: field 'collect': unknown value 'sometimes'"), std::string::npos) << e[0];
 }
 
+TEST_F(ConfigDir, BusSecurityPassesTlsAndSaslSettingsOnly) {
+  write("hub.yaml",
+        "bus:\n  brokers: \"k1:9093\"\n  security:\n    security.protocol: SASL_SSL\n"
+        "    ssl.ca.location: /etc/ssl/city-ca.pem\n    sasl.mechanism: SCRAM-SHA-512\n"
+        "    sasl.username: renkei\n    sasl.password_file: kafka-password\nspool:\n  root: spool\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  const auto& bus = (*c)->hub.bus;
+  ASSERT_EQ(bus.security.size(), 4u);
+  EXPECT_EQ(bus.security[0], (std::pair<std::string, std::string>{"security.protocol", "SASL_SSL"}));
+  EXPECT_EQ(bus.sasl_password_file, file("kafka-password"));
+
+  write("hub.yaml",
+        "bus:\n  brokers: \"k1:9093\"\n  security:\n    sasl.password: hunter2\n    acks: \"0\"\n"
+        "spool:\n  root: spool\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("hub.yaml:4: bus: security: field 'sasl.password': keep the password out of hub.yaml"),
+            std::string::npos) << e[0];
+  EXPECT_EQ(e[0].find("hunter2"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find("hub.yaml:5: bus: security: field 'acks' is not a TLS/SASL setting"), std::string::npos) << e[1];
+}
+
 TEST_F(ConfigDir, DuplicateIdsTopicsAndUnknownFields) {
   replace_in_routes("id: 2", "id: 1");
   replace_in_routes("topic: renkei.if.002", "topic: renkei.if.001");
