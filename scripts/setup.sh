@@ -11,8 +11,8 @@ packages=(
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
   openjdk-17-jre-headless maven
   # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML,
-  # headless Chromium for the status page
-  prometheus systemd python3-yaml chromium fonts-ipafont-gothic
+  # headless Chromium for the status page, the openssl tool for a test certificate
+  prometheus systemd python3-yaml chromium fonts-ipafont-gothic openssl
   # the fuzz run (scripts/fuzz.sh): clang 16 and its libFuzzer (clang 14 cannot compile std::expected)
   clang-16 libclang-rt-16-dev
 )

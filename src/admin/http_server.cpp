@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,7 +25,12 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-class Session;
+// What the server keeps of a connection, whatever its stream (plain TCP or TLS).
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual void close_from_outside() = 0;
+};
 
 // After an error reply the client may still be sending a body we will not read.
 // Closing with unread input makes the kernel send RST, which can destroy our reply
@@ -126,31 +132,54 @@ bool is_http_error(const beast::error_code& ec) {
 }
 
 // One connection: read a request, answer it, repeat while keep-alive holds. All of
-// its work runs on its own strand, so stop() reaches it by posting there.
-class Session : public std::enable_shared_from_this<Session> {
+// its work runs on its own strand, so stop() reaches it by posting there. `Stream` is
+// beast::tcp_stream, or beast::ssl_stream over it when the server has a TLS context.
+template <class Stream>
+class StreamSession final : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
+  using std::enable_shared_from_this<StreamSession<Stream>>::shared_from_this;
+  using std::enable_shared_from_this<StreamSession<Stream>>::weak_from_this;
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(std::shared_ptr<AdminHttpServer::Impl> impl, tcp::socket&& socket)
-      : impl_(std::move(impl)), stream_(std::move(socket)) {}
-  ~Session() { impl_->forget(this); }
+  template <class... StreamArgs>
+  StreamSession(std::shared_ptr<AdminHttpServer::Impl> impl, StreamArgs&&... args)
+      : impl_(std::move(impl)), stream_(std::forward<StreamArgs>(args)...) {}
+  ~StreamSession() override { impl_->forget(this); }
 
   void start() {
     if (!impl_->track(this, weak_from_this())) return close();
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake counts against the same deadline as a request.
+        beast::get_lowest_layer(self->stream_).expires_after(self->impl_->options.io_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) {
+            spdlog::debug("admin http: TLS handshake failed: {}", ec.message());
+            return self->close();
+          }
+          self->read_header();
+        });
+      } else {
+        self->read_header();
+      }
+    });
   }
 
-  void close_from_outside() {
+  void close_from_outside() override {
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
   }
 
  private:
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+
   void read_header() {
     if (impl_->is_stopped()) return close();
     parser_.emplace();
     parser_->body_limit(impl_->options.body_limit);
     // One deadline for the whole request, so trickling bytes does not extend it.
-    stream_.expires_after(impl_->options.io_timeout);
+    tcp().expires_after(impl_->options.io_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                            beast::bind_front_handler(&StreamSession::on_header, shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
@@ -169,7 +198,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_body() {
-    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&StreamSession::on_body, shared_from_this()));
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -207,7 +237,7 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class After { read, close, linger };
 
   void write(After next) {
-    stream_.expires_after(impl_->options.io_timeout);
+    tcp().expires_after(impl_->options.io_timeout);
     http::async_write(stream_, res_, [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       switch (next) {
@@ -220,8 +250,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void linger() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(kLingerTime);
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    tcp().expires_after(kLingerTime);
     drain_buf_.resize(16 * 1024);
     drain();
   }
@@ -234,14 +264,16 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Without a TLS close_notify: the admin protocol frames every message itself, so a
+  // truncation cannot pass for a complete answer.
   void close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().close();
   }
 
   std::shared_ptr<AdminHttpServer::Impl> impl_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
@@ -262,7 +294,11 @@ void accept_loop(std::shared_ptr<AdminHttpServer::Impl> impl, std::shared_ptr<tc
       });
       return;
     }
-    std::make_shared<Session>(impl, std::move(socket))->start();
+    if (impl->options.tls)
+      std::make_shared<StreamSession<beast::ssl_stream<beast::tcp_stream>>>(impl, std::move(socket), *impl->options.tls)
+          ->start();
+    else
+      std::make_shared<StreamSession<beast::tcp_stream>>(impl, std::move(socket))->start();
     accept_loop(impl, acc);
   });
 }
@@ -429,6 +465,20 @@ void AdminHttpServer::stop() {
     });
   for (auto& weak : sessions)
     if (auto s = weak.lock()) s->close_from_outside();
+}
+
+std::expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_context(const std::string& cert_file,
+                                                                                        const std::string& key_file) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                   asio::ssl::context::single_dh_use);
+  beast::error_code ec;
+  ctx->use_certificate_chain_file(cert_file, ec);
+  if (ec) return std::unexpected(cert_file + ": " + ec.message());
+  ctx->use_private_key_file(key_file, asio::ssl::context::pem, ec);
+  if (ec) return std::unexpected(key_file + ": " + ec.message());
+  return ctx;
 }
 
 void add_standard_routes(AdminHttpServer& server, MetricsRegistry& registry, std::function<bool()> ready,

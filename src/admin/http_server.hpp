@@ -18,6 +18,10 @@
 
 #include "renkei/metrics.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace renkei {
 
 // Members all have initializers so that designated initialisation (`{.body = ...}`)
@@ -47,7 +51,14 @@ struct AdminHttpOptions {
   // For a whole request (headers and body) and for writing a response, so that a
   // stuck or slow client cannot hold a session forever.
   std::chrono::milliseconds io_timeout = std::chrono::seconds(30);
+  // Serve HTTPS with this context (make_tls_context); null: plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls{};
 };
+
+// A TLS 1.2+ server context from PEM files (certificate chain, private key); the error
+// names the file that could not be used.
+std::expected<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_context(const std::string& cert_file,
+                                                                                        const std::string& key_file);
 
 class AdminHttpServer {
  public:

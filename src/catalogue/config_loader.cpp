@@ -215,6 +215,16 @@ class Loader {
         if (auto err = check_listen(*v)) m.error("listen", *err);
         else h.http.listen = *v;
       }
+      if (auto tls = m.map("tls")) {
+        MapReader t(*tls, shown, "http: tls", diags_);
+        auto cert = t.str("cert_file", Need::Required);
+        auto key = t.str("key_file", Need::Required);
+        if (cert && key) {
+          h.http.tls_cert_file = paths_.absolute(*cert);
+          h.http.tls_key_file = paths_.absolute(*key);
+        }
+        t.finish();
+      }
       m.finish();
     }
     h.spool_root = paths_.absolute(read_path(top, shown, "spool", "root", "../var/spool"));

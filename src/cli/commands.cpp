@@ -155,11 +155,16 @@ int cmd_adapter_kinds(bool json, std::ostream& out) {
 // unless given.
 int cmd_dlq(const std::string& config, const std::string& action, int id, bool all, std::string api,
             std::string token_file, std::ostream& out, std::ostream& err) {
-  if (api.empty() || (action == "replay" && token_file.empty())) {
+  ApiEndpoint endpoint{api};
+  const bool needs_config = api.empty() || (action == "replay" && token_file.empty());
+  // An https address given by hand still takes the hub's certificate from the config.
+  if (needs_config || api.starts_with("https://")) {
     auto cat = load_catalogue(config);
-    if (!cat) return report(cat.error(), err);
-    if (api.empty()) api = "http://" + (*cat)->hub.http.listen;
-    if (token_file.empty()) token_file = (*cat)->hub.auth_token_file;
+    if (!cat && needs_config) return report(cat.error(), err);
+    if (cat) {
+      endpoint = endpoint_of((*cat)->hub.http, api);
+      if (token_file.empty()) token_file = (*cat)->hub.auth_token_file;
+    }
   }
   std::string token;
   if (action == "replay") {
@@ -170,7 +175,7 @@ int cmd_dlq(const std::string& config, const std::string& action, int id, bool a
     }
   }
   const std::string target = "/api/v1/dlq/" + std::to_string(id) + (action == "replay" ? "/replay" : (all ? "?all=1" : ""));
-  auto r = api_call(api, action == "replay" ? "POST" : "GET", target, token);
+  auto r = api_call(endpoint, action == "replay" ? "POST" : "GET", target, token);
   if (!r) {
     err << "renkeictl dlq " << action << ": " << r.error() << "\n";
     return kInvalid;
@@ -246,7 +251,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   ack_cmd->add_option("N", run_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
   ack_cmd->add_option("RUN", ack_run, "Run id (009-20261125) or business date")->required();
   for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
-    c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 (default: http.listen)");
+    c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 or https://… (default: http.listen, https with http.tls)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
   }
 

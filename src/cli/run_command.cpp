@@ -14,21 +14,25 @@ namespace renkei::cli {
 namespace {
 
 struct Resolved {
-  std::string api;
+  ApiEndpoint api;
   std::string token;
 };
 
 std::optional<Resolved> resolve(const ApiTarget& t, const char* what, std::ostream& err) {
-  Resolved r{t.api, ""};
+  Resolved r{ApiEndpoint{t.api}, ""};
   std::string token_file = t.token_file;
-  if (r.api.empty() || token_file.empty()) {
+  const bool needs_config = r.api.base.empty() || token_file.empty();
+  // An https address given by hand still takes the hub's certificate from the config.
+  if (needs_config || t.api.starts_with("https://")) {
     auto cat = load_catalogue(t.config);
-    if (!cat) {
+    if (!cat && needs_config) {
       report(cat.error(), err);
       return std::nullopt;
     }
-    if (r.api.empty()) r.api = "http://" + (*cat)->hub.http.listen;
-    if (token_file.empty()) token_file = (*cat)->hub.auth_token_file;
+    if (cat) {
+      r.api = endpoint_of((*cat)->hub.http, t.api);
+      if (token_file.empty()) token_file = (*cat)->hub.auth_token_file;
+    }
   }
   std::ifstream in(token_file);
   if (!in || !std::getline(in, r.token) || r.token.empty()) {

@@ -62,7 +62,13 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
                                                    hub->metrics_, hub->audit_, hub->bus_->member_name());
   hub->scheduler_->configure(*catalogue, *calendar);
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
-  hub->http_ = std::make_unique<AdminHttpServer>(io);
+  AdminHttpOptions http_options;
+  if (!cfg.http.tls_cert_file.empty()) {
+    auto tls = make_tls_context(cfg.http.tls_cert_file, cfg.http.tls_key_file);
+    if (!tls) return std::unexpected("http.tls: " + tls.error());
+    http_options.tls = *tls;
+  }
+  hub->http_ = std::make_unique<AdminHttpServer>(io, http_options);
   hub->add_api_routes();
   Hub* self = hub.get();
   add_standard_routes(
@@ -70,7 +76,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
       [self] { return self->stopping_ ? std::string("stopping") : std::string("bus not reachable"); });
   auto bound = hub->http_->listen(cfg.http.listen);
   if (!bound) return std::unexpected("http: " + bound.error());
-  spdlog::info("admin http on {}:{} (/metrics /healthz /readyz)", bound->address().to_string(), bound->port());
+  spdlog::info("admin http on {}:{} (/metrics /healthz /readyz){}", bound->address().to_string(), bound->port(),
+               http_options.tls ? " over TLS" : "");
 
   hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
