@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <future>
 #include <thread>
 
@@ -65,13 +67,49 @@ uint64_t count_newlines(std::string_view s) {
   return n;
 }
 
-ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c) {
+ChunkResult convert_records(const ConversionPlan& plan, Chunk& c);
+
+// The chunks' outputs go to the file from the chunks' own threads, strictly in input
+// order: the reading thread neither copies them into the page cache nor waits for that.
+struct OrderedOutput {
+  explicit OrderedOutput(FileWriter& w) : writer(w) {}
+  FileWriter& writer;
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t turn = 0;          // the chunk whose output is next
+  bool stop = false;          // after a failure nothing more is written
+  std::string write_error;
+};
+
+void write_in_turn(OrderedOutput& o, uint64_t index, std::string_view bytes) {
+  std::unique_lock lock(o.mu);
+  o.cv.wait(lock, [&] { return o.turn == index; });
+  if (!o.stop)
+    if (auto w = o.writer.write(bytes); !w) {
+      o.write_error = w.error().message;
+      o.stop = true;
+    }
+  ++o.turn;
+  lock.unlock();
+  o.cv.notify_all();
+}
+
+ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, OrderedOutput& output, uint64_t index) {
+  ChunkResult r = convert_records(plan, c);
+  // The output keeps the input's shape: a final newline only if the input had one (only
+  // the file's last chunk can end without).
+  if (!c.data.empty() && c.data.back() != '\n' && !r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  write_in_turn(output, index, r.out);
+  r.in = std::move(c.data);
+  return r;
+}
+
+ChunkResult convert_records(const ConversionPlan& plan, Chunk& c) {
   ChunkResult r;
   r.out = std::move(c.out);
   auto conv = RecordConverter::create(plan);
   if (!conv) {
     r.setup_error = conv.error();
-    r.in = std::move(c.data);
     return r;
   }
   r.out.reserve(c.data.size() * 3 / 2);
@@ -107,7 +145,6 @@ ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c) {
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
   r.lines = line;
-  r.in = std::move(c.data);
   return r;
 }
 
@@ -167,8 +204,15 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     err << "renkeictl convert: " << r.error().message << "\n";
     return kInvalid;
   }
+  OrderedOutput output(writer);
+  std::deque<std::future<ChunkResult>> inflight;
   auto fail = [&](const std::string& message) {
     err << message << "\n";
+    {
+      std::lock_guard lock(output.mu);
+      output.stop = true;
+    }
+    for (auto& f : inflight) f.wait();  // no chunk may still be writing
     writer.close_quietly();
     ::unlink(temp.c_str());
     return kInvalid;
@@ -187,7 +231,6 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
   const bool header = chunk_plan.layout && chunk_plan.layout->header;
   const unsigned workers = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   constexpr std::size_t kChunk = 4 << 20;
-  std::deque<std::future<ChunkResult>> inflight;
   std::vector<std::string> spare_in, spare_out;
   auto take = [](std::vector<std::string>& spare) {
     std::string s;
@@ -198,9 +241,7 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     s.clear();
     return s;
   };
-  uint64_t line_no = 0, file_offset = 0, converted = 0, failed = 0, shrunk = 0;
-  bool ended_with_newline = false, any_input = false, first_chunk = true;
-  std::string held_back;  // the last chunk's output, so a missing final newline can be honoured
+  uint64_t line_no = 0, file_offset = 0, converted = 0, failed = 0, shrunk = 0, chunks = 0;
   std::string carry;
 
   auto drain_one = [&]() -> std::optional<int> {
@@ -223,10 +264,13 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     }
     line_no += r.lines;
     spare_in.push_back(std::move(r.in));
-    if (!held_back.empty())
-      if (auto w = writer.write(held_back); !w) return fail("renkeictl convert: " + w.error().message);
-    spare_out.push_back(std::move(held_back));
-    held_back = std::move(r.out);
+    spare_out.push_back(std::move(r.out));
+    std::string write_error;
+    {
+      std::lock_guard lock(output.mu);
+      write_error = output.write_error;
+    }
+    if (!write_error.empty()) return fail("renkeictl convert: " + write_error);
     return std::nullopt;
   };
 
@@ -256,8 +300,6 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     const std::size_t n = chunk.size() - kept;
     eof = n == 0;
     if (n > 0) {
-      any_input = true;
-      ended_with_newline = chunk.back() == '\n';
       // Only whole lines go out; the rest waits for the next read.
       const auto last_nl = chunk.rfind('\n');
       if (last_nl == std::string::npos) {
@@ -271,20 +313,16 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
       spare_in.push_back(std::move(chunk));
       continue;
     }
-    Chunk c{std::move(chunk), take(spare_out), file_offset, header && first_chunk};
-    first_chunk = false;
+    Chunk c{std::move(chunk), take(spare_out), file_offset, header && chunks == 0};
     file_offset += c.data.size();
-    inflight.push_back(std::async(std::launch::async, convert_chunk, std::cref(chunk_plan), std::move(c)));
+    inflight.push_back(
+        std::async(std::launch::async, convert_chunk, std::cref(chunk_plan), std::move(c), std::ref(output), chunks++));
     while (inflight.size() >= 2 * workers)
       if (auto rc = drain_one()) return *rc;
   }
   while (!inflight.empty())
     if (auto rc = drain_one()) return *rc;
-  // The output keeps the input's shape: a final newline only if the input had one.
-  if (any_input && !ended_with_newline && !held_back.empty() && held_back.back() == '\n') held_back.pop_back();
-  auto synced = writer.write(held_back);
-  if (synced) synced = writer.sync_and_close();
-  if (!synced) return fail("renkeictl convert: " + synced.error().message);
+  if (auto synced = writer.sync_and_close(); !synced) return fail("renkeictl convert: " + synced.error().message);
   if (auto r = rename_durably(temp, o.out); !r) return fail("renkeictl convert: " + r.error().message);
   if (errors.is_open()) errors.close();
   err << o.in << ": " << converted << " records converted, " << failed << " refused, " << shrunk << " shrunk"
