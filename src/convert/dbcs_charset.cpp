@@ -81,8 +81,10 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
       enter(row, t->single[b]);
       continue;
     }
+    // A record ends at '\n' whatever came before it: no character may span one, nor
+    // start with one.
+    if (b == '\n') continue;
     for (std::size_t trail = 0; trail < 256; ++trail)
-      // A record ends at '\n' whatever came before it: no character may span one.
       if (trail != '\n') enter(row + trail, t->pair[b * 256 + trail]);
   }
   t->from_bmp.assign(0x10000, 0);
