@@ -230,15 +230,24 @@ std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, b
             continue;
           }
         }
+        // A branch on the character's width, not arithmetic: the branch is predicted, so
+        // the next character's lookups start without waiting for this one's (as a
+        // data dependency, every character cost the latency of two loads).
         const uint32_t row = rows[q[0]];
-        const std::size_t used = row >> 24;
-        // The last byte of the input has no next byte: 0 stands in, and a lead byte
-        // there is refused below.
-        const std::size_t next = q + 1 < in_end ? q[1] : 0;
-        const uint32_t e = window[(row & 0xFFFFFF) + (next & (0 - (used >> 1)))];
-        if (e == 0 || used > static_cast<std::size_t>(in_end - q)) {
-          stopped = true;
-          break;
+        uint32_t e;
+        if (row >> 25) {
+          // A lead byte: at the end of the input it is refused.
+          if (q + 1 >= in_end || (e = window[(row & 0xFFFFFF) + q[1]]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 2;
+        } else {
+          if ((e = window[row & 0xFFFFFF]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 1;
         }
         if constexpr (std::endian::native == std::endian::little) {
           std::memcpy(o, &e, 4);
@@ -248,7 +257,6 @@ std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, b
           o[2] = static_cast<uint8_t>(e >> 16);
         }
         o += (e >> 24) & 3;
-        q += used;
       }
       p = q;
       return static_cast<std::size_t>(o - reinterpret_cast<uint8_t*>(dst));
