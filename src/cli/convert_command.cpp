@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <future>
 #include <thread>
 
@@ -24,51 +26,125 @@ namespace {
 
 struct Chunk {
   std::string data;           // whole lines; the last may lack its '\n' at end of file
-  uint64_t first_line = 0;    // lines before it
+  std::string out;            // an empty buffer to convert into (its capacity is reused)
   uint64_t first_offset = 0;  // bytes before it
   bool first_is_header = false;
 };
 
+// A refused record or a note, by its line within the chunk: the lines before the chunk
+// are counted only when its turn to be written comes, so reading never waits to count.
+struct RecordMessage {
+  uint64_t line = 0;        // 1-based, within the chunk
+  uint64_t file_byte = 0;   // errors: where in the file
+  std::string text;
+};
+
 struct ChunkResult {
+  std::string in;             // the chunk's buffers, back for the next chunks
   std::string out;            // each converted record followed by '\n'
-  std::vector<std::string> errors;
-  std::vector<std::string> notes;
+  std::vector<RecordMessage> errors;
+  std::vector<RecordMessage> notes;
+  std::string setup_error;    // the converter could not be created
+  uint64_t lines = 0;
   uint64_t converted = 0;
   uint64_t shrunk = 0;
 };
 
-ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, const std::string& in_name) {
+// Counts '\n' a word at a time: exact (no false positives from carries), and several
+// times faster than a byte loop.
+uint64_t count_newlines(std::string_view s) {
+  uint64_t n = 0;
+  std::size_t i = 0;
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kLow7 = 0x7F7F7F7F7F7F7F7Full;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    const uint64_t x = w ^ (kOnes * '\n');  // bytes that were '\n' are now 0
+    const uint64_t t = ((x & kLow7) + kLow7) | x;
+    n += (((~t & ~kLow7) >> 7) * kOnes) >> 56;  // adds up the bytes' flags (no popcnt on baseline x86-64)
+  }
+  for (; i < s.size(); ++i) n += s[i] == '\n';
+  return n;
+}
+
+ChunkResult convert_records(const ConversionPlan& plan, Chunk& c);
+
+// The chunks' outputs go to the file from the chunks' own threads, strictly in input
+// order: the reading thread neither copies them into the page cache nor waits for that.
+struct OrderedOutput {
+  explicit OrderedOutput(FileWriter& w) : writer(w) {}
+  FileWriter& writer;
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t turn = 0;          // the chunk whose output is next
+  bool stop = false;          // after a failure nothing more is written
+  std::string write_error;
+};
+
+void write_in_turn(OrderedOutput& o, uint64_t index, std::string_view bytes) {
+  std::unique_lock lock(o.mu);
+  o.cv.wait(lock, [&] { return o.turn == index; });
+  if (!o.stop)
+    if (auto w = o.writer.write(bytes); !w) {
+      o.write_error = w.error().message;
+      o.stop = true;
+    }
+  ++o.turn;
+  lock.unlock();
+  o.cv.notify_all();
+}
+
+ChunkResult convert_chunk(const ConversionPlan& plan, Chunk c, OrderedOutput& output, uint64_t index) {
+  ChunkResult r = convert_records(plan, c);
+  // The output keeps the input's shape: a final newline only if the input had one (only
+  // the file's last chunk can end without).
+  if (!c.data.empty() && c.data.back() != '\n' && !r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  write_in_turn(output, index, r.out);
+  r.in = std::move(c.data);
+  return r;
+}
+
+ChunkResult convert_records(const ConversionPlan& plan, Chunk& c) {
   ChunkResult r;
+  r.out = std::move(c.out);
   auto conv = RecordConverter::create(plan);
   if (!conv) {
-    r.errors.push_back("renkeictl convert: " + conv.error());
+    r.setup_error = conv.error();
     return r;
   }
   r.out.reserve(c.data.size() * 3 / 2);
   std::vector<ConversionNote> notes;
   std::string_view rest = c.data;
-  uint64_t line = c.first_line, offset = c.first_offset;
+  uint64_t line = 0, offset = c.first_offset;
   while (!rest.empty()) {
+    // Runs of lines that need no closer look go across in one pass.
+    if (const std::size_t n = conv->convert_plain_lines(rest, r.out)) {
+      const uint64_t k = count_newlines(rest.substr(0, n));
+      line += k;
+      r.converted += k;
+      offset += n;
+      rest.remove_prefix(n);
+      continue;
+    }
     const auto nl = rest.find('\n');
     const std::string_view record = rest.substr(0, nl);
     ++line;
     notes.clear();
-    auto out = conv->convert_into(record, r.out, &notes, c.first_is_header && line == c.first_line + 1);
+    auto out = conv->convert_into(record, r.out, &notes, c.first_is_header && line == 1);
     if (!out) {
-      r.errors.push_back(in_name + ": record " + std::to_string(line) + " (line " + std::to_string(line) +
-                         ", file byte " + std::to_string(offset + out.error().offset) + "): " + out.error().describe());
+      r.errors.push_back({line, offset + out.error().offset, out.error().describe()});
     } else {
       ++r.converted;
       r.shrunk += notes.size();
       for (const auto& n : notes)
-        r.notes.push_back(in_name + ": record " + std::to_string(line) + ": field '" + n.field + "' at byte " +
-                          std::to_string(n.offset) + ": " + n.what);
+        r.notes.push_back({line, 0, "field '" + n.field + "' at byte " + std::to_string(n.offset) + ": " + n.what});
       if (!*out) r.out += record;  // unchanged: the bytes as they were
       r.out.push_back('\n');
     }
     offset += record.size() + 1;
     rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
   }
+  r.lines = line;
   return r;
 }
 
@@ -128,8 +204,15 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
     err << "renkeictl convert: " << r.error().message << "\n";
     return kInvalid;
   }
+  OrderedOutput output(writer);
+  std::deque<std::future<ChunkResult>> inflight;
   auto fail = [&](const std::string& message) {
     err << message << "\n";
+    {
+      std::lock_guard lock(output.mu);
+      output.stop = true;
+    }
+    for (auto& f : inflight) f.wait();  // no chunk may still be writing
     writer.close_quietly();
     ::unlink(temp.c_str());
     return kInvalid;
@@ -141,51 +224,82 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   // The file is cut into chunks at line ends and converted on every core, each chunk by
-  // a converter of its own; results are written strictly in input order.
+  // a converter of its own; results are written strictly in input order. Chunk buffers
+  // go round and round: fresh memory for every chunk cost more in page faults than the
+  // conversion itself.
   const ConversionPlan chunk_plan = conv->plan();
   const bool header = chunk_plan.layout && chunk_plan.layout->header;
   const unsigned workers = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
   constexpr std::size_t kChunk = 4 << 20;
-  std::deque<std::future<ChunkResult>> inflight;
-  uint64_t line_no = 0, file_offset = 0, converted = 0, failed = 0, shrunk = 0;
-  bool ended_with_newline = false, any_input = false;
-  std::string held_back;  // the last chunk's output, so a missing final newline can be honoured
+  std::vector<std::string> spare_in, spare_out;
+  auto take = [](std::vector<std::string>& spare) {
+    std::string s;
+    if (!spare.empty()) {
+      s = std::move(spare.back());
+      spare.pop_back();
+    }
+    s.clear();
+    return s;
+  };
+  uint64_t line_no = 0, file_offset = 0, converted = 0, failed = 0, shrunk = 0, chunks = 0;
   std::string carry;
 
   auto drain_one = [&]() -> std::optional<int> {
     ChunkResult r = inflight.front().get();
     inflight.pop_front();
+    if (!r.setup_error.empty()) return fail("renkeictl convert: " + r.setup_error);
     converted += r.converted;
     shrunk += r.shrunk;
-    for (const auto& n : r.notes) err << n << "\n";
+    for (const auto& n : r.notes)
+      err << o.in << ": record " << line_no + n.line << ": " << n.text << "\n";
     if (!r.errors.empty()) {
       failed += r.errors.size();
-      if (!errors.is_open()) return fail(r.errors.front());
-      for (const auto& e : r.errors) errors << e << "\n";
+      for (const auto& e : r.errors) {
+        const std::string line = std::to_string(line_no + e.line);
+        const std::string message = o.in + ": record " + line + " (line " + line + ", file byte " +
+                                    std::to_string(e.file_byte) + "): " + e.text;
+        if (!errors.is_open()) return fail(message);
+        errors << message << "\n";
+      }
     }
-    if (!held_back.empty())
-      if (auto w = writer.write(held_back); !w) return fail("renkeictl convert: " + w.error().message);
-    held_back = std::move(r.out);
+    line_no += r.lines;
+    spare_in.push_back(std::move(r.in));
+    spare_out.push_back(std::move(r.out));
+    std::string write_error;
+    {
+      std::lock_guard lock(output.mu);
+      write_error = output.write_error;
+    }
+    if (!write_error.empty()) return fail("renkeictl convert: " + write_error);
     return std::nullopt;
   };
 
   bool eof = false;
   while (!eof) {
-    // Read straight behind the carried-over partial line: no copy of the block.
-    std::string chunk = std::move(carry);
+    // Read behind the carried-over partial line, into a used buffer when there is one
+    // (and without zeroing what the read overwrites anyway).
+    std::string chunk;
+    if (carry.size() > kChunk / 2) {
+      chunk = std::move(carry);  // a line longer than a chunk grows in place
+    } else {
+      chunk = take(spare_in);
+      chunk.append(carry);
+    }
     carry.clear();
     const std::size_t kept = chunk.size();
-    chunk.resize(kept + kChunk);
-    ssize_t n;
-    do {
-      n = ::read(in_fd, chunk.data() + kept, kChunk);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return fail("renkeictl convert: " + o.in + ": " + std::strerror(errno));
-    chunk.resize(kept + static_cast<std::size_t>(n));
+    int read_errno = 0;
+    chunk.resize_and_overwrite(kept + kChunk, [&](char* p, std::size_t) {
+      ssize_t n;
+      do {
+        n = ::read(in_fd, p + kept, kChunk);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) read_errno = errno;
+      return kept + static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+    });
+    if (read_errno) return fail("renkeictl convert: " + o.in + ": " + std::strerror(read_errno));
+    const std::size_t n = chunk.size() - kept;
     eof = n == 0;
     if (n > 0) {
-      any_input = true;
-      ended_with_newline = chunk.back() == '\n';
       // Only whole lines go out; the rest waits for the next read.
       const auto last_nl = chunk.rfind('\n');
       if (last_nl == std::string::npos) {
@@ -195,21 +309,20 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err) {
       carry.assign(chunk, last_nl + 1);
       chunk.resize(last_nl + 1);
     }
-    if (chunk.empty()) continue;
-    Chunk c{std::move(chunk), line_no, file_offset, header && line_no == 0};
-    line_no += static_cast<uint64_t>(std::count(c.data.begin(), c.data.end(), '\n')) + (c.data.back() == '\n' ? 0 : 1);
+    if (chunk.empty()) {
+      spare_in.push_back(std::move(chunk));
+      continue;
+    }
+    Chunk c{std::move(chunk), take(spare_out), file_offset, header && chunks == 0};
     file_offset += c.data.size();
-    inflight.push_back(std::async(std::launch::async, convert_chunk, std::cref(chunk_plan), std::move(c), std::cref(o.in)));
+    inflight.push_back(
+        std::async(std::launch::async, convert_chunk, std::cref(chunk_plan), std::move(c), std::ref(output), chunks++));
     while (inflight.size() >= 2 * workers)
       if (auto rc = drain_one()) return *rc;
   }
   while (!inflight.empty())
     if (auto rc = drain_one()) return *rc;
-  // The output keeps the input's shape: a final newline only if the input had one.
-  if (any_input && !ended_with_newline && !held_back.empty() && held_back.back() == '\n') held_back.pop_back();
-  auto synced = writer.write(held_back);
-  if (synced) synced = writer.sync_and_close();
-  if (!synced) return fail("renkeictl convert: " + synced.error().message);
+  if (auto synced = writer.sync_and_close(); !synced) return fail("renkeictl convert: " + synced.error().message);
   if (auto r = rename_durably(temp, o.out); !r) return fail("renkeictl convert: " + r.error().message);
   if (errors.is_open()) errors.close();
   err << o.in << ": " << converted << " records converted, " << failed << " refused, " << shrunk << " shrunk"

@@ -3,6 +3,8 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -60,14 +62,38 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
     if (cp < 0x800) return (2u << 24) | (0xC0 | (cp >> 6)) | ((0x80 | (cp & 0x3F)) << 8);
     return (3u << 24) | (0xE0 | (cp >> 12)) | ((0x80 | ((cp >> 6) & 0x3F)) << 8) | ((0x80 | (cp & 0x3F)) << 16);
   };
-  for (std::size_t b = 0; b < 256; ++b) t->utf8_single[b] = utf8_of(t->single[b]);
-  t->utf8_pair.resize(t->pair.size());
-  for (std::size_t k = 0; k < t->pair.size(); ++k) t->utf8_pair[k] = utf8_of(t->pair[k]);
+  uint32_t rows = 256;
+  for (std::size_t b = 0; b < 256; ++b) {
+    const bool lead = t->single[b] == DbcsTables::kLead;
+    t->utf8_row[b] = lead ? (2u << 24) | rows : (1u << 24) | static_cast<uint32_t>(b);
+    if (lead) rows += 256;
+  }
+  t->utf8_window.assign(rows, 0);
+  t->utf8_window_no_kana.assign(rows, 0);
+  auto enter = [&](std::size_t at, uint32_t cp) {
+    const uint32_t u = utf8_of(cp);
+    t->utf8_window[at] = u;
+    if (cp < 0xFF61 || cp > 0xFF9F) t->utf8_window_no_kana[at] = u;
+  };
+  for (std::size_t b = 0; b < 256; ++b) {
+    const uint32_t row = t->utf8_row[b] & 0xFFFFFF;
+    if ((t->utf8_row[b] >> 24) == 1) {
+      enter(row, t->single[b]);
+      continue;
+    }
+    // A record ends at '\n' whatever came before it: no character may span one, nor
+    // start with one.
+    if (b == '\n') continue;
+    for (std::size_t trail = 0; trail < 256; ++trail)
+      if (trail != '\n') enter(row + trail, t->pair[b * 256 + trail]);
+  }
   t->from_bmp.assign(0x10000, 0);
   for (uint32_t u = 0; u < 0x10000; ++u) {
     if (u >= 0xD800 && u <= 0xDFFF) continue;
     t->from_bmp[u] = encode_alone(c, static_cast<UChar>(u));
   }
+  t->ascii_same = true;
+  for (uint32_t b = 0; b < 0x80; ++b) t->ascii_same = t->ascii_same && t->single[b] == b && t->from_bmp[b] == ((1u << 16) | b);
   return t;
 }
 
@@ -146,78 +172,165 @@ std::expected<void, CharsetError> DbcsCharset::encode(std::u32string_view in, st
 
 bool DbcsCharset::try_to_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
   const std::size_t start = out.size();
-  out.resize(start + in.size() * 3);  // a double-byte character is at most 3 UTF-8 bytes
-  auto* o = reinterpret_cast<uint8_t*>(out.data() + start);
-  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
-  const auto* end = p + in.size();
-  while (p < end) {
-    uint32_t u = t_->utf8_single[*p];
-    std::size_t used = 1;
-    if (u == 0) {
-      if (t_->single[*p] != DbcsTables::kLead || p + 1 >= end) break;
-      u = t_->utf8_pair[static_cast<std::size_t>(p[0]) * 256 + p[1]];
-      if (u == 0) break;
-      used = 2;
-    } else if (stop_at_halfwidth_kana && t_->single[*p] >= 0xFF61 && t_->single[*p] <= 0xFF9F) {
-      break;
-    }
-    const uint32_t len = u >> 24;
-    o[0] = static_cast<uint8_t>(u);
-    o[1] = static_cast<uint8_t>(u >> 8);
-    o[2] = static_cast<uint8_t>(u >> 16);
-    o += len;
-    p += used;
-  }
-  if (p != end) {
-    out.resize(start);
-    return false;
-  }
-  out.resize(static_cast<std::size_t>(reinterpret_cast<char*>(o) - out.data()));
-  return true;
+  if (to_utf8_prefix(in, out, stop_at_halfwidth_kana) == in.size()) return true;
+  out.resize(start);
+  return false;
 }
 
 bool DbcsCharset::try_from_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
   const std::size_t start = out.size();
-  out.resize(start + in.size());  // never more bytes than the UTF-8 had
-  char* o = out.data() + start;
+  if (from_utf8_prefix(in, out, stop_at_halfwidth_kana) == in.size()) return true;
+  out.resize(start);
+  return false;
+}
+
+namespace {
+
+// Room for `n` more bytes behind out.size(), without the zero fill of resize(); `fill`
+// writes from the pointer it gets and returns how many bytes it wrote.
+template <class Fill>
+void append_with(std::string& out, std::size_t n, Fill fill) {
+  const std::size_t start = out.size();
+  if (out.capacity() < start + n) out.reserve(std::max(start + n, out.capacity() * 2));
+  out.resize_and_overwrite(start + n, [&](char* p, std::size_t) { return start + fill(p + start); });
+}
+
+// Input is taken in blocks so that the room asked for stays a small multiple of a block.
+constexpr std::size_t kBlock = 64 * 1024;
+
+}  // namespace
+
+std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
+  const uint32_t* win = stop_at_halfwidth_kana ? t_->utf8_window_no_kana.data() : t_->utf8_window.data();
+  const auto* const begin = reinterpret_cast<const uint8_t*>(in.data());
+  const auto* const end = begin + in.size();
+  const auto* p = begin;
+  bool stopped = false;
+  while (p < end && !stopped) {
+    const std::size_t block = std::min<std::size_t>(kBlock, static_cast<std::size_t>(end - p));
+    // A character is at most 3 UTF-8 bytes from 1 or 2 input bytes; 4 bytes are stored
+    // at a time, so one more of room.
+    append_with(out, block * 3 + 1, [&](char* dst) {
+      // Locals, not the captured variables: stores through `o` could alias those.
+      const uint8_t* q = p;
+      const uint8_t* const q_end = p + block;
+      const uint8_t* const in_end = end;
+      const uint32_t* const window = win;
+      const uint32_t* const rows = t_->utf8_row.data();
+      const bool ascii = t_->ascii_same;
+      auto* o = reinterpret_cast<uint8_t*>(dst);
+      while (q < q_end) {
+        if (ascii && q[0] < 0x80 && q + 8 <= q_end) {
+          uint64_t w;
+          std::memcpy(&w, q, 8);
+          if ((w & 0x8080808080808080ull) == 0) {
+            std::memcpy(o, &w, 8);
+            o += 8;
+            q += 8;
+            continue;
+          }
+        }
+        // A branch on the character's width, not arithmetic: the branch is predicted, so
+        // the next character's lookups start without waiting for this one's (as a
+        // data dependency, every character cost the latency of two loads).
+        const uint32_t row = rows[q[0]];
+        uint32_t e;
+        if (row >> 25) {
+          // A lead byte: at the end of the input it is refused.
+          if (q + 1 >= in_end || (e = window[(row & 0xFFFFFF) + q[1]]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 2;
+        } else {
+          if ((e = window[row & 0xFFFFFF]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 1;
+        }
+        if constexpr (std::endian::native == std::endian::little) {
+          std::memcpy(o, &e, 4);
+        } else {
+          o[0] = static_cast<uint8_t>(e);
+          o[1] = static_cast<uint8_t>(e >> 8);
+          o[2] = static_cast<uint8_t>(e >> 16);
+        }
+        o += (e >> 24) & 3;
+      }
+      p = q;
+      return static_cast<std::size_t>(o - reinterpret_cast<uint8_t*>(dst));
+    });
+  }
+  return static_cast<std::size_t>(p - begin);
+}
+
+std::size_t DbcsCharset::from_utf8_prefix(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
   const auto* p = reinterpret_cast<const uint8_t*>(in.data());
   const auto len = static_cast<int32_t>(in.size());
+  const uint32_t* from_bmp = t_->from_bmp.data();
   int32_t i = 0;
-  bool ok = true;
-  while (i < len) {
-    UChar32 c;
-    if (p[i] < 0x80) {
-      c = p[i++];
-    } else {
-      U8_NEXT(p, i, len, c);
-      if (c < 0 || c >= 0xE000) {
-        // Illegal, private use, variation selectors, half-width katakana, beyond the BMP:
-        // all for the general path (the few ordinary characters up here as well).
-        if (c < 0 || c >= 0x10000 || (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFE00 && c <= 0xFE0F) ||
-            (stop_at_halfwidth_kana && c >= 0xFF61 && c <= 0xFF9F)) {
-          ok = false;
+  bool stopped = false;
+  while (i < len && !stopped) {
+    const int32_t block_end = i + static_cast<int32_t>(std::min<std::size_t>(kBlock, static_cast<std::size_t>(len - i)));
+    // Never more bytes than the UTF-8 had, but the block's last character may end past
+    // it (two bytes out for one in the block): some room more.
+    append_with(out, static_cast<std::size_t>(block_end - i) + 3, [&](char* dst) {
+      // Locals, not the captured variables: stores through `o` could alias those.
+      int32_t k = i;
+      const int32_t k_end = block_end;
+      const uint8_t* const s = p;
+      const int32_t n = len;
+      const uint32_t* const table = from_bmp;
+      const bool kana = stop_at_halfwidth_kana;
+      const bool ascii = t_->ascii_same;
+      char* o = dst;
+      while (k < k_end) {
+        if (ascii && s[k] < 0x80 && k + 8 <= k_end) {
+          uint64_t w;
+          std::memcpy(&w, s + k, 8);
+          if ((w & 0x8080808080808080ull) == 0) {
+            std::memcpy(o, &w, 8);
+            o += 8;
+            k += 8;
+            continue;
+          }
+        }
+        const int32_t at = k;
+        UChar32 c;
+        if (s[k] < 0x80) {
+          c = s[k++];
+        } else {
+          U8_NEXT(s, k, n, c);
+          if (c < 0 || c >= 0xE000) {
+            // Illegal, private use, variation selectors, half-width katakana, beyond the
+            // BMP: all for the general path (the few ordinary characters up here as well).
+            if (c < 0 || c >= 0x10000 || (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFE00 && c <= 0xFE0F) ||
+                (kana && c >= 0xFF61 && c <= 0xFF9F)) {
+              k = at;
+              stopped = true;
+              break;
+            }
+          }
+        }
+        const uint32_t m = table[static_cast<uint32_t>(c)];
+        if (m == 0) {
+          k = at;
+          stopped = true;
           break;
         }
+        if ((m >> 16) == 1) {
+          *o++ = static_cast<char>(m & 0xFF);
+        } else {
+          *o++ = static_cast<char>((m >> 8) & 0xFF);
+          *o++ = static_cast<char>(m & 0xFF);
+        }
       }
-    }
-    const uint32_t m = t_->from_bmp[static_cast<uint32_t>(c)];
-    if (m == 0) {
-      ok = false;
-      break;
-    }
-    if ((m >> 16) == 1) {
-      *o++ = static_cast<char>(m & 0xFF);
-    } else {
-      *o++ = static_cast<char>((m >> 8) & 0xFF);
-      *o++ = static_cast<char>(m & 0xFF);
-    }
+      i = k;
+      return static_cast<std::size_t>(o - dst);
+    });
   }
-  if (!ok) {
-    out.resize(start);
-    return false;
-  }
-  out.resize(static_cast<std::size_t>(o - out.data()));
-  return true;
+  return static_cast<std::size_t>(i);
 }
 
 std::size_t DbcsCharset::offset_of(std::string_view in, std::size_t char_index) {

@@ -17,11 +17,20 @@ struct DbcsTables {
   std::array<uint32_t, 256> single{};        // code point, kLead or kInvalid
   std::vector<uint32_t> pair;                // [lead*256+trail] → code point or kInvalid
   std::vector<uint32_t> from_bmp;            // [code point] → (length << 16) | bytes; 0 = none
-  // UTF-8 of each character, for the fast path: (length << 24) | bytes in order from the
-  // low byte; 0 where the fast path must not decide (lead byte, invalid, private use,
-  // outside the BMP).
-  std::array<uint32_t, 256> utf8_single{};
-  std::vector<uint32_t> utf8_pair;           // [lead*256+trail]
+  // The fast path's one lookup per character, in a table that holds the single-byte
+  // characters first and then a row of 256 for each lead byte, so a line of text touches
+  // little more than the rows of the lead bytes it uses:
+  // → (UTF-8 length << 24) | UTF-8 bytes from the low byte; 0 where the fast path must
+  // not decide (invalid, private use, outside the BMP, a double-byte character ending in
+  // '\n'). The second table also declines half-width katakana, for fields whose kana
+  // are widened.
+  std::vector<uint32_t> utf8_window;
+  std::vector<uint32_t> utf8_window_no_kana;
+  // By a character's first byte, from a table small enough to stay in the L1 cache:
+  // (bytes it takes << 24) | where its entries start in utf8_window. Where the next
+  // character starts is known without waiting for the large table.
+  std::array<uint32_t, 256> utf8_row{};
+  bool ascii_same = false;  // 0x00–0x7F are themselves, both ways: runs of them are copied
 };
 
 // Shared, immutable once built; nullptr when the converter is not a stateless DBCS.
@@ -37,6 +46,8 @@ class DbcsCharset final : public Charset {
   std::size_t offset_of(std::string_view in, std::size_t char_index) override;
   bool try_to_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
   bool try_from_utf8(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
+  std::size_t to_utf8_prefix(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
+  std::size_t from_utf8_prefix(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) override;
 
  private:
   std::shared_ptr<const DbcsTables> t_;

@@ -79,8 +79,33 @@ std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPl
   // Fixed-width padding is the target's own space: 0x40 in EBCDIC, not ASCII 0x20.
   std::string space;
   if (c.to_->encode(U" ", space) && space.size() == 1) c.pad_ = space[0];
+  // A whole record takes convert_field's fast path unless bound for 住基ネット (no layout,
+  // so no value tables, fixed widths or kana fields), and is kept as it is when nothing
+  // changes charset (convert_into's first case).
+  const bool whole = !plan.layout || plan.layout->format == LayoutFormat::Line;
+  c.plain_lines_ = whole && plan.base != ProfileBase::Jukinet && !c.same_charset_;
   c.plan_ = std::move(plan);
   return c;
+}
+
+std::size_t RecordConverter::convert_plain_lines(std::string_view text, std::string& out) {
+  if (!plain_lines_) return 0;
+  const bool to_utf8 = to_->is_unicode();
+  if (!to_utf8 && !from_->is_unicode()) return 0;
+  auto fast = [&](std::string_view in, std::string& o) {
+    return to_utf8 ? from_->to_utf8_prefix(in, o, false) : to_->from_utf8_prefix(in, o, false);
+  };
+  const std::size_t n = fast(text, out);
+  if (n == 0 || text[n - 1] == '\n') return n;
+  // Stopped inside a line (or at the end of a last line without '\n'): that line's
+  // converted start is taken back; the table is stateless, so it converts alone to the
+  // same bytes.
+  const std::size_t last_nl = text.rfind('\n', n - 1);
+  const std::size_t line_start = last_nl == std::string_view::npos ? 0 : last_nl + 1;
+  scratch_.clear();
+  fast(text.substr(line_start, n - line_start), scratch_);
+  out.resize(out.size() - scratch_.size());
+  return line_start;
 }
 
 namespace {

@@ -38,9 +38,14 @@ std::expected<void, IoError> make_dirs(const std::string& dir) {
 
 std::expected<void, IoError> rename_durably(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) return std::unexpected(io_error("rename " + from + " to", to));
-  auto to_dir = std::filesystem::path(to).parent_path().string();
+  // A bare file name lives in the working directory.
+  auto dir_of = [](const std::string& path) {
+    auto dir = std::filesystem::path(path).parent_path().string();
+    return dir.empty() ? std::string(".") : dir;
+  };
+  auto to_dir = dir_of(to);
   if (auto r = fsync_dir(to_dir); !r) return r;
-  auto from_dir = std::filesystem::path(from).parent_path().string();
+  auto from_dir = dir_of(from);
   if (from_dir != to_dir) return fsync_dir(from_dir);
   return {};
 }

@@ -727,6 +727,14 @@ class ConvertTest(unittest.TestCase):
                 self.assertEqual(proc.returncode, 0, describe(proc))
                 self.assertEqual(back, data)
 
+    def test_relative_paths_in_the_working_directory(self):
+        # The output's directory is fsynced after the rename: for a bare name, ".".
+        (self.tmp / "in.txt").write_bytes("山田\n".encode("cp932"))
+        proc = ctl("--config", CONFIG, "convert", "--route", "6", "in.txt", "out.txt", cwd=self.tmp)
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertEqual((self.tmp / "out.txt").read_bytes(), "山田\n".encode("utf-8"))
+        self.assertEqual(sorted(p.name for p in self.tmp.iterdir()), ["in.txt", "out.txt"])
+
     def test_first_error_stops_with_record_field_and_byte_and_no_output(self):
         data = "山田\n".encode("cp932") + b"ok,\x81\n" + "太郎\n".encode("cp932")
         proc, out = self.convert(data, "--profile", "none", "--from", self.CP932, "--to", "UTF-8")

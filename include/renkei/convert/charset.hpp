@@ -37,6 +37,12 @@ class Charset {
   // the general path, which decides and reports.
   virtual bool try_to_utf8(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return false; }
   virtual bool try_from_utf8(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return false; }
+  // The same fast paths over as much of `in` as they can decide: append the conversion of
+  // the longest such prefix (whole characters) and return its length in bytes of `in`.
+  // A '\n' is always a character of its own, never part of a double-byte one, so a run
+  // of lines converts exactly as each line would alone.
+  virtual std::size_t to_utf8_prefix(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return 0; }
+  virtual std::size_t from_utf8_prefix(std::string_view, std::string&, bool /*stop_at_halfwidth_kana*/) { return 0; }
 };
 
 // `name` is an exact ICU converter name (or UTF-8). Stateless single/double-byte

@@ -70,6 +70,12 @@ class RecordConverter {
   // the record passes byte for byte (nothing appended). On error `out` is as it was.
   std::expected<bool, ConversionError> convert_into(std::string_view record, std::string& out,
                                                     std::vector<ConversionNote>* notes = nullptr, bool header = false);
+  // Whole lines at a time where a plan converts whole records on the fast path: appends
+  // the conversion of the lines at the start of `text` (each with its '\n') up to the
+  // first the fast path declines, and returns how many bytes of `text` they were. The
+  // output is what convert_into gives line by line; the declined line is for
+  // convert_into, which decides and reports. 0 for plans without such a path.
+  std::size_t convert_plain_lines(std::string_view text, std::string& out);
   const ConversionPlan& plan() const { return plan_; }
 
  private:
@@ -85,6 +91,8 @@ class RecordConverter {
   std::unique_ptr<Charset> from_;
   std::unique_ptr<Charset> to_;
   bool same_charset_ = false;
+  bool plain_lines_ = false;  // convert_plain_lines applies
+  std::string scratch_;
   char pad_ = ' ';  // the target charset's space
   std::u32string text_, mapped_;
 };

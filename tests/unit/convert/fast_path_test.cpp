@@ -2,6 +2,9 @@
 // then encode) for every character — or decline, never differ.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "renkei/convert/charset.hpp"
 
 namespace renkei {
@@ -83,6 +86,41 @@ TEST(FastPath, Utf8ToCp932AgreesWithTheGeneralPathForEveryBmpCodePoint) {
   EXPECT_FALSE(cp932->try_from_utf8("\xC0\x80", out, false));
   EXPECT_FALSE(cp932->try_from_utf8("\xED\xA0\x80", out, false));
   EXPECT_TRUE(out.empty());
+}
+
+// to_utf8_prefix converts long inputs in blocks: it must take exactly the longest
+// prefix a character-by-character walk takes, with the same bytes, wherever the first
+// declined character falls and with double-byte characters across the blocks' edges.
+TEST(FastPath, Cp932PrefixOfLongTextsIsTheCharacterByCharacterOne) {
+  auto cp932 = open("ibm-943_P15A-2003");
+  auto is_lead = [](unsigned char b) { return (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC); };
+  const std::vector<std::string> pieces = {"0123456789", ",", "\n", "\xB1", "\xDE", "\x8E\x52", "\x93\x63",
+                                           "\x81\x40", "\x88\x9F", "\xEA\xA4", "\x5C", "\x7E"};
+  const std::vector<std::string> declined = {"\xF0\x40", "\xFF", "\x82\x0A", "\x81"};
+  uint32_t seed = 20261125;
+  auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 8; };
+  for (int round = 0; round < 40; ++round) {
+    std::string in;
+    const std::size_t size = 1000 + next() % 300000;
+    while (in.size() < size) in += pieces[next() % pieces.size()];
+    if (round % 4 != 0) {  // one declined character somewhere, at a character boundary
+      std::size_t at = next() % in.size(), pos = 0;
+      while (pos < at) pos += is_lead(static_cast<unsigned char>(in[pos])) ? 2 : 1;
+      in.insert(std::min(pos, in.size()), declined[next() % declined.size()]);
+    }
+    for (bool kana : {false, true}) {
+      std::string fast = "x", slow = "x";
+      const std::size_t n = cp932->to_utf8_prefix(in, fast, kana);
+      std::size_t pos = 0;
+      while (pos < in.size()) {
+        const std::size_t w = is_lead(static_cast<unsigned char>(in[pos])) ? 2 : 1;
+        if (pos + w > in.size() || !cp932->try_to_utf8(std::string_view(in).substr(pos, w), slow, kana)) break;
+        pos += w;
+      }
+      ASSERT_EQ(n, pos) << "round " << round << " kana " << kana << " size " << in.size();
+      ASSERT_EQ(fast, slow) << "round " << round << " kana " << kana;
+    }
+  }
 }
 
 }  // namespace

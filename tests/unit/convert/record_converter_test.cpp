@@ -535,3 +535,106 @@ TEST(ShippedCodemaps, LoadAndConvertTheSampleGaiji) {
 
 }  // namespace
 }  // namespace renkei::testing
+
+namespace renkei::testing {
+namespace {
+
+// What convert_chunk does: runs of plain lines at once, the line where that stops alone.
+// Returns the output and, per refused line, its number and error.
+std::pair<std::string, std::vector<std::string>> by_runs(RecordConverter& conv, std::string_view text) {
+  std::string out;
+  std::vector<std::string> refused;
+  std::size_t line = 0;
+  while (!text.empty()) {
+    if (const std::size_t n = conv.convert_plain_lines(text, out)) {
+      EXPECT_EQ(text[n - 1], '\n');
+      line += static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(n), '\n'));
+      text.remove_prefix(n);
+      continue;
+    }
+    const auto nl = text.find('\n');
+    const std::string_view record = text.substr(0, nl);
+    ++line;
+    auto r = conv.convert_into(record, out);
+    if (!r) refused.push_back(std::to_string(line) + ": " + r.error().describe());
+    else if (!*r) out += record;
+    if (nl != std::string_view::npos) out.push_back('\n');
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+  return {out, refused};
+}
+
+// The same, one line at a time through convert_into only.
+std::pair<std::string, std::vector<std::string>> by_lines(RecordConverter& conv, std::string_view text) {
+  std::string out;
+  std::vector<std::string> refused;
+  std::size_t line = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const std::string_view record = text.substr(0, nl);
+    ++line;
+    auto r = conv.convert_into(record, out);
+    if (!r) refused.push_back(std::to_string(line) + ": " + r.error().describe());
+    else if (!*r) out += record;
+    if (nl != std::string_view::npos) out.push_back('\n');
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+  }
+  return {out, refused};
+}
+
+RecordConverter shipped_converter(int route) {
+  auto cat = load_catalogue(RENKEI_SOURCE_DIR "/config");
+  EXPECT_TRUE(cat.has_value());
+  auto maps = load_codemaps(**cat);
+  EXPECT_TRUE(maps.has_value());
+  auto plan = plan_for_route(*cat, *maps, *(*cat)->route(route));
+  EXPECT_TRUE(plan.has_value());
+  auto conv = RecordConverter::create(std::move(*plan));
+  EXPECT_TRUE(conv.has_value());
+  return std::move(*conv);
+}
+
+// Whole lines in one pass (renkeictl convert's fast path) give exactly the bytes and
+// errors of converting each line alone: plain lines, gaiji, half-width kana, illegal
+// bytes, a lead byte just before '\n', empty lines and a last line without '\n'.
+TEST(PlainLines, RunsOfLinesConvertAsEachLineAlone) {
+  auto to_utf8 = shipped_converter(6);    // 住民記録 CP932 → UTF-8, none
+  auto to_cp932 = shipped_converter(21);  // 住基ネット UTF-8 → CP932, utf8
+  const std::vector<std::string> cp932_lines = {
+      "000000000001," + B("B1 B2 B3") + "," + B("8E 52 93 63 81 40 91 BE 98 59"),  // ｱｲｳ,山田　太郎
+      "",
+      B("F0 40 8E 52"),                     // gaiji: general path
+      "0123456789abcdef0123456789",         // long ASCII run
+      B("8E 52 81"),                        // lead byte before '\n': illegal
+      B("8E 52 FF 41"),                     // illegal byte
+      B("FB FC 41 42"),                     // 髙
+      B("F0 42") + "x",                     // 𠮷 (outside the BMP in UTF-8)
+  };
+  std::string text;
+  for (int round = 0; round < 3; ++round)
+    for (const auto& l : cp932_lines) text += l + "\n";
+  for (std::string tail : {std::string(), std::string("last"), B("8E 52"), B("8E")}) {
+    SCOPED_TRACE("tail " + H(tail));
+    const std::string t = text + tail;
+    auto runs = by_runs(to_utf8, t);
+    auto lines = by_lines(to_utf8, t);
+    EXPECT_EQ(H(runs.first), H(lines.first));
+    EXPECT_EQ(runs.second, lines.second);
+    EXPECT_FALSE(lines.second.empty());
+    // And back: the UTF-8 (with the refused lines left out) through route 21.
+    auto back_runs = by_runs(to_cp932, lines.first);
+    auto back_lines = by_lines(to_cp932, lines.first);
+    EXPECT_EQ(H(back_runs.first), H(back_lines.first));
+    EXPECT_EQ(back_runs.second, back_lines.second);
+  }
+  // UTF-8 the fast path declines: illegal, truncated before '\n', private use, IVS.
+  const std::string utf8 = "abc\n" + B("E5 B1") + "\n" + B("C0 80") + "\n" + B("EE 80 80") + "\n" +
+                           B("E8 91 9B F3 A0 84 80") + "\n" + B("E5 B1 B1 EF BD B1") + "\n" + B("E5 B1");
+  auto runs = by_runs(to_cp932, utf8);
+  auto lines = by_lines(to_cp932, utf8);
+  EXPECT_EQ(H(runs.first), H(lines.first));
+  EXPECT_EQ(runs.second, lines.second);
+}
+
+}  // namespace
+}  // namespace renkei::testing
