@@ -142,6 +142,10 @@ struct BusConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:9464";
+  // http.tls: serve HTTPS with this certificate chain and key (PEM, absolute); both
+  // empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct SchedulerConfig {
