@@ -1,0 +1,34 @@
+#pragma once
+// One outbound POST with a deadline, on Boost.Beast. Blocking: it runs on the router's
+// thread (like the file sink's fsync), never on the admin server's event loop.
+#include <chrono>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace renkei::adapters {
+
+struct HttpUrl {
+  std::string host;    // without brackets
+  std::string port;    // "80" when not given
+  std::string target;  // path and query, "/" when empty
+  std::string host_header;
+};
+
+// "http://host[:port][/path]"; the error says why not (https is not spoken here).
+std::expected<HttpUrl, std::string> parse_http_url(std::string_view url);
+
+struct HttpAnswer {
+  int status = 0;
+  std::string reason;  // the status line's text; the body is never kept (it may echo data)
+};
+
+// Connect, send, read the answer; everything within `timeout`. The error is a transport
+// failure (refused, reset, timed out, unresolvable) in words for the log.
+std::expected<HttpAnswer, std::string> http_post(const HttpUrl& url,
+                                                 const std::vector<std::pair<std::string, std::string>>& headers,
+                                                 std::string_view body, std::chrono::milliseconds timeout);
+
+}  // namespace renkei::adapters
