@@ -126,6 +126,7 @@ void Hub::add_api_routes() {
     if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
     return json_response(200, *r);
   }));
+  ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
 }
 
 std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {

@@ -13,6 +13,7 @@
 #include "dlq_service.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
+#include "ingest_service.hpp"
 #include "renkei/bus.hpp"
 #include "renkei/metrics.hpp"
 #include "router.hpp"
@@ -54,6 +55,7 @@ class Hub {
   std::unique_ptr<AdminHttpServer> http_;
   BearerAuth auth_;
   std::unique_ptr<DlqService> dlq_;
+  std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
   std::thread router_thread_;
   std::thread source_thread_;
   std::thread health_thread_;
