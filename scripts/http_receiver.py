@@ -14,6 +14,7 @@ Standard library only.
 
 import argparse
 import os
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._server = None
         self._thread = None
+        self._conns = set()
 
     # -- control -------------------------------------------------------------------------
 
@@ -43,7 +45,17 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as renkeid's http sink uses it
+
+            def setup(self):
+                super().setup()
+                with receiver._lock:
+                    receiver._conns.add(self.connection)
+
+            def finish(self):
+                with receiver._lock:
+                    receiver._conns.discard(self.connection)
+                super().finish()
 
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
@@ -72,11 +84,19 @@ class Receiver:
         return self
 
     def stop(self):
-        """Stops listening (connections are refused until start() again, same port)."""
+        """Stops listening and drops open connections (new ones are refused until
+        start() again, same port): the target is down."""
         if self._server:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        with self._lock:
+            conns, self._conns = list(self._conns), set()
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def url(self, path="/{system}/{interface}"):
         return f"http://{self.host}:{self.port}{path}"

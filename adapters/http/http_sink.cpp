@@ -112,7 +112,7 @@ class HttpSink final : public Sink {
     extra.emplace_back("Idempotency-Key", idempotency_key(route_id, id));
     extra.emplace_back("Renkei-Interface", interface_label(route_id));
     extra.emplace_back("Content-Type", content_type_);
-    auto answer = http_post(*url, extra, body, timeout_);
+    auto answer = client_.post(*url, extra, body, timeout_);
     // Transport failures, 5xx, 408 and 429 mean "later"; other 4xx mean "never like this".
     if (!answer) return std::unexpected(AdapterError{true, "io", "POST to " + system_id_ + ": " + answer.error()});
     const int s = answer->status;
@@ -145,6 +145,7 @@ class HttpSink final : public Sink {
   std::chrono::milliseconds timeout_;
   std::size_t max_batch_;
   RetryPolicy policy_;
+  HttpClient client_;  // one kept-alive connection: a POST per event must not pay a handshake
 };
 
 AdapterResult<> HttpSinkBatch::append(std::string_view record) {
