@@ -1,5 +1,8 @@
 #include "http/http_spec.hpp"
 
+#include "http/http_adapter.hpp"
+#include "http/http_client.hpp"
+
 namespace renkei::adapters {
 
 AdapterKindSpec http_adapter_spec() {
@@ -40,6 +43,20 @@ AdapterKindSpec http_adapter_spec() {
               opt("content_type", OptionType::String, "Content-Type of outbound POSTs.",
                   "application/octet-stream"),
           },
+      // A receiving system needs somewhere to POST to; say so at validate, not at the
+      // first record.
+      .check = [](const SystemDef& s, const Catalogue& c) -> std::optional<std::string> {
+        auto in = c.routes_to(s.id);
+        auto url = s.adapter.settings.find("url");
+        if (url == s.adapter.settings.end()) {
+          if (in.empty()) return std::nullopt;
+          std::string ids;
+          for (const auto* r : in) ids += (ids.empty() ? "" : ", ") + std::to_string(r->id);
+          return "option 'url' is required: the system receives on route" + std::string(in.size() > 1 ? "s " : " ") + ids;
+        }
+        if (auto u = parse_http_url(expand_url(url->second, 1, s.id)); !u) return "option 'url': " + u.error();
+        return std::nullopt;
+      },
   };
 }
 
