@@ -92,6 +92,13 @@ class HttpRoute(h.HubTestCase):
     def setUp(self):
         super().setUp()
         self.brokers = h.need_brokers(self)
+        # A broker started a moment ago may still be electing leaders (harness.Hub asks).
+        def answers():
+            try:
+                return kafkawire.Admin(self.brokers).end_offsets(h.ROUTE_TOPICS) is not None
+            except kafkawire.KafkaWireError:
+                return False
+        h.wait_for(answers, 60, "the broker to answer for every route topic", interval=0.5)
         self.receiver = Receiver().start()
         self.addCleanup(self.receiver.stop)
 
@@ -232,7 +239,9 @@ class HttpRoute(h.HubTestCase):
         def ours(e):
             topic, p, o = e["origin"].rsplit(":", 2)
             return topic == TOPIC and int(o) >= start[(TOPIC, int(p))]
-        entries = [e for e in json.loads(listing)["entries"] if ours(e)]
+        # Hubs of other checkouts sharing the broker consume the topic under their own
+        # groups, and one without this adapter dead-letters the event as a bad-record.
+        entries = [e for e in json.loads(listing)["entries"] if ours(e) and e["reason"] != "bad-record"]
         self.assertEqual([e["reason"] for e in entries], ["target-rejected"])
         self.assertIn("422", entries[0]["detail"])
         # The route goes on: the next event is delivered.
