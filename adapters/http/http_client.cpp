@@ -92,6 +92,9 @@ struct HttpClient::Impl {
         if (ec) return fail("resolve", ec);
         stream->async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
           if (ec2) return fail("connect", ec2);
+          // Request and answer are small and latency is the point: no Nagle delay.
+          beast::error_code ignored;
+          stream->socket().set_option(tcp::no_delay(true), ignored);
           exchange();
         });
       });
