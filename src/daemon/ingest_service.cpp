@@ -183,6 +183,19 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
                  {std::string(hdr::kIngestedAt), ingested_at_now()}};
 
   auto pending = std::make_shared<Pending>(io_, std::move(reply));
+  // Kafka may wait for a broker forever (message.timeout.ms=0): the client gets an answer
+  // meanwhile and sends again under the same Idempotency-Key; if the first copy lands
+  // after all, the target recognises the second. Armed before producing, so that the
+  // acknowledgement's cancel (posted to the event loop) always finds it armed.
+  pending->timer.expires_after(std::chrono::milliseconds(setting(*system, "ack_timeout_ms", 10'000)));
+  pending->timer.async_wait([pending, trace, iface](const boost::system::error_code& ec) {
+    if (ec || pending->done.exchange(true)) return;
+    spdlog::warn("ingest: route {}: no acknowledgement from Kafka in time; answered 503", iface);
+    auto late = refusal(503, "not confirmed by Kafka in time; send again with the same Idempotency-Key",
+                        {{"trace_id", trace}});
+    late.headers.push_back({"Retry-After", "5"});
+    pending->reply(std::move(late));
+  });
   const nlohmann::json accepted = {{"accepted", true}, {"interface", route->id}, {"topic", route->topic}, {"trace_id", trace}};
   Counter* received = &metrics_.received(route->id, system_id);
   auto& io = io_;
@@ -197,22 +210,10 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     received->inc();
     pending->reply(answer(202, accepted));
   });
-  if (!r) {
-    pending->done = true;
-    return pending->reply(refusal(503, "not stored: " + r.error().message, {{"trace_id", trace}}));
+  if (!r && !pending->done.exchange(true)) {
+    boost::asio::post(io_, [pending] { pending->timer.cancel(); });
+    pending->reply(refusal(503, "not stored: " + r.error().message, {{"trace_id", trace}}));
   }
-  // Kafka may wait for a broker forever (message.timeout.ms=0): the client gets an answer
-  // meanwhile and sends again under the same Idempotency-Key; if the first copy lands
-  // after all, the target recognises the second.
-  pending->timer.expires_after(std::chrono::milliseconds(setting(*system, "ack_timeout_ms", 10'000)));
-  pending->timer.async_wait([pending, trace, iface](const boost::system::error_code& ec) {
-    if (ec || pending->done.exchange(true)) return;
-    spdlog::warn("ingest: route {}: no acknowledgement from Kafka in time; answered 503", iface);
-    auto late = refusal(503, "not confirmed by Kafka in time; send again with the same Idempotency-Key",
-                        {{"trace_id", trace}});
-    late.headers.push_back({"Retry-After", "5"});
-    pending->reply(std::move(late));
-  });
 }
 
 }  // namespace renkei
