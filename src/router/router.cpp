@@ -49,9 +49,10 @@ double now_seconds() {
 // A realtime record's identity for the target: its trace id when that is safe to put in a
 // header and a file name, else its place on the topic (stable too: the record never moves).
 std::string event_id(const BusMessage& msg) {
-  if (auto t = msg.header(hdr::kTraceId); t && !t->empty() && t->size() <= 128 && std::isalnum(static_cast<unsigned char>(t->front())) &&
-                                          t->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") ==
-                                              std::string_view::npos)
+  constexpr std::string_view kSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-";
+  auto t = msg.header(hdr::kTraceId);
+  if (t && !t->empty() && t->size() <= 128 && std::isalnum(static_cast<unsigned char>(t->front())) &&
+      t->find_first_not_of(kSafe) == std::string_view::npos)
     return std::string(*t);
   return "p" + std::to_string(msg.partition) + "-o" + std::to_string(msg.offset);
 }
@@ -206,6 +207,8 @@ void Router::handle_event(const Key& key, Partition& p, const BusMessage& msg, c
   auto r = stage_->apply(ctx, msg.value);
   if (!r) {
     metrics_.conversion_errors(route.id, r.error().kind).inc();
+    spdlog::warn("route {}: event not converted ({}); it is on {}", interface_label(route.id), r.error().detail,
+                 route.dlq_topic());
     dead_letter(p, msg, route, r.error().kind, r.error().detail);
     return p.offsets->processed(msg.offset);
   }

@@ -251,6 +251,30 @@ class HttpRoute(h.HubTestCase):
         self.wait_keys(hub, [f"renkei-{IFACE}-{answer['trace_id']}"], 60)
         hub.stop()
 
+    def test_event_to_a_file_target_is_converted_once_or_dead_lettered(self):
+        # Route 27: number-link (http, UTF-8) → resident-record (files, Windows-31J).
+        hub = self.start_hub("http-to-file")
+        body = "000027,転出届,山田 太郎".encode("utf-8")
+        status, answer = hub.ingest(body, path="/ingest/number-link/027",
+                                    headers={"Idempotency-Key": "nl-0001"})
+        self.assertEqual(status, 202, answer)
+        inbox = hub.inbox(system="resident-record", route=27)
+        files = h.wait_for(lambda: [e for e in hub._entries(inbox) if not e.startswith(".")], 60,
+                           f"the event in {inbox}", on_timeout=hub.log_tail)
+        self.assertEqual(files, ["nl-0001_event"])
+        self.assertEqual((inbox / files[0]).read_bytes(), "000027,転出届,山田 太郎".encode("cp932"))
+        # Sent again under the same key: the ledger knows it, no second file.
+        status, _ = hub.ingest(body, path="/ingest/number-link/027", headers={"Idempotency-Key": "nl-0001"})
+        self.assertEqual(status, 202)
+        # Hangul has no Windows-31J code (and no gaiji in the table): DLQ, nothing in the inbox.
+        status, answer = hub.ingest("000028,転出届,한田".encode("utf-8"), path="/ingest/number-link/027")
+        self.assertEqual(status, 202, answer)
+        dl = dict(name="renkei_records_dead_lettered_total", interface="027", reason="unmappable")
+        h.wait_for(lambda: hub.metric(**dl) == 1, 60, "the unmappable event in the DLQ", on_timeout=hub.log_tail)
+        hub.wait_caught_up(30, route=27)
+        self.assertEqual([e for e in hub._entries(inbox) if not e.startswith(".")], ["nl-0001_event"])
+        hub.stop()
+
     def test_kill9_after_delivery_repeats_only_under_the_same_key(self):
         hub = self.start_hub("http-kill")
         tag = h.unique("k")
