@@ -42,6 +42,13 @@ AdapterKindSpec http_adapter_spec() {
                   "10000"),
               opt("content_type", OptionType::String, "Content-Type of outbound POSTs.",
                   "application/octet-stream"),
+              {.name = "token_file",
+               .type = OptionType::Path,
+               .doc = "Bearer token this system must send to /ingest (created with a random token, mode "
+                      "0600, when missing). Unset: the hub's API token (auth.token_file), which also "
+                      "allows DLQ replay: give each system its own.",
+               .default_value = std::nullopt,
+               .values = {}},
           },
       // A receiving system needs somewhere to POST to; say so at validate, not at the
       // first record.

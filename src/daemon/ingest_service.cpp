@@ -99,11 +99,28 @@ std::expected<void, CharsetError> IngestService::check_charset(const std::string
   return it->second->decode(body, scratch);
 }
 
-void IngestService::handle(const HttpRequest& req, Reply reply) {
-  if (auto why = auth_.check(req); !why.empty()) {
-    spdlog::warn("ingest: POST {} refused: {}", req.path, why);
-    return reply(BearerAuth::refuse(why));
+std::string IngestService::check_token(const RuntimePtr& rt, const SystemDef& system, const HttpRequest& req) {
+  auto file = system.adapter.settings.find("token_file");
+  if (file == system.adapter.settings.end()) return auth_.check(req);
+  std::lock_guard lock(tokens_mu_);
+  // Read once per configuration: a reload (SIGHUP) reads the files again.
+  if (tokens_of_ != rt) {
+    tokens_.clear();
+    tokens_of_ = rt;
   }
+  auto it = tokens_.find(file->second);
+  if (it == tokens_.end()) {
+    auto auth = std::make_unique<BearerAuth>();
+    if (auto l = auth->load(file->second); !l) {
+      spdlog::error("ingest: system {}: {}", system.id, l.error());
+      return "the system's token file cannot be read";
+    }
+    it = tokens_.emplace(file->second, std::move(auth)).first;
+  }
+  return it->second->check(req);
+}
+
+void IngestService::handle(const HttpRequest& req, Reply reply) {
   // /ingest/{system} or /ingest/{system}/{interface}
   std::string_view rest = std::string_view(req.path).substr(kPrefix.size());
   const auto slash = rest.find('/');
@@ -115,10 +132,21 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
   RuntimePtr rt = runtime_.get();
   const Catalogue& cat = *rt->catalogue;
   const SystemDef* system = cat.system(system_id);
-  if (!system) return reply(refusal(404, "no system '" + system_id + "' in the catalogue"));
-  if (system->adapter.kind != "http")
+  if (!system || system->adapter.kind != "http") {
+    // Which systems exist is told to holders of the hub's token only.
+    if (auto why = auth_.check(req); !why.empty()) {
+      spdlog::warn("ingest: POST {} refused: {}", req.path, why);
+      return reply(BearerAuth::refuse(why));
+    }
+    if (!system) return reply(refusal(404, "no system '" + system_id + "' in the catalogue"));
     return reply(refusal(404, "system '" + system_id + "' does not send over HTTP (adapter kind " +
                                   system->adapter.kind + ")"));
+  }
+  // After the system is known (its own token may be asked), before anything else is said.
+  if (auto why = check_token(rt, *system, req); !why.empty()) {
+    spdlog::warn("ingest: POST {} refused: {}", req.path, why);
+    return reply(BearerAuth::refuse(why));
+  }
   auto routes = cat.routes_from(system_id);
   const RouteDef* route = nullptr;
   if (route_text) {

@@ -5,7 +5,8 @@
 // acknowledged it (acks=all): an accepted event is never lost. Bad input gets a 4xx that
 // says why (never the record's contents), a body above max_body_bytes 413.
 //
-// Authorisation: like every write of the admin API, the bearer token of auth.token_file.
+// Authorisation: a bearer token, like every write of the admin API: the system's own
+// (adapter option token_file) when it has one, else the hub's (auth.token_file).
 #include <boost/asio/io_context.hpp>
 
 #include <map>
@@ -31,6 +32,8 @@ class IngestService {
   void handle(const HttpRequest& req, Reply reply);
 
  private:
+  // "" when `req` carries the token `system` must send; otherwise why not.
+  std::string check_token(const RuntimePtr& rt, const SystemDef& system, const HttpRequest& req);
   // The body decodes cleanly in `charset`; otherwise the error names the byte offset.
   std::expected<void, CharsetError> check_charset(const std::string& charset, std::string_view body,
                                                   std::string& why);
@@ -40,6 +43,9 @@ class IngestService {
   const RuntimeHolder& runtime_;
   HubMetrics& metrics_;
   const BearerAuth& auth_;
+  std::mutex tokens_mu_;
+  RuntimePtr tokens_of_;  // the configuration the cached tokens were read under
+  std::map<std::string, std::unique_ptr<BearerAuth>, std::less<>> tokens_;  // by token file
   std::mutex charsets_mu_;  // Charset instances are not thread-safe
   std::map<std::string, std::unique_ptr<Charset>, std::less<>> charsets_;
 };

@@ -183,5 +183,25 @@ TEST_F(Ingest, BadInputIsRefusedWithAReason) {
   EXPECT_EQ(producer_.sent[1].headers.at("renkei-trace-id").size(), 32u);
 }
 
+TEST_F(Ingest, ASystemWithItsOwnTokenFileNeedsThatToken) {
+  auto cat = std::make_shared<Catalogue>(*runtime_.get()->catalogue);
+  const std::string own = dir_ / "seal-token";  // missing: created with a fresh token
+  cat->systems[0].adapter.settings["token_file"] = own;
+  auto rt = std::make_shared<Runtime>();
+  rt->catalogue = cat;
+  runtime_.set(rt);
+  auto hub_token = post("/ingest/seal/028", "x");
+  EXPECT_EQ(hub_token.status, 401) << "the hub's token (which may replay DLQs) is not the system's";
+  std::string token;
+  std::getline(std::ifstream(own), token);
+  ASSERT_EQ(token.size(), 64u);
+  EXPECT_EQ(std::filesystem::status(own).permissions() & std::filesystem::perms::others_all,
+            std::filesystem::perms::none);
+  EXPECT_EQ(post("/ingest/seal/028", "x", {{"authorization", "Bearer " + token}}, false).status, 202);
+  // Other systems keep the hub's token; an unknown system tells nothing without it.
+  EXPECT_EQ(post("/ingest/cert/031", "x").status, 202);
+  EXPECT_EQ(post("/ingest/nobody/028", "x", {{"authorization", "Bearer " + token}}, false).status, 401);
+}
+
 }  // namespace
 }  // namespace renkei
