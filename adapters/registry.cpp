@@ -4,6 +4,8 @@
 
 #include "file/file_adapter.hpp"
 #include "file/file_spec.hpp"
+#include "http/http_adapter.hpp"
+#include "http/http_spec.hpp"
 #include "renkei/adapter.hpp"
 #include "renkei/adapter_spec.hpp"
 
@@ -12,10 +14,12 @@ namespace renkei {
 const std::vector<AdapterKindSpec>& adapter_kinds() {
   static const std::vector<AdapterKindSpec> kinds = {
       adapters::file_adapter_spec(),
+      adapters::http_adapter_spec(),
   };
   return kinds;
 }
 
+// `http` has no polling source: its systems push to /ingest (src/daemon/ingest_service).
 std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue) {
   if (system.adapter.kind == "file") return adapters::make_file_source(system, catalogue);
   return nullptr;
@@ -23,6 +27,7 @@ std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& ca
 
 std::unique_ptr<Sink> make_sink(const SystemDef& system, const Catalogue& catalogue) {
   if (system.adapter.kind == "file") return adapters::make_file_sink(system, catalogue);
+  if (system.adapter.kind == "http") return adapters::make_http_sink(system, catalogue);
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The lifecycle every adapter kind follows: open (connect) → scan/read or begin/append/
 // commit → close. Adapters do one attempt each; the runners own retries and backoff.
+#include <chrono>
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -64,6 +65,20 @@ class SinkBatch {
   virtual AdapterResult<> replay(const std::function<void(std::string_view)>& on_record) = 0;
 };
 
+// One realtime record (no batch around it: e.g. posted to /ingest). `id` is stable for
+// the record (its trace id, else topic/partition/offset), so a delivery repeated after a
+// crash or a retry is recognisable by the target.
+struct SinkEvent {
+  int route_id = 0;
+  std::string id;
+};
+
+// How the router backs off after a transient failure of this sink (capped exponential).
+struct RetryPolicy {
+  std::chrono::milliseconds first{500};
+  std::chrono::milliseconds max{60'000};
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -71,6 +86,11 @@ class Sink {
   // True when this batch was committed before (a replay after a crash must not repeat it).
   virtual AdapterResult<bool> delivered(const SinkBatchInfo& batch) = 0;
   virtual AdapterResult<std::unique_ptr<SinkBatch>> begin(const SinkBatchInfo& batch) = 0;
+  // One attempt to deliver one realtime record. The default makes it a batch of one
+  // (skipped when delivered before), so a kind that writes units delivers it exactly
+  // once; kinds whose target recognises repeats (http) deliver it directly.
+  virtual AdapterResult<> deliver_event(const SinkEvent& event, std::string_view record);
+  virtual RetryPolicy retry_policy() const { return {}; }
   virtual void close() = 0;
 };
 

@@ -1,10 +1,13 @@
 #pragma once
 // An adapter kind declares its options once, here in code: type, default and doc. The
 // catalogue checks systems.yaml against it and `renkeictl adapter-kinds` prints it.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "renkei/catalogue/model.hpp"
 
 namespace renkei {
 
@@ -24,6 +27,9 @@ struct AdapterKindSpec {
   std::string kind;
   std::string doc;
   std::vector<OptionSpec> options;
+  // What the option types cannot say, checked once the whole catalogue is read (e.g. an
+  // option required only when the system receives): nullopt, or the problem.
+  std::function<std::optional<std::string>(const SystemDef&, const Catalogue&)> check{};
 
   const OptionSpec* option(std::string_view name) const;
 };

@@ -26,6 +26,9 @@ inline constexpr std::string_view kDlqOrigin = "renkei-dlq-origin";
 inline constexpr std::string_view kReplayOf = "renkei-replay-of";
 }  // namespace hdr
 
+// The renkei-ingested-at value for now: "2026-11-25T09:46:30.123Z" (UTC, milliseconds).
+std::string ingested_at_now();
+
 struct BatchEnd {
   uint64_t count = 0;           // records in the batch
   std::string sha256;           // hex, over the whole original file

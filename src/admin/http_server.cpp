@@ -11,7 +11,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -58,12 +60,18 @@ bool is_framing_header(const std::string& name) {
 }  // namespace
 
 struct AdminHttpServer::Impl {
-  using MethodMap = std::map<std::string, Handler>;
+  // One of the two is set.
+  struct Route {
+    Handler sync;
+    AsyncHandler async;
+  };
+  using MethodMap = std::map<std::string, Route>;
 
   Impl(asio::io_context& io_ctx, AdminHttpOptions opts) : io(io_ctx), options(opts) {}
 
-  HttpResponse dispatch(const HttpRequest& req) const;
+  void dispatch(const HttpRequest& req, Reply reply) const;
   HttpResponse call(const Handler& h, const HttpRequest& req) const;
+  void call(const AsyncHandler& h, const HttpRequest& req, Reply reply) const;
 
   // False once stopped: the caller must then not start serving.
   bool track(Session* s, std::weak_ptr<Session> w) {
@@ -222,11 +230,18 @@ class StreamSession final : public Session, public std::enable_shared_from_this<
   void handle() {
     auto& req = parser_->get();
     HttpRequest r = to_request(req);
-    HttpResponse resp = impl_->dispatch(r);
-    spdlog::debug("admin http: {} {} -> {}", r.method, r.path, resp.status);
-    bool keep_alive = req.keep_alive();
-    res_ = to_beast(std::move(resp), req.version(), keep_alive);
-    write(keep_alive ? After::read : After::close);
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    // The answer may come from another thread (an async handler): back onto the strand.
+    impl_->dispatch(r, [self = shared_from_this(), keep_alive, version, method = r.method,
+                        path = r.path](HttpResponse resp) {
+      asio::post(self->stream_.get_executor(), [self, keep_alive, version, method, path,
+                                                answer = std::move(resp)]() mutable {
+        spdlog::debug("admin http: {} {} -> {}", method, path, answer.status);
+        self->res_ = to_beast(std::move(answer), version, keep_alive);
+        self->write(keep_alive ? After::read : After::close);
+      });
+    });
   }
 
   void reply_and_close(int status, std::string body) {
@@ -341,13 +356,14 @@ std::expected<HostPort, std::string> split_host_port(const std::string& s) {
 
 }  // namespace
 
-HttpResponse AdminHttpServer::Impl::dispatch(const HttpRequest& req) const {
-  Handler handler;
+void AdminHttpServer::Impl::dispatch(const HttpRequest& req, Reply reply) const {
+  const Route* handler = nullptr;
+  Route found;
   std::set<std::string> allowed;
   {
     std::lock_guard lock(routes_mu);
     if (auto it = exact.find(req.path); it != exact.end()) {
-      if (auto m = it->second.find(req.method); m != it->second.end()) handler = m->second;
+      if (auto m = it->second.find(req.method); m != it->second.end()) handler = &m->second;
       for (const auto& [method, h] : it->second) allowed.insert(method);
     }
     if (!handler) {
@@ -357,21 +373,41 @@ HttpResponse AdminHttpServer::Impl::dispatch(const HttpRequest& req) const {
         for (const auto& [method, h] : methods) allowed.insert(method);
         auto m = methods.find(req.method);
         if (m != methods.end() && (!handler || p.size() > best)) {
-          handler = m->second;
+          handler = &m->second;
           best = p.size();
         }
       }
     }
+    if (handler) found = *handler;  // copied under the lock: routes may change meanwhile
   }
   if (!handler) {
-    if (allowed.empty()) return plain(404, "not found\n");
+    if (allowed.empty()) return reply(plain(404, "not found\n"));
     HttpResponse r = plain(405, "method not allowed\n");
     std::string allow;
     for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
     r.headers.emplace_back("Allow", allow);
-    return r;
+    return reply(std::move(r));
   }
-  return call(handler, req);
+  if (found.async) return call(found.async, req, std::move(reply));
+  reply(call(found.sync, req));
+}
+
+void AdminHttpServer::Impl::call(const AsyncHandler& h, const HttpRequest& req, Reply reply) const {
+  // Exactly one answer reaches the client, whatever the handler does.
+  auto once = [answered = std::make_shared<std::atomic<bool>>(false), reply = std::move(reply)](HttpResponse r) {
+    if (answered->exchange(true)) return;
+    if (r.status < 200 || r.status > 599) r = plain(500, "internal server error\n");
+    reply(std::move(r));
+  };
+  try {
+    h(req, once);
+    return;
+  } catch (const std::exception& e) {
+    spdlog::error("admin http: handler for {} {} failed: {}", req.method, req.path, e.what());
+  } catch (...) {
+    spdlog::error("admin http: handler for {} {} failed with a non-standard exception", req.method, req.path);
+  }
+  once(plain(500, "internal server error\n"));
 }
 
 HttpResponse AdminHttpServer::Impl::call(const Handler& h, const HttpRequest& req) const {
@@ -398,15 +434,27 @@ AdminHttpServer::~AdminHttpServer() { stop(); }
 
 void AdminHttpServer::add_route(std::string method, std::string path, Handler h) {
   std::lock_guard lock(impl_->routes_mu);
-  impl_->exact[std::move(path)][std::move(method)] = std::move(h);
+  impl_->exact[std::move(path)][std::move(method)] = Impl::Route{std::move(h), {}};
 }
 
 void AdminHttpServer::add_prefix_route(std::string method, std::string prefix, Handler h) {
   std::lock_guard lock(impl_->routes_mu);
-  impl_->prefix[std::move(prefix)][std::move(method)] = std::move(h);
+  impl_->prefix[std::move(prefix)][std::move(method)] = Impl::Route{std::move(h), {}};
 }
 
-HttpResponse AdminHttpServer::dispatch(const HttpRequest& req) const { return impl_->dispatch(req); }
+void AdminHttpServer::add_async_prefix_route(std::string method, std::string prefix, AsyncHandler h) {
+  std::lock_guard lock(impl_->routes_mu);
+  impl_->prefix[std::move(prefix)][std::move(method)] = Impl::Route{{}, std::move(h)};
+}
+
+HttpResponse AdminHttpServer::dispatch(const HttpRequest& req) const {
+  auto answer = std::make_shared<std::promise<HttpResponse>>();
+  auto got = answer->get_future();
+  impl_->dispatch(req, [answer](HttpResponse r) { answer->set_value(std::move(r)); });
+  return got.get();
+}
+
+void AdminHttpServer::dispatch(const HttpRequest& req, Reply reply) const { impl_->dispatch(req, std::move(reply)); }
 
 std::expected<tcp::endpoint, std::string> AdminHttpServer::listen(const std::string& host_port) {
   auto hp = split_host_port(host_port);

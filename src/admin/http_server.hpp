@@ -46,6 +46,12 @@ struct HttpResponse {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// A handler that answers later, e.g. only once Kafka has confirmed a write: it must not
+// block (it runs on the event loop like Handler) and calls `reply` once, from any thread.
+// Until then the connection waits; the handler owns any deadline.
+using Reply = std::function<void(HttpResponse)>;
+using AsyncHandler = std::function<void(const HttpRequest&, Reply)>;
+
 struct AdminHttpOptions {
   std::size_t body_limit = 1024 * 1024;  // larger bodies get 413
   // For a whole request (headers and body) and for writing a response, so that a
@@ -74,6 +80,7 @@ class AdminHttpServer {
   // some route matches but not with this method gets 405 and `Allow`; else 404.
   void add_route(std::string method, std::string path, Handler h);
   void add_prefix_route(std::string method, std::string prefix, Handler h);
+  void add_async_prefix_route(std::string method, std::string prefix, AsyncHandler h);
 
   // "127.0.0.1:9464", "[::1]:9464", "localhost:0". Port 0 picks a free port; the bound
   // endpoint is returned so it can be logged. May be called more than once.
@@ -83,8 +90,11 @@ class AdminHttpServer {
   // on the io_context, which then runs out of this server's work.
   void stop();
 
-  // Routing without the network: what a request would get (also 404/405/500).
+  // Routing without the network: what a request would get (also 404/405/500). For an
+  // async route this waits for its reply (tests only: never on the event loop).
   HttpResponse dispatch(const HttpRequest& req) const;
+  // The same, answering through `reply` (at once for a plain handler).
+  void dispatch(const HttpRequest& req, Reply reply) const;
 
   struct Impl;
 

@@ -319,6 +319,10 @@ class Loader {
     for (const auto& s : cat_.systems) check_layout(s.layout, s.where, "system '" + s.id + "'");
     for (const auto& r : cat_.routes) check_layout(r.layout, r.where, "route " + std::to_string(r.id));
     if (!systems_ok_) return;  // its errors are reported; references would only echo them
+    for (const auto& s : cat_.systems)
+      if (const AdapterKindSpec* spec = find_adapter_kind(s.adapter.kind); spec && spec->check)
+        if (auto problem = spec->check(s, cat_))
+          diags_.error(s.where.file, s.where.line_of("adapter"), "system '" + s.id + "': adapter: " + *problem);
     SystemIndex index(cat_.systems, diags_);
     std::map<int, const RouteDef*> ids;
     std::map<std::string, const RouteDef*> topics;
@@ -443,6 +447,7 @@ class Loader {
       MapReader m(*node, systems_shown_, what, diags_);
       if (auto k = m.str("kind")) s.adapter.kind = *k;
       kind_line = m.line_of_key("kind");
+      s.where.field_lines["adapter"] = kind_line;
       for (const auto& kv : *node) {
         auto key = kv.first.Scalar();
         if (key == "kind") continue;

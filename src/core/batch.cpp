@@ -1,8 +1,23 @@
 #include "renkei/batch.hpp"
 
+#include <chrono>
 #include <charconv>
+#include <cstdio>
+#include <ctime>
 
 namespace renkei {
+
+std::string ingested_at_now() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
 
 std::string BatchEnd::format() const {
   return "count=" + std::to_string(count) + ";sha256=" + sha256 + ";eol=" + (final_newline ? "1" : "0") +

@@ -158,6 +158,7 @@ void Hub::add_api_routes() {
     if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
     return json_response(200, *r);
   }, audit_refusal()));
+  ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
   add_run_routes();
 }
 

@@ -18,6 +18,7 @@
 #include "state_store.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
+#include "ingest_service.hpp"
 #include "renkei/bus.hpp"
 #include "renkei/metrics.hpp"
 #include "router.hpp"
@@ -63,6 +64,7 @@ class Hub {
   std::unique_ptr<AdminHttpServer> http_;
   BearerAuth auth_;
   std::unique_ptr<DlqService> dlq_;
+  std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
   CollectGate gate_;
   AuditLog audit_;
   std::unique_ptr<StateStore> state_;

@@ -20,7 +20,9 @@ class ConversionStage final : public Stage {
     const LayoutDef* layout = (*conv)->plan().layout;
     const bool header = layout && layout->header && ctx.seq == 1;
     auto r = (*conv)->convert(bytes, &notes_, header);
-    if (!r) return std::unexpected(StageError{r.error().kind, "record " + std::to_string(ctx.seq) + ": " + r.error().describe()});
+    // seq 0 is a realtime event, which has no place in a batch to name.
+    const std::string where = ctx.seq == 0 ? "event" : "record " + std::to_string(ctx.seq);
+    if (!r) return std::unexpected(StageError{r.error().kind, where + ": " + r.error().describe()});
     if (!notes_.empty() && on_shrink_)
       for (std::size_t i = 0; i < notes_.size(); ++i) on_shrink_(ctx.route.id);
     return std::move(*r);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <thread>
@@ -43,6 +44,17 @@ std::optional<double> parse_timestamp(std::optional<std::string_view> s) {
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A realtime record's identity for the target: its trace id when that is safe to put in a
+// header and a file name, else its place on the topic (stable too: the record never moves).
+std::string event_id(const BusMessage& msg) {
+  constexpr std::string_view kSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-";
+  auto t = msg.header(hdr::kTraceId);
+  if (t && !t->empty() && t->size() <= 128 && std::isalnum(static_cast<unsigned char>(t->front())) &&
+      t->find_first_not_of(kSafe) == std::string_view::npos)
+    return std::string(*t);
+  return "p" + std::to_string(msg.partition) + "-o" + std::to_string(msg.offset);
 }
 
 std::vector<std::string> topics_of(const Runtime& rt) {
@@ -140,6 +152,8 @@ void Router::handle(const BusMessage& msg) {
   }
   auto batch_id = msg.header(hdr::kBatchId);
   if (!batch_id || batch_id->empty()) {
+    // No batch at all is a realtime event; batch headers without the id are a broken batch.
+    if (!msg.header(hdr::kSeq) && !msg.header(hdr::kBatchEnd)) return handle_event(key, p, msg, *route);
     dead_letter(p, msg, *route, "bad-record", "record has no renkei-batch-id header");
     p.offsets->processed(msg.offset);
     return;
@@ -177,6 +191,43 @@ void Router::handle(const BusMessage& msg) {
   OpenBatch& b = it->second;
   if (msg.header(hdr::kBatchEnd)) finish_batch(key, p, msg, *route, b);
   else handle_batch_record(key, p, msg, *route, b);
+}
+
+void Router::handle_event(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route) {
+  auto sink_it = current_->sinks.find(route.to);
+  if (sink_it == current_->sinks.end()) {
+    dead_letter(p, msg, route, "bad-record", "system " + route.to + " has no sink adapter");
+    return p.offsets->processed(msg.offset);
+  }
+  const SystemDef* from = current_->catalogue->system(route.from);
+  const std::string_view charset =
+      msg.header(hdr::kCharset).value_or(from ? std::string_view(from->charset) : std::string_view());
+  // seq 0: an event is never a csv header line.
+  RecordContext ctx{route, charset, 0, &current_->catalogue, &current_->codemaps};
+  auto r = stage_->apply(ctx, msg.value);
+  if (!r) {
+    metrics_.conversion_errors(route.id, r.error().kind).inc();
+    spdlog::warn("route {}: event not converted ({}); it is on {}", interface_label(route.id), r.error().detail,
+                 route.dlq_topic());
+    dead_letter(p, msg, route, r.error().kind, r.error().detail);
+    return p.offsets->processed(msg.offset);
+  }
+  const std::string_view converted = *r ? std::string_view(**r) : msg.value;
+  auto d = sink_it->second->deliver_event(SinkEvent{route.id, event_id(msg)}, converted);
+  if (!d && d.error().transient) return back_off(key, p, d.error().detail, route.id, msg.offset);
+  if (!d) {
+    spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id), route.to,
+                 d.error().detail, route.dlq_topic());
+    dead_letter(p, msg, route, d.error().kind, d.error().detail);
+    return p.offsets->processed(msg.offset);
+  }
+  // The offset becomes committable only now, after the target took the record.
+  metrics_.delivered(route.id, route.to).inc();
+  metrics_.status().delivered(route.id);
+  if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
+    metrics_.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
+  p.backoff = std::chrono::milliseconds(0);
+  p.offsets->processed(msg.offset);
 }
 
 void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route,
@@ -347,7 +398,11 @@ void Router::back_off(const Key& key, Partition& p, const std::string& why, int 
   }
   p.batches.clear();
   p.offsets->rewind(rewind);
-  p.backoff = std::clamp(p.backoff * 2, kFirstBackoff, kMaxBackoff);
+  // The target's own caps where its adapter declares them (http: backoff_*_ms).
+  RetryPolicy policy{kFirstBackoff, kMaxBackoff};
+  if (const RouteDef* route = current_ ? current_->catalogue->route(route_id) : nullptr)
+    if (auto it = current_->sinks.find(route->to); it != current_->sinks.end()) policy = it->second->retry_policy();
+  p.backoff = std::clamp(p.backoff * 2, policy.first, policy.max);
   p.resume_at = Clock::now() + p.backoff;
   if (!p.paused) ++paused_;
   p.paused = true;

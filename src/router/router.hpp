@@ -56,6 +56,8 @@ class Router final : public RebalanceListener {
   using Key = std::pair<std::string, int32_t>;
 
   void handle(const BusMessage& msg);
+  // A realtime record (no batch headers): converted and delivered on its own.
+  void handle_event(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route);
   void handle_batch_record(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
   void finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
   // Sends one message to the route's DLQ; its offset stays held until the write is durable.

@@ -19,18 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string now_rfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
-
 // Counts a batch's messages in flight and remembers the first failure. Called for every
 // record on librdkafka's delivery thread, so the common path is one atomic decrement.
 class InFlight final : public DeliveryHandler {
@@ -129,7 +117,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
                          const SourceUnit& unit) {
   auto flight = std::make_shared<InFlight>();
   const std::string iface = interface_label(route.id);
-  const std::string ingested = now_rfc3339();
+  const std::string ingested = ingested_at_now();
   // Every record carries its batch id and sequence number. What is the same for the whole
   // batch rides on the first record and on the end marker only: each header costs about
   // as much as the record itself in librdkafka and the broker (bench/bus_bench.sh).

@@ -293,9 +293,32 @@ class SystemsJsonTest(unittest.TestCase):
         vrs = self.by_id["vrs"]
         self.assertIn("VRS(ワクチン接種記録システム)", vrs["aliases"])
 
+    # The systems that exchange events over HTTP (config/systems.yaml); the rest use files.
+    HTTP_SYSTEMS = {"number-link", "convenience-cert", "seal-cert"}
+
+    def test_http_adapters_show_kind_and_settings(self):
+        for s in self.systems:
+            if s["id"] not in self.HTTP_SYSTEMS:
+                continue
+            with self.subTest(system=s["id"]):
+                adapter = s["adapter"]
+                self.assertEqual(adapter["kind"], "http")
+                settings = adapter["settings"]
+                # Every declared option with its default shows, so an operator sees them all.
+                for key in ("timeout_ms", "backoff_initial_ms", "backoff_max_ms", "max_body_bytes",
+                            "max_batch_bytes", "ack_timeout_ms", "content_type"):
+                    self.assertIn(key, settings)
+                self.assertEqual(settings["timeout_ms"], "5000")
+                # A system that receives has a URL; one that only sends needs none.
+                if s["routes"]["in"]:
+                    self.assertRegex(settings["url"], r"^http://")
+                self.assertNotIn("inbox", settings)
+
     def test_file_adapters_with_inbox_and_outbox(self):
         inboxes = set()
         for s in self.systems:
+            if s["id"] in self.HTTP_SYSTEMS:
+                continue
             with self.subTest(system=s["id"]):
                 adapter = s["adapter"]
                 self.assertEqual(adapter["kind"], "file")
@@ -307,7 +330,7 @@ class SystemsJsonTest(unittest.TestCase):
                     self.assertEqual(path.parent.name, s["id"], path)
                 self.assertNotEqual(settings["inbox"], settings["outbox"])
                 inboxes.add(settings["inbox"])
-        self.assertEqual(len(inboxes), 39)
+        self.assertEqual(len(inboxes), 39 - len(self.HTTP_SYSTEMS))
 
 
 # --------------------------------------------------------------------------------------
@@ -881,6 +904,9 @@ class ExitCodesTest(unittest.TestCase):
         self.assertIn("file", kinds)
         options = {o["name"] for o in kinds["file"]["options"]}
         self.assertLessEqual({"inbox", "outbox"}, options)
+        self.assertIn("http", kinds)
+        options = {o["name"] for o in kinds["http"]["options"]}
+        self.assertLessEqual({"url", "timeout_ms", "max_body_bytes", "backoff_initial_ms", "backoff_max_ms"}, options)
 
 
 # --------------------------------------------------------------------------------------

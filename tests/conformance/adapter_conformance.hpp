@@ -553,6 +553,31 @@ TYPED_TEST_P(AdapterConformance, CrashMidBatchIsRebuiltFromScratch) {
   EXPECT_EQ(this->leftovers(), std::vector<std::string>{});
 }
 
+TYPED_TEST_P(AdapterConformance, EventIsDeliveredOnceUnderItsId) {
+  // A realtime record without a batch (POST /ingest): delivered whole, and a repeat under
+  // the same id (a retry, a re-read after a crash) gives no second output.
+  RENKEI_NEED_SINK(snk);
+  const std::string rec = "\x8f\x5a\x96\xaf,\xb6\xde,event";
+  const SinkEvent e{kRoute, "4bf92f3577b34da6a3ce929d0e0e4736"};
+  auto r = snk->deliver_event(e, rec);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  r = snk->deliver_event(e, rec);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  auto out = this->delivered();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out.begin()->second, rec);
+  // Another event is another output, also after a restart of the hub.
+  auto fresh = this->sink();
+  ASSERT_TRUE(fresh->deliver_event(SinkEvent{kRoute, "p1-o42"}, "second").has_value());
+  ASSERT_TRUE(fresh->deliver_event(e, rec).has_value());
+  out = this->delivered();
+  ASSERT_EQ(out.size(), 2u);
+  std::multiset<std::string> bodies;
+  for (const auto& [k, v] : out) bodies.insert(v);
+  EXPECT_EQ(bodies, (std::multiset<std::string>{rec, "second"}));
+  EXPECT_EQ(this->leftovers(), std::vector<std::string>{});
+}
+
 // ---- source ---------------------------------------------------------------------------
 
 TYPED_TEST_P(AdapterConformance, ScanOffersOnlyCompleteUnitsOldestFirst) {
@@ -709,7 +734,8 @@ REGISTER_TYPED_TEST_SUITE_P(AdapterConformance, OpenCreatesWhatItNeeds, SinkDeli
                             CommitWithWrongCountFailsAndLeavesNothing, CommitWithWrongChecksumFailsAndLeavesNothing,
                             AbortLeavesNothingVisible, ReplayReturnsTheAppendedRecordsInOrder,
                             ReplayKeepsTrailingEmptyRecords, CrashAfterRecordingFinishesThePublish,
-                            CrashMidBatchIsRebuiltFromScratch, ScanOffersOnlyCompleteUnitsOldestFirst,
+                            CrashMidBatchIsRebuiltFromScratch, EventIsDeliveredOnceUnderItsId,
+                            ScanOffersOnlyCompleteUnitsOldestFirst,
                             ReadYieldsRecordsAndAMatchingEndMarker, ReadCanStopEarlyWithoutAnEndMarker,
                             BatchIdIsStableAndChangesWithNewContent, CompleteRemovesTheUnitFromLaterScans,
                             EndToEndReproducesTheUnitByteForByte);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -298,6 +299,47 @@ TEST_F(AdminHttpServerTest, HandlerExceptionIs500WithoutDetails) {
   EXPECT_EQ(res.body().find("secret"), std::string::npos);
   // The connection survives a failed handler.
   EXPECT_EQ(c.get("/healthz").result_int(), 200);
+}
+
+TEST_F(AdminHttpServerTest, AsyncHandlerAnswersLaterFromAnotherThread) {
+  start();
+  std::vector<std::thread> repliers;
+  std::mutex mu;
+  server_->add_async_prefix_route("POST", "/later/", [&](const HttpRequest& req, Reply reply) {
+    // As the ingest endpoint does: the answer comes from another thread (Kafka's).
+    std::lock_guard lock(mu);
+    repliers.emplace_back([reply, body = req.body] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      reply(HttpResponse{.status = 202, .body = "got " + body});
+      reply(HttpResponse{.status = 500, .body = "a second answer is ignored"});
+    });
+  });
+  server_->add_async_prefix_route("POST", "/throws/", [](const HttpRequest&, Reply) {
+    throw std::runtime_error("secret");
+  });
+  Client c(endpoint_);
+  for (int i = 0; i < 3; ++i) {
+    http::request<http::string_body> req{http::verb::post, "/later/x", 11};
+    req.body() = "n" + std::to_string(i);
+    req.prepare_payload();
+    auto res = c.send(req);
+    EXPECT_EQ(res.result_int(), 202);
+    EXPECT_EQ(res.body(), "got n" + std::to_string(i));
+  }
+  http::request<http::string_body> boom{http::verb::post, "/throws/x", 11};
+  boom.prepare_payload();
+  auto res = c.send(boom);
+  EXPECT_EQ(res.result_int(), 500);
+  EXPECT_EQ(res.body().find("secret"), std::string::npos);
+  EXPECT_EQ(c.get("/healthz").result_int(), 200) << "the connection goes on after async answers";
+  // Routing without the network waits for the answer.
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/later/y";
+  r.body = "direct";
+  EXPECT_EQ(server_->dispatch(r).body, "got direct");
+  std::lock_guard lock(mu);
+  for (auto& t : repliers) t.join();
 }
 
 TEST_F(AdminHttpServerTest, MalformedRequestIs400) {

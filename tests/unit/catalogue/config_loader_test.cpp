@@ -223,9 +223,30 @@ TEST_F(ConfigDir, SystemProblems) {
   auto has = [&](const std::string& s) { return all.find(s) != std::string::npos; };
   EXPECT_TRUE(has(":4: system 'a': field 'charset': unknown charset 'SJIS-nonsense'")) << all;
   EXPECT_TRUE(has(":8: system 'B!': field 'id': 'B!' is not a system id")) << all;
-  EXPECT_TRUE(has(":15: system 'c': adapter: unknown adapter kind 'ftp' (registered kinds: file)")) << all;
+  EXPECT_TRUE(has(":15: system 'c': adapter: unknown adapter kind 'ftp' (registered kinds: file, http)")) << all;
   EXPECT_TRUE(has(":20: system 'd': adapter: option 'format' must be one of lines csv")) << all;
   EXPECT_TRUE(has(":21: system 'd': adapter: unknown option 'speed' for kind 'file'")) << all;
+}
+
+TEST_F(ConfigDir, HttpSystemThatReceivesNeedsAUsableUrl) {
+  // b receives route 1 and sends route 2; a sender-only http system needs no url.
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n      timeout_ms: 100\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("systems.yaml") + ":6: system 'a': adapter: option 'url' is required: the system receives on route 2");
+  EXPECT_EQ(e[1], file("systems.yaml") + ":11: system 'b': adapter: option 'url' is required: the system receives on route 1");
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "      url: https://a.example/{interface}\n"
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "      url: http://b.example:8080/{system}/{interface}\n");
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("system 'a': adapter: option 'url': https is not supported"), std::string::npos) << e[0];
 }
 
 TEST_F(ConfigDir, NameAliasClashesAreReported) {

@@ -1,0 +1,22 @@
+#pragma once
+// The `http` adapter kind. Inbound, systems POST events to the hub's /ingest endpoint
+// (src/daemon/ingest_service): there is no polling source, so make_http_source is not
+// needed and the registry returns none. Outbound, the sink POSTs each realtime record
+// (and each file batch as one body) to the system's `url`.
+#include <memory>
+#include <string>
+
+#include "renkei/adapter.hpp"
+
+namespace renkei::adapters {
+
+std::unique_ptr<Sink> make_http_sink(const SystemDef& system, const Catalogue& catalogue);
+
+// The Idempotency-Key the sink sends for a record or batch of route `route_id`: the same
+// for every attempt, across restarts, so the target recognises a repeat.
+std::string idempotency_key(int route_id, const std::string& id);
+
+// `url` with {interface} and {system} filled in.
+std::string expand_url(std::string url, int route_id, const std::string& system_id);
+
+}  // namespace renkei::adapters

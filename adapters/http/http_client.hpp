@@ -1,0 +1,51 @@
+#pragma once
+// One outbound POST with a deadline, on Boost.Beast. Blocking: it runs on the router's
+// thread (like the file sink's fsync), never on the admin server's event loop.
+#include <chrono>
+#include <expected>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace renkei::adapters {
+
+struct HttpUrl {
+  std::string host;    // without brackets
+  std::string port;    // "80" when not given
+  std::string target;  // path and query, "/" when empty
+  std::string host_header;
+};
+
+// "http://host[:port][/path]"; the error says why not (https is not spoken here).
+std::expected<HttpUrl, std::string> parse_http_url(std::string_view url);
+
+struct HttpAnswer {
+  int status = 0;
+  std::string reason;  // the status line's text; the body is never kept (it may echo data)
+};
+
+// POSTs over one kept-alive connection, reopened when the target closed it. Not
+// thread-safe: one per sink, used by the route worker's thread.
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Connect (unless a connection is open), send, read the answer; all within `timeout`.
+  // The error is a transport failure (refused, reset, timed out, unresolvable) in words
+  // for the log. A kept connection that fails is replaced once at once: the target may
+  // have closed it while idle (a repeat is harmless, the request has its Idempotency-Key).
+  std::expected<HttpAnswer, std::string> post(const HttpUrl& url,
+                                              const std::vector<std::pair<std::string, std::string>>& headers,
+                                              std::string_view body, std::chrono::milliseconds timeout);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace renkei::adapters

@@ -1,0 +1,6 @@
+#pragma once
+#include "renkei/adapter_spec.hpp"
+
+namespace renkei::adapters {
+AdapterKindSpec http_adapter_spec();
+}

@@ -1,0 +1,87 @@
+#pragma once
+// A small HTTP receiver on loopback for the http adapter's tests: records every POST
+// (target, Idempotency-Key, body) and answers with a status the test chooses.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace renkei::conformance {
+
+struct ReceivedPost {
+  std::string target;
+  std::string idempotency_key;
+  std::string body;
+  std::string content_type;
+};
+
+class TestReceiver {
+ public:
+  TestReceiver() : acceptor_(io_, {boost::asio::ip::address_v4::loopback(), 0}) {
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TestReceiver() {
+    stopping_ = true;
+    // Wake the blocking accept with a connection of our own.
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket s(io_);
+    s.connect({boost::asio::ip::address_v4::loopback(), port_}, ec);
+    thread_.join();
+  }
+
+  unsigned short port() const { return port_; }
+  void answer_with(int status) { status_ = status; }
+  void delay(std::chrono::milliseconds d) { delay_ms_ = static_cast<int>(d.count()); }
+  std::vector<ReceivedPost> posts() const {
+    std::lock_guard lock(mu_);
+    return posts_;
+  }
+
+ private:
+  void serve() {
+    namespace http = boost::beast::http;
+    while (!stopping_) {
+      boost::asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) continue;
+      boost::beast::flat_buffer buf;
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(256 * 1024 * 1024);
+      http::read(socket, buf, parser, ec);
+      if (ec) continue;
+      if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
+      const auto& req = parser.get();
+      const int status = status_;
+      if (status >= 200 && status < 300) {
+        // Only an accepted POST counts, as a real target would keep it.
+        std::lock_guard lock(mu_);
+        posts_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
+                          std::string(req[http::field::content_type])});
+      }
+      http::response<http::string_body> res{static_cast<http::status>(status), 11};
+      res.body() = "{}";
+      res.prepare_payload();
+      http::write(socket, res, ec);
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> status_{200};
+  std::atomic<int> delay_ms_{0};
+  mutable std::mutex mu_;
+  std::vector<ReceivedPost> posts_;
+  std::thread thread_;
+};
+
+}  // namespace renkei::conformance
