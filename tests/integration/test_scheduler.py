@@ -69,7 +69,7 @@ class ScheduledRoute(h.HubTestCase):
         tag = h.unique("s")
         wed = h.make_file(200, tag)
         hub.drop("nightly-wed.csv", wed)
-        hub.start(env=clock(f"{WED}T21:59:40+09:00"))
+        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
 
         # Before 22:00 the file waits in the outbox (at-run).
         time.sleep(5)
@@ -172,11 +172,13 @@ class ManualRoute(h.HubTestCase):
         hub = Hub(self, self.brokers, "manual", collect="at-run")
         data = h.make_file(30, h.unique("m"))
         hub.drop("vrs-export.csv", data, route=MANUAL_ROUTE)
-        # The hub first sees the route at 21:59:45; Wednesday's 22:00 hand-off falls due
-        # 15 s later (an occurrence before a hub knew the route is nobody's overdue).
-        hub.start(env=clock(f"{WED}T21:59:45+09:00"))
+        # The hub first sees the route at 21:59:30; Wednesday's 22:00 hand-off falls due
+        # 30 s later (an occurrence before a hub knew the route is nobody's overdue).
+        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
         mr = h.iface(MANUAL_ROUTE)
-        self.assertEqual(hub.metric("renkei_manual_overdue", interface=mr), 0)
+        # Published by the scheduler's first pass over renkei.state.
+        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 0, 20, "the gauge at 0 before 22:00",
+                   on_timeout=hub.log_tail)
         h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 1, 60, "the overdue gauge",
                    on_timeout=hub.log_tail)
         # Manual rows never move by themselves.

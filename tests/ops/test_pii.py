@@ -5,7 +5,8 @@ Records holding valid 個人番号 go through every path on the embedded bus: de
 a `jukinet` route (5) by an unmapped gaiji, then listed and replayed through the API. The
 numbers must arrive in the delivered file byte for byte, and appear nowhere in the log,
 /metrics, or any API response (DLQ listings, replay answers, 401s, the status page and
-/api/v1/interfaces when present).
+/api/v1/interfaces when present). Also a manual run through the CLI (its answer, the runs
+listing and the audit log) and events posted to /ingest, accepted and refused.
 """
 
 import json
@@ -62,9 +63,30 @@ class NoMyNumberLeaks(unittest.TestCase):
                    and hub.metric("renkei_records_dead_lettered_total", interface="005", reason="gaiji-unmapped"),
                    60, "both held batches dead-lettered", on_timeout=hub.log_tail)
 
+        # 4. a manual run (route 17, 住民記録 → VRS) through the CLI: the run, its audit line.
+        manual = f"{numbers[0]},山田 花子\n".encode("cp932")
+        hub.drop("pii-manual.csv", manual, route=17)
         answers = {}
+        proc = subprocess.run([RENKEICTL, "--config", str(hub.config_dir), "run", "17", "--api", api],
+                              capture_output=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        answers["cli run"] = proc.stdout + proc.stderr
+        vrs = hub.wait_delivered("pii-manual.csv", 60, system="vrs", route=17)
+        self.assertIn(numbers[0].encode(), vrs[0].read_bytes())
+        # 5. events on route 28 (印鑑証明 → コンビニ交付, http in, Windows-31J): one accepted,
+        #    one refused for bytes that are not the system's charset.
+        token = (hub.state / "api-token").read_text(encoding="utf-8").strip()
+        for name, body in (("ingest", f"{numbers[1]},印鑑".encode("cp932")),
+                           ("ingest bad", numbers[2].encode() + b",\x81\x20")):
+            req = urllib.request.Request(api + "/ingest/seal-cert/028", data=body, method="POST",
+                                         headers={"Authorization": f"Bearer {token}"})
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    answers[name] = r.read()
+            except urllib.error.HTTPError as e:
+                answers[name] = e.read()
         for path in ("/metrics", "/api/v1/dlq/9?all=1", "/api/v1/dlq/5?all=1", "/api/v1/interfaces", "/",
-                     "/healthz", "/readyz"):
+                     "/healthz", "/readyz", "/api/v1/interfaces/17/runs", "/api/v1/dlq/28?all=1"):
             try:
                 with urllib.request.urlopen(api + path, timeout=30) as r:
                     answers[path] = r.read()
@@ -86,6 +108,7 @@ class NoMyNumberLeaks(unittest.TestCase):
 
         hub.stop()
         answers["log"] = hub.log_bytes()
+        answers["audit log"] = hub.audit_log.read_bytes()
         for where, body in answers.items():
             for n in numbers:
                 self.assertNotIn(n.encode(), body, f"a 個人番号 in {where}")
