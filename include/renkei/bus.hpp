@@ -122,6 +122,10 @@ class Consumer {
   // High watermark minus position per assigned partition, from cached fetch state.
   virtual std::vector<std::pair<TopicPartition, int64_t>> lag() = 0;
   virtual void close() = 0;
+  // Set once the consumer has failed for good (e.g. a static member fenced by the group
+  // coordinator after a broker outage longer than its session): it will never consume
+  // again and must be replaced. Says why.
+  virtual std::optional<std::string> fatal_error() const = 0;
 };
 
 // Reads a topic up to its current end without joining a consumer group (the group only

@@ -353,6 +353,13 @@ class KafkaConsumer final : public Consumer {
     rd_kafka_consumer_close(rk_.get());
   }
 
+  std::optional<std::string> fatal_error() const override {
+    char reason[512];
+    auto err = rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
+    if (!err) return std::nullopt;
+    return std::string(rd_kafka_err2name(err)) + ": " + reason;
+  }
+
  private:
   Handle rk_;
   RebalanceListener* listener_;

@@ -88,6 +88,11 @@ void Router::run() {
     auto m = consumer_->poll(100ms);
     if (!m) {
       spdlog::error("router: {}", m.error().message);
+      if (auto fatal = consumer_->fatal_error()) {
+        replace_consumer(*fatal);
+        subscribed = nullptr;  // the new consumer subscribes on the next turn
+        continue;
+      }
       std::this_thread::sleep_for(1s);
       continue;
     }
@@ -110,6 +115,20 @@ void Router::run() {
       if (b.out) b.out->abort();
   parts_.clear();
   consumer_->close();
+}
+
+// librdkafka does not recover a consumer from a fatal error (a fenced static member
+// stays fenced): start a new one. What was delivered but not committed comes again and
+// the targets recognise it (file ledger, idempotency keys); open batches are rebuilt.
+void Router::replace_consumer(const std::string& why) {
+  spdlog::error("router: the consumer failed for good ({}); starting a new one", why);
+  for (auto& [key, p] : parts_)
+    for (auto& [id, b] : p.batches)
+      if (b.out) b.out->abort();
+  parts_.clear();
+  recount_paused();
+  consumer_->close();
+  consumer_ = bus_.make_consumer(this);
 }
 
 void Router::on_assigned(const std::vector<TopicPartition>& parts) {

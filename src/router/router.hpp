@@ -70,6 +70,7 @@ class Router final : public RebalanceListener {
   // A transient failure: abandon the partition's open batches, seek back, pause a while.
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void resume_due();
+  void replace_consumer(const std::string& why);
   void recount_paused();
   void commit_all(bool force);
   void update_lag();

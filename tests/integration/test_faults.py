@@ -12,6 +12,7 @@ Run by ctest as `python3 -m unittest -v test_faults` from tests/integration.
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -183,6 +184,37 @@ class BrokerOutage(FaultTestCase):
                          10 * RECORDS)
         hub.stop()
 
+
+
+class FencedConsumer(FaultTestCase):
+
+    def test_c_fenced_consumer_is_replaced_and_delivery_goes_on(self):
+        """A second member with renkeid's static instance id fences renkeid's consumer, as
+        the coordinator does after a broker outage longer than the session. librdkafka never
+        recovers such a consumer by itself: renkeid must start a new one and deliver."""
+        brokers = h.need_brokers(self)
+        dlq_start = self.dlq_start(brokers)
+        hub = Hub(self, brokers, "fenced")
+        hub.start()
+        hub.wait_assigned()
+        intruder = subprocess.Popen(
+            ["kcat", "-b", brokers, "-G", hub.group, "-X", f"group.instance.id={hub.instance}",
+             "-X", "enable.auto.commit=false", "-X", "session.timeout.ms=6000", "-q", "-o", "end",
+             f"renkei.if.{h.iface(h.ROUTE)}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            h.wait_for(lambda: "starting a new one" in hub.run_log(), 90,
+                       "renkeid to replace its fenced consumer", on_timeout=hub.log_tail)
+        finally:
+            intruder.terminate()
+            intruder.wait(30)
+        self.assertRegex(hub.run_log(), r"the consumer failed for good \(.*FENCED")
+        name = "resident-fenced.csv"
+        data = h.make_file(2_000, h.unique("f"))
+        hub.drop(name, data)
+        hub.wait_delivered(name, 120)
+        self.assertTrue(hub.alive(), hub.log_tail())
+        self.assert_delivered_once(hub, {name: data}, brokers, dlq_start)
 
 if __name__ == "__main__":
     unittest.main()
