@@ -617,30 +617,18 @@ class KafkaBus final : public Bus {
   }
 
   std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) override {
-    auto consumer = std::make_unique<KafkaConsumer>(listener);
-    auto conf = make_conf(common({
-        {"group.id", cfg_.group_id},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"auto.offset.reset", "earliest"},
-        // A daily file lands on one partition: fetch it in large pieces.
-        {"max.partition.fetch.bytes", "8388608"},
-        // Topics of routes added by a reload are found within this time.
-        {"topic.metadata.refresh.interval.ms", "10000"},
-    }));
-    if (!conf) throw std::runtime_error(conf.error().message);
-    // Route topics are created by the hub; a typo must not create one. (The mock cluster
-    // predates this request and only warns about it, and has no static membership.)
-    if (!mock_) {
-      rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
-      rd_kafka_conf_set(*conf, "group.instance.id", instance_id().c_str(), nullptr, 0);
-    }
-    rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
-    rd_kafka_conf_set_opaque(*conf, consumer.get());
-    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
-    if (!h) throw std::runtime_error(h.error().message);
-    consumer->attach(std::move(*h));
-    return consumer;
+    return group_consumer(listener,
+                          {
+                              {"group.id", cfg_.group_id},
+                              {"enable.auto.commit", "false"},
+                              {"enable.auto.offset.store", "false"},
+                              {"auto.offset.reset", "earliest"},
+                              // A daily file lands on one partition: fetch it in large pieces.
+                              {"max.partition.fetch.bytes", "8388608"},
+                              // Topics of routes added by a reload are found within this time.
+                              {"topic.metadata.refresh.interval.ms", "10000"},
+                          },
+                          true);
   }
 
   std::unique_ptr<TopicReader> make_reader(const std::string& group) override {
@@ -659,24 +647,16 @@ class KafkaBus final : public Bus {
 
   std::unique_ptr<Consumer> make_group_member(const std::string& group, RebalanceListener* listener,
                                               std::chrono::milliseconds session_timeout) override {
-    auto consumer = std::make_unique<KafkaConsumer>(listener);
-    const auto session = std::to_string(session_timeout.count());
-    const auto heartbeat = std::to_string(std::max<long long>(session_timeout.count() / 3, 100));
-    auto conf = make_conf(common({
-        {"group.id", group},
-        {"enable.auto.commit", "false"},
-        {"enable.auto.offset.store", "false"},
-        {"session.timeout.ms", session},
-        {"heartbeat.interval.ms", heartbeat},
-    }));
-    if (!conf) throw std::runtime_error(conf.error().message);
-    if (!mock_) rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
-    rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
-    rd_kafka_conf_set_opaque(*conf, consumer.get());
-    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
-    if (!h) throw std::runtime_error(h.error().message);
-    consumer->attach(std::move(*h));
-    return consumer;
+    const auto heartbeat = std::max<long long>(session_timeout.count() / 3, 100);
+    return group_consumer(listener,
+                          {
+                              {"group.id", group},
+                              {"enable.auto.commit", "false"},
+                              {"enable.auto.offset.store", "false"},
+                              {"session.timeout.ms", std::to_string(session_timeout.count())},
+                              {"heartbeat.interval.ms", std::to_string(heartbeat)},
+                          },
+                          false);
   }
 
   std::string bootstrap_servers() const override { return bootstrap_; }
@@ -685,6 +665,26 @@ class KafkaBus final : public Bus {
 
  private:
   explicit KafkaBus(BusConfig cfg) : cfg_(std::move(cfg)) {}
+
+  // A consumer group member with these settings; `static_member` gives it this hub's
+  // group.instance.id.
+  std::unique_ptr<Consumer> group_consumer(RebalanceListener* listener, Config settings, bool static_member) const {
+    auto consumer = std::make_unique<KafkaConsumer>(listener);
+    auto conf = make_conf(common(std::move(settings)));
+    if (!conf) throw std::runtime_error(conf.error().message);
+    // Route topics are created by the hub; a typo must not create one. (The mock cluster
+    // predates this request and only warns about it, and has no static membership.)
+    if (!mock_) {
+      rd_kafka_conf_set(*conf, "allow.auto.create.topics", "false", nullptr, 0);
+      if (static_member) rd_kafka_conf_set(*conf, "group.instance.id", instance_id().c_str(), nullptr, 0);
+    }
+    rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
+    rd_kafka_conf_set_opaque(*conf, consumer.get());
+    auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
+    if (!h) throw std::runtime_error(h.error().message);
+    consumer->attach(std::move(*h));
+    return consumer;
+  }
 
   std::string instance_id() const {
     if (!cfg_.instance_id.empty()) return cfg_.instance_id;
