@@ -19,9 +19,11 @@ const std::vector<AdapterKindSpec>& adapter_kinds() {
   return kinds;
 }
 
-// `http` has no polling source: its systems push to /ingest (src/daemon/ingest_service).
+// An `http` system has a source only when it is polled (pull_url); otherwise it pushes
+// to /ingest (src/daemon/ingest_service).
 std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue) {
   if (system.adapter.kind == "file") return adapters::make_file_source(system, catalogue);
+  if (system.adapter.kind == "http") return adapters::make_http_pull_source(system, catalogue);
   return nullptr;
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 // The `http` adapter kind. Inbound, systems POST events to the hub's /ingest endpoint
-// (src/daemon/ingest_service): there is no polling source, so make_http_source is not
-// needed and the registry returns none. Outbound, the sink POSTs each realtime record
-// (and each file batch as one body) to the system's `url`.
+// (src/daemon/ingest_service), and a system with a `pull_url` is also polled: each run
+// of its scheduled or manual routes GETs that business date's data. Outbound, the sink
+// POSTs each realtime record (and each file batch as one body) to the system's `url`.
 #include <memory>
 #include <string>
 
@@ -11,6 +11,11 @@
 namespace renkei::adapters {
 
 std::unique_ptr<Sink> make_http_sink(const SystemDef& system, const Catalogue& catalogue);
+// nullptr when the system has no pull_url (it only pushes to /ingest).
+std::unique_ptr<Source> make_http_pull_source(const SystemDef& system, const Catalogue& catalogue);
+
+// An Int option's value, or `fallback` when unset or not positive.
+long long int_setting(const SystemDef& s, const std::string& name, long long fallback);
 
 // The Idempotency-Key the sink sends for a record or batch of route `route_id`: the same
 // for every attempt, across restarts, so the target recognises a repeat.

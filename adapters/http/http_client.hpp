@@ -1,7 +1,8 @@
 #pragma once
-// One outbound POST with a deadline, on Boost.Beast. Blocking: it runs on the router's
+// Outbound HTTP requests with a deadline (the sink's POSTs, the pull source's GETs), on Boost.Beast. Blocking: it runs on the router's
 // thread (like the file sink's fsync), never on the admin server's event loop.
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <string>
@@ -42,6 +43,14 @@ class HttpClient {
   std::expected<HttpAnswer, std::string> post(const HttpUrl& url,
                                               const std::vector<std::pair<std::string, std::string>>& headers,
                                               std::string_view body, std::chrono::milliseconds timeout);
+
+  // GETs `url` on a connection of its own and writes the answer's body to `path` (created
+  // or truncated), fsynced when it came whole. Any status is an answer; a body larger than
+  // `max_bytes`, or cut off, is an error. The caller owns `path` afterwards.
+  std::expected<HttpAnswer, std::string> get_to_file(const HttpUrl& url,
+                                                     const std::vector<std::pair<std::string, std::string>>& headers,
+                                                     const std::string& path, std::uint64_t max_bytes,
+                                                     std::chrono::milliseconds timeout);
 
  private:
   struct Impl;

@@ -26,8 +26,6 @@ std::string expand_url(std::string url, int route_id, const std::string& system_
   return url;
 }
 
-namespace {
-
 long long int_setting(const SystemDef& s, const std::string& name, long long fallback) {
   auto it = s.adapter.settings.find(name);
   if (it == s.adapter.settings.end()) return fallback;
@@ -35,6 +33,8 @@ long long int_setting(const SystemDef& s, const std::string& name, long long fal
   auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   return ec == std::errc{} && v > 0 ? v : fallback;
 }
+
+namespace {
 
 class HttpSink;
 

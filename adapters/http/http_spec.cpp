@@ -49,10 +49,43 @@ AdapterKindSpec http_adapter_spec() {
                       "allows DLQ replay: give each system its own.",
                .default_value = std::nullopt,
                .values = {}},
+              opt("pull_url", OptionType::String,
+                  "Where a run GETs the system's data for its business date (http:// only; {date} becomes "
+                  "YYYY-MM-DD, {yyyymmdd} the same without dashes, {interface} and {system} as in url). 200 "
+                  "is the day's data (empty is fine; the date also rides in the Renkei-Business-Date header); 202, 204 and 404 mean not ready yet (asked again "
+                  "every pull_interval_ms until the run's deadline, then the run is missing). Unset: the "
+                  "system only pushes to /ingest.",
+                  std::nullopt),
+              {.name = "pull_dir",
+               .type = OptionType::Path,
+               .doc = "Where pulled answers are kept (<pull_dir>/<NNN>/, temp name, fsync, rename) until "
+                      "carried, then in processed/. A date found here is never asked for again.",
+               .default_value = "{spool}/{system}/pulled",
+               .values = {}},
+              {.name = "pull_token_file",
+               .type = OptionType::Path,
+               .doc = "File holding the bearer token the hub sends with each pull (Authorization header). "
+                      "Unset: no Authorization header.",
+               .default_value = std::nullopt,
+               .values = {}},
+              opt("pull_timeout_ms", OptionType::Int, "Deadline for one pull, the whole answer included.", "300000"),
+              opt("pull_interval_ms", OptionType::Int,
+                  "Wait before asking again after a not-ready answer (errors back off from "
+                  "backoff_initial_ms to backoff_max_ms).",
+                  "60000"),
+              opt("max_pull_bytes", OptionType::Int, "Largest answer a pull accepts; a larger one is an error.",
+                  "1073741824"),
           },
       // A receiving system needs somewhere to POST to; say so at validate, not at the
       // first record.
       .check = [](const SystemDef& s, const Catalogue& c) -> std::optional<std::string> {
+        if (auto pull = s.adapter.settings.find("pull_url"); pull != s.adapter.settings.end()) {
+          std::string probe = pull->second;
+          for (const char* token : {"{date}", "{yyyymmdd}"})
+            for (auto pos = probe.find(token); pos != std::string::npos; pos = probe.find(token))
+              probe.replace(pos, std::string_view(token).size(), "20000101");
+          if (auto u = parse_http_url(expand_url(probe, 1, s.id)); !u) return "option 'pull_url': " + u.error();
+        }
         auto in = c.routes_to(s.id);
         auto url = s.adapter.settings.find("url");
         if (url == s.adapter.settings.end()) {

@@ -6,6 +6,7 @@
 #include <expected>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,15 @@ struct SourceUnit {
   std::string name;      // as the system named it
   std::string path;
   uint64_t size = 0;
+  // The business date the unit is for, when the source knows it (a pulled unit); a run
+  // then collects it only for that date. Otherwise schedule.file_date decides.
+  std::optional<std::string> business_date;
+};
+
+// What a pull for one route and business date found.
+enum class PullOutcome {
+  Ready,   // the date's unit is in the source (fetched now, or before)
+  NotYet,  // the peer has nothing for the date yet: ask again later
 };
 
 class Source {
@@ -44,6 +54,15 @@ class Source {
                                        const std::function<bool(std::string_view)>& on_record) = 0;
   // The unit is durably on the bus: never offer it again.
   virtual AdapterResult<> complete(const SourceUnit& unit) = 0;
+  // A source whose data must be asked for (an http peer that is polled) fetches what it
+  // holds for `business_date` (YYYY-MM-DD) into a unit that scan() then offers, at most
+  // once per route and date. Runs call it; sources the peer fills by itself do not pull.
+  virtual bool pulls() const { return false; }
+  virtual AdapterResult<PullOutcome> pull(int /*route_id*/, const std::string& /*business_date*/) {
+    return std::unexpected(AdapterError{false, "unsupported", "this source does not pull"});
+  }
+  // How long to wait after NotYet before asking the peer again.
+  virtual std::chrono::milliseconds pull_interval() const { return std::chrono::seconds(60); }
   virtual void close() = 0;
 };
 

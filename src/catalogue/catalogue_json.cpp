@@ -30,6 +30,7 @@ nlohmann::ordered_json route_json(const RouteDef& r) {
                      {"deadline", s.deadline ? nlohmann::ordered_json(to_string(*s.deadline)) : nlohmann::ordered_json(nullptr)},
                      {"catch_up", s.catch_up == CatchUp::All ? "all" : "latest"}};
     if (s.collect) j["schedule"]["collect"] = *s.collect == CollectMode::AtRun ? "at-run" : "on-arrival";
+    if (s.file_date) j["schedule"]["file_date"] = *s.file_date;
   } else
     j["schedule"] = nullptr;
   j["listed"] = {{"left", r.listed.left}, {"arrow", to_string(r.listed.arrow)}, {"right", r.listed.right}};

@@ -1,4 +1,5 @@
 #include "renkei/catalogue/config_loader.hpp"
+#include "renkei/catalogue/file_date.hpp"
 
 #include <charconv>
 #include <unicode/timezone.h>
@@ -642,6 +643,17 @@ class Loader {
       s.collect = *c;
     else if (m.has("collect"))
       ok = false;
+    if (auto f = m.str("file_date")) {
+      if (auto e = check_file_date_pattern(*f)) {
+        m.error("file_date", "'" + *f + "': " + *e);
+        ok = false;
+      } else if (s.collect == CollectMode::OnArrival) {
+        // On arrival nothing waits for a run, so there is nothing to choose by date.
+        m.error("file_date", "applies to runs that collect (collect: at-run); this route collects on arrival");
+        ok = false;
+      }
+      s.file_date = *f;
+    }
     m.finish();
     return ok ? std::optional(s) : std::nullopt;
   }

@@ -201,7 +201,7 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
                                           format_tokyo(deadline)};
       }
     } else if (!a.gate_open) {
-      gate_.open_gate(id);
+      gate_.open_gate(id, a.run.business_date);
       a.gate_open = true;
     } else if (auto t = gate_.tally(id)) {
       a.run.files = t->files;
@@ -212,7 +212,7 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       else if (drained && now >= deadline)
         outcome = {RunState::Missing, "no data in the source's inbox by the deadline " + format_tokyo(deadline)};
     } else {
-      gate_.open_gate(id);  // closed from elsewhere (a reload): open again
+      gate_.open_gate(id, a.run.business_date);  // closed from elsewhere (a reload): open again
     }
     if (outcome) {
       if (a.gate_open) {

@@ -1,6 +1,16 @@
 #include "collect_gate.hpp"
 
+#include "renkei/catalogue/file_date.hpp"
+#include "renkei/scheduler/date_text.hpp"
+
 namespace renkei {
+
+bool unit_belongs_to_run(const SourceUnit& unit, const RouteDef& route, const std::string& business_date) {
+  if (unit.business_date) return *unit.business_date == business_date;
+  if (!route.schedule || !route.schedule->file_date) return true;
+  auto date = parse_date(business_date);
+  return date && file_name_has_date(unit.name, *route.schedule->file_date, *date);
+}
 
 void CollectGate::set_gated(std::set<int> routes) {
   std::lock_guard lock(mu_);
@@ -22,9 +32,12 @@ bool CollectGate::open(int route) const {
   return open_.contains(route);
 }
 
-void CollectGate::open_gate(int route) {
+void CollectGate::open_gate(int route, std::string business_date) {
   std::lock_guard lock(mu_);
-  open_[route] = Tally{};
+  Tally t;
+  t.business_date = std::move(business_date);
+  t.opening = ++openings_;
+  open_[route] = std::move(t);
 }
 
 CollectGate::Tally CollectGate::close_gate(int route) {

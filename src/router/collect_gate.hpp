@@ -12,7 +12,14 @@
 #include <set>
 #include <string>
 
+#include "renkei/adapter.hpp"
+
 namespace renkei {
+
+// Whether an open run of `route` for `business_date` (YYYY-MM-DD) takes `unit`: a unit
+// that knows its date must be of that date; otherwise, when the route's schedule says how
+// file names carry the date (file_date), the name must hold it; else every unit belongs.
+bool unit_belongs_to_run(const SourceUnit& unit, const RouteDef& route, const std::string& business_date);
 
 class CollectGate {
  public:
@@ -24,6 +31,8 @@ class CollectGate {
     std::uint64_t scans = 0;       // source scans finished since the gate opened
     bool left_over = false;        // the last scan saw units of the route it did not finish
     std::optional<std::string> error;  // the last failure to carry (no record contents)
+    std::string business_date;     // of the run that opened the gate (YYYY-MM-DD)
+    std::uint64_t opening = 0;     // tells one opening from the next, for per-run state
   };
 
   void set_gated(std::set<int> routes);
@@ -33,7 +42,7 @@ class CollectGate {
   bool open(int route) const;
 
   // Scheduler side.
-  void open_gate(int route);       // resets the tally
+  void open_gate(int route, std::string business_date);  // resets the tally
   Tally close_gate(int route);
   std::optional<Tally> tally(int route) const;
   std::optional<Time> last_carried(int route) const;
@@ -48,6 +57,7 @@ class CollectGate {
   std::set<int> gated_;
   std::map<int, Tally> open_;
   std::map<int, Time> last_carried_;
+  std::uint64_t openings_ = 0;
 };
 
 }  // namespace renkei

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pthread.h>
+
 #include "renkei/batch.hpp"
 #include "renkei/hub_clock.hpp"
 
@@ -76,6 +78,8 @@ void SourceRunner::scan_once() {
   for (const auto& [system_id, source] : rt->sources) {
     if (stopping_) return;
     const SystemDef* system = rt->catalogue->system(system_id);
+    const auto routes = rt->catalogue->routes_from(system_id);
+    if (source->pulls()) pull_for_runs(system_id, source, routes);
     auto units = source->scan();
     bool ok = units.has_value();
     if (source_ok_[system_id] != ok || !source_ok_.contains(system_id)) {
@@ -83,7 +87,6 @@ void SourceRunner::scan_once() {
       source_ok_[system_id] = ok;
     }
     metrics_.adapter_up(system_id).set(ok ? 1 : 0);
-    const auto routes = rt->catalogue->routes_from(system_id);
     if (!ok) {
       for (const RouteDef* r : routes) gate_.failed(r->id, units.error().detail);
       continue;
@@ -93,11 +96,13 @@ void SourceRunner::scan_once() {
       if (stopping_) return;
       // A gated route's files wait for its run (CollectGate).
       if (gate_.held_back(unit.route_id)) continue;
+      const RouteDef* route = rt->catalogue->route(unit.route_id);
+      if (!route) continue;
+      // An open run takes only its own business date's units; the others wait for theirs.
+      if (auto t = gate_.tally(unit.route_id); t && !unit_belongs_to_run(unit, *route, t->business_date)) continue;
       ++left_over[unit.route_id];
       auto rit = retries_.find(unit.batch_id);
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
-      const RouteDef* route = rt->catalogue->route(unit.route_id);
-      if (!route) continue;
       if (carry(*route, *system, *source, unit)) {
         retries_.erase(unit.batch_id);
         --left_over[unit.route_id];
@@ -110,6 +115,53 @@ void SourceRunner::scan_once() {
     }
     for (const RouteDef* r : routes)
       if (gate_.open(r->id)) gate_.scanned(r->id, left_over[r->id] > 0);
+  }
+}
+
+void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared_ptr<Source>& source,
+                                 const std::vector<const RouteDef*>& routes) {
+  for (const RouteDef* r : routes) {
+    if (stopping_) return;
+    auto t = gate_.tally(r->id);
+    if (!t) continue;
+    PullState& p = pulls_[r->id];
+    if (p.opening != t->opening) {
+      if (p.job) continue;  // the previous run's pull is still out; ask for this one after it
+      p = PullState{};
+      p.opening = t->opening;
+    }
+    if (p.job) {
+      std::optional<AdapterResult<PullOutcome>> got;
+      {
+        std::lock_guard lock(p.job->mu);
+        got = std::move(p.job->result);
+      }
+      if (!got) continue;
+      p.job.reset();
+      if (*got && **got == PullOutcome::Ready) {
+        p.ready = true;
+      } else if (*got) {
+        p.next = Clock::now() + source->pull_interval();
+      } else {
+        // The run reports it (failed at its deadline, unless a later pull succeeds).
+        const auto& e = got->error();
+        if (p.backoff.count() == 0) spdlog::warn("route {}: pull from {}: {}", interface_label(r->id), system_id, e.detail);
+        gate_.failed(r->id, "pull from " + system_id + ": " + e.detail);
+        const RetryPolicy policy{};
+        p.backoff = std::clamp(p.backoff * 2, policy.first, policy.max);
+        p.next = Clock::now() + p.backoff;
+        metrics_.retries(r->id).inc();
+      }
+      continue;
+    }
+    if (p.ready || Clock::now() < p.next) continue;
+    p.job = std::make_shared<PullJob>();
+    std::thread([job = p.job, source, route = r->id, date = t->business_date] {
+      pthread_setname_np(pthread_self(), "renkei:pull");
+      auto got = source->pull(route, date);
+      std::lock_guard lock(job->mu);
+      job->result = std::move(got);
+    }).detach();
   }
 }
 

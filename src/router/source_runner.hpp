@@ -4,8 +4,11 @@
 // broker has acknowledged every record and the end marker (acks=all, idempotent).
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +31,9 @@ class SourceRunner {
   bool carry(const RouteDef& route, const SystemDef& system, Source& source,
              const SourceUnit& unit);
   void scan_once();
+  // For the open runs of the source's routes, asks a pulling source for the run's date.
+  void pull_for_runs(const std::string& system_id, const std::shared_ptr<Source>& source,
+                     const std::vector<const RouteDef*>& routes);
 
   struct Retry {
     std::chrono::steady_clock::time_point next;
@@ -42,6 +48,20 @@ class SourceRunner {
   std::atomic<bool> stopping_{false};
   std::map<std::string, Retry> retries_;         // by batch id
   std::map<std::string, bool> source_ok_;        // by system id, to log changes only
+  // A pull runs on a thread of its own (a slow peer must not stall the other sources);
+  // the job outlives the runner if the hub stops mid-pull, its temp file is then redone.
+  struct PullJob {
+    std::mutex mu;
+    std::optional<AdapterResult<PullOutcome>> result;
+  };
+  struct PullState {
+    std::uint64_t opening = 0;  // the gate opening (run) this is about
+    bool ready = false;
+    std::shared_ptr<PullJob> job;
+    std::chrono::steady_clock::time_point next{};
+    std::chrono::milliseconds backoff{0};
+  };
+  std::map<int, PullState> pulls_;               // by route
   std::vector<std::shared_ptr<DeliveryHandler>> abandoned_;  // kept until the producer is gone
 };
 

@@ -1,6 +1,7 @@
 #pragma once
-// A small HTTP receiver on loopback for the http adapter's tests: records every POST
-// (target, Idempotency-Key, body) and answers with a status the test chooses.
+// A small HTTP receiver on loopback for the http adapter's tests: records every accepted
+// request (method, target, Idempotency-Key, body) and answers with a status and, to a
+// GET, a body the test chooses.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -19,6 +20,9 @@ struct ReceivedPost {
   std::string idempotency_key;
   std::string body;
   std::string content_type;
+  std::string method;
+  std::string authorization;
+  std::string business_date;  // Renkei-Business-Date
 };
 
 class TestReceiver {
@@ -39,6 +43,12 @@ class TestReceiver {
   unsigned short port() const { return port_; }
   void answer_with(int status) { status_ = status; }
   void delay(std::chrono::milliseconds d) { delay_ms_ = static_cast<int>(d.count()); }
+  void serve_body(std::string body) {
+    std::lock_guard lock(mu_);
+    body_ = std::move(body);
+  }
+  // Requests of any status, accepted or not.
+  int requests() const { return requests_; }
   std::vector<ReceivedPost> posts() const {
     std::lock_guard lock(mu_);
     return posts_;
@@ -60,14 +70,18 @@ class TestReceiver {
       if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
       const auto& req = parser.get();
       const int status = status_;
-      if (status >= 200 && status < 300) {
-        // Only an accepted POST counts, as a real target would keep it.
-        std::lock_guard lock(mu_);
-        posts_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
-                          std::string(req[http::field::content_type])});
-      }
+      ++requests_;
       http::response<http::string_body> res{static_cast<http::status>(status), 11};
       res.body() = "{}";
+      if (status >= 200 && status < 300) {
+        // Only an accepted request counts, as a real target would keep it.
+        std::lock_guard lock(mu_);
+        posts_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
+                          std::string(req[http::field::content_type]), std::string(req.method_string()),
+                          std::string(req[http::field::authorization]), std::string(req["Renkei-Business-Date"])});
+        if (req.method() == http::verb::get) res.body() = body_;
+      }
+      if (status == 204 || status == 304) res.body().clear();  // such answers have no body
       res.prepare_payload();
       http::write(socket, res, ec);
     }
@@ -79,6 +93,8 @@ class TestReceiver {
   std::atomic<bool> stopping_{false};
   std::atomic<int> status_{200};
   std::atomic<int> delay_ms_{0};
+  std::atomic<int> requests_{0};
+  std::string body_;
   mutable std::mutex mu_;
   std::vector<ReceivedPost> posts_;
   std::thread thread_;

@@ -56,6 +56,9 @@ struct Schedule {
   std::optional<Deadline> deadline;            // none: the data must be there at the run
   CatchUp catch_up = CatchUp::All;
   std::optional<CollectMode> collect;          // none: hub.yaml scheduler.collect
+  // How file names carry the business date (file_date.hpp): a run takes only its own
+  // date's files. None: a run takes every complete file waiting.
+  std::optional<std::string> file_date;
 };
 
 // The row as the list shows it (left, arrow, right); from/to are the resolved direction.

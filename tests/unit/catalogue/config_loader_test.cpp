@@ -287,3 +287,29 @@ TEST(ShippedConfig, IsValidAndComplete) {
 
 }  // namespace
 }  // namespace renkei
+
+namespace renkei {
+namespace {
+
+TEST_F(ConfigDir, FileDateIsReadAndShownInTheSchedule) {
+  replace_in_routes("      on_non_business_day: skip\n", "      on_non_business_day: skip\n      file_date: \"RJ%Y%m%d\"\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->route(2)->schedule->file_date, "RJ%Y%m%d");
+}
+
+TEST_F(ConfigDir, BadFileDateAndFileDateOnArrivalAreReportedWithTheirLines) {
+  replace_in_routes("      on_non_business_day: skip\n", "      on_non_business_day: skip\n      file_date: \"%Y%m\"\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":23: route 2: schedule: field 'file_date': '%Y%m': needs a year"), std::string::npos) << e[0];
+
+  replace_in_routes("file_date: \"%Y%m\"\n", "file_date: \"%Y%m%d\"\n      collect: on-arrival\n");
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find(":23: route 2: schedule: field 'file_date': applies to runs that collect"), std::string::npos)
+      << e[0];
+}
+
+}  // namespace
+}  // namespace renkei
