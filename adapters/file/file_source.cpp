@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "file/file_adapter.hpp"
+#include "line_unit_reader.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
 
@@ -79,23 +80,7 @@ class FileSource final : public Source {
 
   AdapterResult<BatchEnd> read(const SourceUnit& unit,
                                const std::function<bool(std::string_view)>& on_record) override {
-    LineReader reader;
-    if (auto r = reader.open(unit.path); !r) return std::unexpected(transient(r.error()));
-    Sha256 sum;
-    reader.on_bytes([&](std::string_view bytes) { sum.update(bytes); });
-    BatchEnd end;
-    end.name = unit.name;
-    std::string_view line;
-    for (;;) {
-      auto more = reader.next(line);
-      if (!more) return std::unexpected(transient(more.error()));
-      if (!*more) break;
-      ++end.count;
-      if (!on_record(line)) return std::unexpected(AdapterError{true, "stopped", "read of " + unit.name + " stopped"});
-    }
-    end.final_newline = end.count > 0 && reader.ended_with_newline();
-    end.sha256 = sum.hex();
-    return end;
+    return read_line_unit(unit, on_record);
   }
 
   AdapterResult<> complete(const SourceUnit& unit) override {

@@ -1,5 +1,6 @@
-// The `http` kind in the adapter conformance suite (its sink; http has no polling source:
-// systems push to /ingest, tested with the daemon in tests/integration/test_http_route.py),
+// The `http` kind in the adapter conformance suite (its sink; its polling source, pull_url,
+// is tested in http_pull_source_test.cpp, and systems that push to /ingest with the
+// daemon in tests/integration/test_http_route.py),
 // plus what only the http kind promises: Idempotency-Key, retry classes, deadlines.
 #include "adapter_conformance.hpp"
 #include "http/http_adapter.hpp"
