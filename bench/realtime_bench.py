@@ -158,7 +158,7 @@ def main():
                               (r"(?m)^(\s+group_id:)\s*\S+", rf"\1 {group}"),
                               (r"(?m)^(\s+listen:)\s*\S+", rf"\1 127.0.0.1:{port}"),
                               (r"(?m)^(\s+root:)\s*\S+", rf"\1 {work}/spool"),
-                              (r"(?m)^(\s+dir:)\s*\S+", rf"\1 {work}/state"),
+                              (r"(?m)^(state:\n\s+dir:)\s*\S+", rf"\1 {work}/state"),  # not calendar.dir
                               (r"(?m)^(\s+token_file:)\s*\S+", rf"\1 {work}/state/api-token"),
                               (r"(?m)^(\s+level:)\s*\S+", r"\1 warn")]:
             text = re.sub(pattern, repl, text)
@@ -210,8 +210,15 @@ def main():
         print(summary("renkeid ingest: POST -> 202", ingest))
         print(summary("renkeid end to end: POST -> target", e2e))
         print("goal: end to end p99 <= 20 ms, p99.9 <= 100 ms")
-        json.dump({"ingest_ms": sorted(x * 1000 for x in ingest), "e2e_ms": sorted(x * 1000 for x in e2e)},
-                  open(work / "latencies.json", "w"))
+        # In send order too, to tell a steady tail from a few stalls (when and how long).
+        start0 = min(t0 for t0, _, _ in res.values())
+        series = [[round(res[i][0] - start0, 4), round((res[i][1] - res[i][0]) * 1000, 3),
+                   round((arrivals[k][0] - res[i][0]) * 1000, 3) if k in arrivals else None]
+                  for k, i in sorted(want.items(), key=lambda kv: kv[1])]
+        json.dump({"ingest_ms": sorted(x * 1000 for x in ingest), "e2e_ms": sorted(x * 1000 for x in e2e),
+                   "by_send": series}, open(work / "latencies.json", "w"))
+        worst = sorted(((e or 0, t) for t, _, e in series), reverse=True)[:5]
+        print("slowest end to end (ms at s after start): " + ", ".join(f"{e:.0f} at {t:.1f}" for e, t in worst))
         return 1 if missing or len(accepted) < n else 0
     finally:
         if hub and hub.poll() is None:
