@@ -75,7 +75,6 @@ void SourceRunner::scan_once() {
   RuntimePtr rt = runtime_.get();
   for (const auto& [system_id, source] : rt->sources) {
     if (stopping_) return;
-    const SystemDef* system = rt->catalogue->system(system_id);
     auto units = source->scan();
     bool ok = units.has_value();
     if (source_ok_[system_id] != ok || !source_ok_.contains(system_id)) {
@@ -83,7 +82,7 @@ void SourceRunner::scan_once() {
       source_ok_[system_id] = ok;
     }
     metrics_.adapter_up(system_id).set(ok ? 1 : 0);
-    const auto routes = rt->catalogue->routes_from(system_id);
+    const auto routes = rt->catalogue->routes_collected_by(system_id);
     if (!ok) {
       for (const RouteDef* r : routes) gate_.failed(r->id, units.error().detail);
       continue;
@@ -97,8 +96,10 @@ void SourceRunner::scan_once() {
       auto rit = retries_.find(unit.batch_id);
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
       const RouteDef* route = rt->catalogue->route(unit.route_id);
-      if (!route) continue;
-      if (carry(*route, *system, *source, unit)) {
+      // The records are the route's producer's, whichever adapter (a via hop's) carried them.
+      const SystemDef* producer = route ? rt->catalogue->system(route->from) : nullptr;
+      if (!producer) continue;
+      if (carry(*route, *producer, *source, unit)) {
         retries_.erase(unit.batch_id);
         --left_over[unit.route_id];
       } else if (!stopping_) {
@@ -113,7 +114,7 @@ void SourceRunner::scan_once() {
   }
 }
 
-bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source& source,
+bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Source& source,
                          const SourceUnit& unit) {
   auto flight = std::make_shared<InFlight>();
   const std::string iface = interface_label(route.id);
@@ -126,8 +127,8 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
       {hdr::kBatchId.data(), unit.batch_id},
       {hdr::kSeq.data(), {}},
       {hdr::kInterface.data(), iface},
-      {hdr::kSource.data(), system.id},
-      {hdr::kCharset.data(), system.charset},
+      {hdr::kSource.data(), producer.id},
+      {hdr::kCharset.data(), producer.charset},
       {hdr::kTraceId.data(), unit.batch_id},
       {hdr::kIngestedAt.data(), ingested},
   }};
@@ -171,7 +172,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
     gate_.failed(route.id, "the bus did not acknowledge batch " + unit.batch_id);
     return false;
   }
-  metrics_.received(route.id, system.id).inc(static_cast<double>(end->count));
+  metrics_.received(route.id, producer.id).inc(static_cast<double>(end->count));
   if (auto c = source.complete(unit); !c) {
     // The batch is on the bus; sending it again later is harmless (the target skips it).
     spdlog::error("route {}: batch {} is on the bus but the source could not mark it done: {}",
@@ -179,7 +180,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
     return false;
   }
   spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
-               system.id, end->count);
+               Catalogue::source_carrier(route), end->count);
   gate_.carried(route.id, end->count, hub_now());
   return true;
 }
