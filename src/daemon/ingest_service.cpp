@@ -157,7 +157,8 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     for (const auto* r : routes)
       if (r->id == *id) route = r;
     if (!route)
-      return reply(refusal(404, "route " + interface_label(*id) + " does not start at system '" + system_id + "'"));
+      return reply(refusal(404, "route " + interface_label(*id) + " does not start at system '" + system_id +
+                                    "' (nor does it relay it as the route's via hop)"));
   } else if (routes.size() == 1) {
     route = routes.front();
   } else {

@@ -351,6 +351,20 @@ TEST_F(ConfigDir, ViaEndOverridesTheListedSide) {
   EXPECT_EQ(Catalogue::target_carrier(r2), "h");
 }
 
+// An http hop receives what it relays: it needs a url for those routes, and b, whose
+// end it carries, does not.
+TEST_F(ConfigDir, HttpHopNeedsAUrlForTheRoutesItRelays) {
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n"
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "  - id: h\n    name: GW\n    charset: UTF-8\n    adapter:\n      kind: http\n");
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: h\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("systems.yaml") + ":14: system 'h': adapter: option 'url' is required: the system receives on route 1");
+}
+
 TEST_F(ConfigDir, ViaThatIsAnEndOfItsRouteAndViaEndWithoutViaAreLocated) {
   add_hop_system();
   // Route 1's via is its own from (line 10); route 2 names an end but no hop (line 20).
