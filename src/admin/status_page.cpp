@@ -333,9 +333,8 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
     // Each side kept on one line; a long pair wraps at the arrow. A side reached through
     // a via hop names the hop whose adapter carries it.
     auto side = [&](const std::string& id, const std::string& carrier) {
-      std::string html = "<span class=\"side\">" + html_escape(system_name(c, id)) + " <span class=\"sysid\">" +
-                         html_escape(id) + (carrier != id ? " via " + html_escape(carrier) : "") + "</span></span>";
-      return html;
+      return "<span class=\"side\">" + html_escape(system_name(c, id)) + " <span class=\"sysid\">" + html_escape(id) +
+             (carrier != id ? " via " + html_escape(carrier) : "") + "</span></span>";
     };
     out += "<td class=\"sys\">" + side(r.from, Catalogue::source_carrier(r)) + "<span class=\"arrow\">→</span>" +
            side(r.to, Catalogue::target_carrier(r)) + "</td>";
