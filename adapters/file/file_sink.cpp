@@ -119,7 +119,8 @@ class FileSink final : public Sink {
   FileSink(const SystemDef& system, const Catalogue& catalogue)
       : inbox_(system.adapter.settings.at("inbox")),
         ledger_root_((fs::path(catalogue.hub.state_dir) / "delivered" / system.id).string()) {
-    for (const auto* r : catalogue.routes_to(system.id)) routes_.push_back(r->id);
+    // Its own routes in and those it relays as a hop (gw-server: routes 1, 3–7).
+    for (const auto* r : catalogue.routes_delivered_by(system.id)) routes_.push_back(r->id);
   }
 
   AdapterResult<> open() override {

@@ -33,7 +33,8 @@ class FileSource final : public Source {
   FileSource(const SystemDef& system, const Catalogue& catalogue)
       : outbox_(system.adapter.settings.at("outbox")),
         done_marker_(system.adapter.settings.at("ready") == "done-marker") {
-    for (const auto* r : catalogue.routes_from(system.id)) routes_.push_back(r->id);
+    // Its own routes out and those it relays as a hop (gw-server: routes 21–26).
+    for (const auto* r : catalogue.routes_collected_by(system.id)) routes_.push_back(r->id);
   }
 
   AdapterResult<> open() override {

@@ -21,7 +21,9 @@ long long int_setting(const SystemDef& s, const std::string& name, long long fal
 // for every attempt, across restarts, so the target recognises a repeat.
 std::string idempotency_key(int route_id, const std::string& id);
 
-// `url` with {interface} and {system} filled in.
-std::string expand_url(std::string url, int route_id, const std::string& system_id);
+// `url` with {interface}, {system} (this adapter's system) and {target} (the route's `to`
+// system: another one when this system relays the route as its via hop; empty: {system})
+// filled in.
+std::string expand_url(std::string url, int route_id, const std::string& system_id, const std::string& target_id = {});
 
 }  // namespace renkei::adapters

@@ -56,7 +56,7 @@ class HttpPullSource final : public Source {
         max_bytes_(static_cast<std::uint64_t>(int_setting(system, "max_pull_bytes", 1LL << 30))) {
     if (auto it = system.adapter.settings.find("pull_token_file"); it != system.adapter.settings.end())
       token_file_ = it->second;
-    for (const auto* r : catalogue.routes_from(system.id)) routes_.push_back(r->id);
+    for (const auto* r : catalogue.routes_collected_by(system.id)) routes_.push_back(r->id);
   }
 
   AdapterResult<> open() override {

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <map>
 
 #include "http/http_adapter.hpp"
 #include "http/http_client.hpp"
@@ -16,13 +17,14 @@ std::string idempotency_key(int route_id, const std::string& id) {
   return "renkei-" + interface_label(route_id) + "-" + id;
 }
 
-std::string expand_url(std::string url, int route_id, const std::string& system_id) {
+std::string expand_url(std::string url, int route_id, const std::string& system_id, const std::string& target_id) {
   auto replace = [&](std::string_view from, const std::string& to) {
     for (auto pos = url.find(from); pos != std::string::npos; pos = url.find(from, pos + to.size()))
       url.replace(pos, from.size(), to);
   };
   replace("{interface}", interface_label(route_id));
   replace("{system}", system_id);
+  replace("{target}", target_id.empty() ? system_id : target_id);
   return url;
 }
 
@@ -77,6 +79,7 @@ class HttpSink final : public Sink {
       content_type_ = it->second;
     policy_.first = std::chrono::milliseconds(int_setting(system, "backoff_initial_ms", 500));
     policy_.max = std::max(policy_.first, std::chrono::milliseconds(int_setting(system, "backoff_max_ms", 60'000)));
+    for (const auto* r : catalogue.routes_delivered_by(system.id)) targets_[r->id] = r->to;
   }
 
   AdapterResult<> open() override {
@@ -111,6 +114,7 @@ class HttpSink final : public Sink {
     if (!url) return std::unexpected(url.error());
     extra.emplace_back("Idempotency-Key", idempotency_key(route_id, id));
     extra.emplace_back("Renkei-Interface", interface_label(route_id));
+    extra.emplace_back("Renkei-Target", target_of(route_id));
     extra.emplace_back("Content-Type", content_type_);
     auto answer = client_.post(*url, extra, body, timeout_);
     // Transport failures, 5xx, 408 and 429 mean "later"; other 4xx mean "never like this".
@@ -133,12 +137,19 @@ class HttpSink final : public Sink {
     // A missing or wrong URL is configuration, not data: transient, so the records wait
     // in Kafka until SIGHUP brings a fixed one.
     if (url_.empty()) return std::unexpected(AdapterError{true, "config", "system " + system_id_ + ": adapter option url is not set"});
-    auto u = parse_http_url(expand_url(url_, route_id, system_id_));
+    auto u = parse_http_url(expand_url(url_, route_id, system_id_, target_of(route_id)));
     if (!u) return std::unexpected(AdapterError{true, "config", "system " + system_id_ + ": url: " + u.error()});
     return *u;
   }
 
+  // The system a route's records are for: this one, or the far one it relays them to.
+  const std::string& target_of(int route_id) const {
+    auto it = targets_.find(route_id);
+    return it == targets_.end() ? system_id_ : it->second;
+  }
+
   std::string system_id_;
+  std::map<int, std::string> targets_;  // route id -> its `to` system
   std::string url_;
   std::string content_type_ = "application/octet-stream";
   std::string ledger_root_;

@@ -19,7 +19,9 @@ AdapterKindSpec http_adapter_spec() {
           {
               opt("url", OptionType::String,
                   "Where the hub POSTs records for this system (http:// only; {interface} becomes the route "
-                  "number NNN, {system} the system id). Required when the system receives on any route.",
+                  "number NNN, {system} the system id, {target} the route's receiving system, which differs from "
+                  "{system} on routes this system relays as their via hop; the header Renkei-Target names it too). "
+                  "Required when the system receives on any route, its own or relayed.",
                   std::nullopt),
               opt("timeout_ms", OptionType::Int,
                   "Deadline for one outbound POST (connect, send, answer); past it the attempt counts as "
@@ -86,7 +88,7 @@ AdapterKindSpec http_adapter_spec() {
               probe.replace(pos, std::string_view(token).size(), "20000101");
           if (auto u = parse_http_url(expand_url(probe, 1, s.id)); !u) return "option 'pull_url': " + u.error();
         }
-        auto in = c.routes_to(s.id);
+        auto in = c.routes_delivered_by(s.id);
         auto url = s.adapter.settings.find("url");
         if (url == s.adapter.settings.end()) {
           if (in.empty()) return std::nullopt;

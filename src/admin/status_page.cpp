@@ -330,10 +330,14 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
            "\" data-route=\"" + std::to_string(r.id) + "\" data-state=\"" + state + "\">";
     out += "<td class=\"id\">" + html_escape(interface_label(r.id)) + "</td>";
     out += "<td class=\"name\">" + html_escape(r.name) + "</td>";
-    // Each side kept on one line; a long pair wraps at the arrow.
-    out += "<td class=\"sys\"><span class=\"side\">" + html_escape(system_name(c, r.from)) + " <span class=\"sysid\">" +
-           html_escape(r.from) + "</span></span><span class=\"arrow\">→</span><span class=\"side\">" +
-           html_escape(system_name(c, r.to)) + " <span class=\"sysid\">" + html_escape(r.to) + "</span></span></td>";
+    // Each side kept on one line; a long pair wraps at the arrow. A side reached through
+    // a via hop names the hop whose adapter carries it.
+    auto side = [&](const std::string& id, const std::string& carrier) {
+      return "<span class=\"side\">" + html_escape(system_name(c, id)) + " <span class=\"sysid\">" + html_escape(id) +
+             (carrier != id ? " via " + html_escape(carrier) : "") + "</span></span>";
+    };
+    out += "<td class=\"sys\">" + side(r.from, Catalogue::source_carrier(r)) + "<span class=\"arrow\">→</span>" +
+           side(r.to, Catalogue::target_carrier(r)) + "</td>";
     out += "<td class=\"m\">" + html_escape(method_ja(r.method)) + "</td>";
     out += "<td class=\"m\" title=\"" +
            html_escape(r.schedule ? r.schedule->cron + " / " + std::string(to_string(r.schedule->on_non_business_day))

@@ -19,6 +19,10 @@ nlohmann::ordered_json route_json(const RouteDef& r) {
   j["external"] = r.external;
   j["conversion"] = r.conversion;
   j["via"] = optional_string(r.via);
+  // Resolved (RouteDef::hop_end), so a reader need not know the default.
+  if (auto end = r.hop_end()) j["via_end"] = *end == RouteEnd::From ? "from" : "to";
+  else j["via_end"] = nullptr;
+  j["carriers"] = {{"source", Catalogue::source_carrier(r)}, {"target", Catalogue::target_carrier(r)}};
   j["medium"] = optional_string(r.medium);
   j["note"] = r.note;
   j["topic"] = r.topic;
@@ -50,6 +54,10 @@ nlohmann::ordered_json system_json(const Catalogue& c, const SystemDef& s) {
     return arr;
   };
   j["routes"] = {{"out", ids(c.routes_from(s.id))}, {"in", ids(c.routes_to(s.id))}};
+  // Other systems' routes this adapter carries as their `via` hop: out = collected
+  // from it, in = delivered through it.
+  j["relays"] = {{"out", ids(c.routes_relayed_by(s.id, RouteEnd::From))},
+                 {"in", ids(c.routes_relayed_by(s.id, RouteEnd::To))}};
   return j;
 }
 

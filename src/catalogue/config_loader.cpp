@@ -61,11 +61,38 @@ std::vector<const RouteDef*> Catalogue::routes_to(const std::string& system_id) 
   return out;
 }
 
+std::vector<const RouteDef*> Catalogue::routes_collected_by(const std::string& system_id) const {
+  std::vector<const RouteDef*> out;
+  for (const auto& r : routes)
+    if (source_carrier(r) == system_id) out.push_back(&r);
+  return out;
+}
+
+std::vector<const RouteDef*> Catalogue::routes_delivered_by(const std::string& system_id) const {
+  std::vector<const RouteDef*> out;
+  for (const auto& r : routes)
+    if (target_carrier(r) == system_id) out.push_back(&r);
+  return out;
+}
+
+std::vector<const RouteDef*> Catalogue::routes_relayed_by(const std::string& system_id, RouteEnd end) const {
+  auto out = end == RouteEnd::From ? routes_collected_by(system_id) : routes_delivered_by(system_id);
+  std::erase_if(out, [&](const RouteDef* r) { return r->from == system_id || r->to == system_id; });
+  return out;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 5> kLogLevels{"trace", "debug", "info", "warn", "error"};
 const std::set<std::string> kMedia{"usb"};
 constexpr std::string_view kCollectModes[] = {"at-run", "on-arrival"};
+constexpr std::string_view kRouteEnds[] = {"from", "to"};
+
+std::optional<RouteEnd> parse_route_end(std::string_view v) {
+  if (v == "from") return RouteEnd::From;
+  if (v == "to") return RouteEnd::To;
+  return std::nullopt;
+}
 
 std::optional<CollectMode> parse_collect_mode(std::string_view v) {
   if (v == "at-run") return CollectMode::AtRun;
@@ -348,7 +375,9 @@ class Loader {
       bool from_ok = check_system("from", r.from);
       bool to_ok = check_system("to", r.to);
       if (from_ok && to_ok && r.from == r.to) at("to", "field 'to': same system as 'from'");
-      if (r.via) check_system("via", *r.via);
+      if (r.via && check_system("via", *r.via) && (*r.via == r.from || *r.via == r.to))
+        at("via", "field 'via': the hop '" + *r.via + "' is the route's own '" + (*r.via == r.from ? "from" : "to") +
+                      "' system (a hop stands between the two)");
       if (from_ok && to_ok) {
         const auto& producer = r.listed.arrow == Arrow::Right ? r.listed.left : r.listed.right;
         const auto& consumer = r.listed.arrow == Arrow::Right ? r.listed.right : r.listed.left;
@@ -521,6 +550,14 @@ class Loader {
     req_str("conversion", r.conversion);
     if (auto v = m.str("note")) r.note = *v;
     r.via = m.str("via");
+    if (m.has("via_end")) {
+      if (auto e = m.enumeration<RouteEnd>("via_end", Need::Optional, parse_route_end, kRouteEnds)) r.via_end = *e;
+      else ok = false;
+      if (!r.via) {
+        m.error("via_end", "it says which end a 'via' hop carries, and this route has no 'via'");
+        ok = false;
+      }
+    }
     r.medium = m.str("medium");
     r.layout = m.str("layout");
     if (r.layout) r.where.field_lines["layout"] = m.line_of_key("layout");
@@ -580,7 +617,7 @@ class Loader {
       sm.finish();
       r.seed = o;
     }
-    for (const char* f : {"id", "from", "to", "via", "topic", "listed", "schedule", "timing"})
+    for (const char* f : {"id", "from", "to", "via", "via_end", "topic", "listed", "schedule", "timing"})
       r.where.field_lines[f] = m.line_of_key(f);
     m.finish();
     if (!ok) return std::nullopt;

@@ -23,6 +23,7 @@ std::string routes_to_yaml(const std::vector<RouteDef>& routes, const std::strin
     out << YAML::Key << "external" << YAML::Value << r.external;
     out << YAML::Key << "conversion" << YAML::Value << r.conversion;
     if (r.via) out << YAML::Key << "via" << YAML::Value << *r.via;
+    if (r.via_end) out << YAML::Key << "via_end" << YAML::Value << (*r.via_end == RouteEnd::From ? "from" : "to");
     if (r.medium) out << YAML::Key << "medium" << YAML::Value << *r.medium;
     if (!r.note.empty()) out << YAML::Key << "note" << YAML::Value << r.note;
     out << YAML::Key << "topic" << YAML::Value << r.topic;

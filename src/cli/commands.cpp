@@ -90,7 +90,12 @@ int cmd_systems(const std::string& config, bool json, std::ostream& out, std::os
   for (const auto& s : c.systems) {
     out << std::left << std::setw(28) << s.id << std::setw(6) << s.adapter.kind << std::right
         << std::setw(3) << c.routes_from(s.id).size() << std::setw(4) << c.routes_to(s.id).size()
-        << "  " << s.name << "\n";
+        << "  " << s.name;
+    // A hop's relayed routes are not its own: shown apart so OUT/IN keep their meaning.
+    auto relay_out = c.routes_relayed_by(s.id, RouteEnd::From), relay_in = c.routes_relayed_by(s.id, RouteEnd::To);
+    if (!relay_out.empty() || !relay_in.empty())
+      out << "  (relays " << relay_out.size() << " out, " << relay_in.size() << " in)";
+    out << "\n";
   }
   return kOk;
 }

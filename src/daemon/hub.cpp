@@ -243,9 +243,9 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
   };
   for (const auto& s : catalogue->systems) {
     bool up = true;
-    if (!catalogue->routes_from(s.id).empty())
+    if (!catalogue->routes_collected_by(s.id).empty())
       open_side("source", s, std::shared_ptr<Source>(make_source(s, *catalogue)), rt->sources, up);
-    if (!catalogue->routes_to(s.id).empty())
+    if (!catalogue->routes_delivered_by(s.id).empty())
       open_side("sink", s, std::shared_ptr<Sink>(make_sink(s, *catalogue)), rt->sinks, up);
     metrics_.adapter_up(s.id).set(up ? 1 : 0);
   }

@@ -147,7 +147,9 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     spdlog::warn("ingest: POST {} refused: {}", req.path, why);
     return reply(BearerAuth::refuse(why));
   }
-  auto routes = cat.routes_from(system_id);
+  // The routes this system's adapter carries into the hub: its own, and those it relays
+  // as their `via` hop (the poster is the hop; the records stay the producer's).
+  auto routes = cat.routes_collected_by(system_id);
   const RouteDef* route = nullptr;
   if (route_text) {
     auto id = parse_route(*route_text);
@@ -155,7 +157,8 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     for (const auto* r : routes)
       if (r->id == *id) route = r;
     if (!route)
-      return reply(refusal(404, "route " + interface_label(*id) + " does not start at system '" + system_id + "'"));
+      return reply(refusal(404, "route " + interface_label(*id) + " does not start at system '" + system_id +
+                                    "' (nor does it relay it as the route's via hop)"));
   } else if (routes.size() == 1) {
     route = routes.front();
   } else {
@@ -171,16 +174,20 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     return reply(refusal(413, "body of " + std::to_string(req.body.size()) + " bytes exceeds max_body_bytes " +
                                   std::to_string(limit)));
   if (req.body.empty()) return reply(refusal(400, "empty body: an event is one record"));
+  // A hop only carries bytes: they are in the producer's charset.
+  const SystemDef* producer = cat.system(route->from);
+  if (!producer) return reply(refusal(500, "route " + iface + ": no system '" + route->from + "'"));
+  const std::string& charset = producer->charset;
   std::string why;
-  if (auto c = check_charset(system->charset, req.body, why); !c) {
-    if (!why.empty()) return reply(refusal(500, "charset " + system->charset + ": " + why));
+  if (auto c = check_charset(charset, req.body, why); !c) {
+    if (!why.empty()) return reply(refusal(500, "charset " + charset + ": " + why));
     spdlog::info("ingest: route {}: {} byte sequence at byte {} refused ({})", iface, c.error().kind, c.error().offset,
-                 system->charset);
-    return reply(refusal(400, c.error().kind, {{"charset", system->charset}, {"offset", c.error().offset}}));
+                 charset);
+    return reply(refusal(400, c.error().kind, {{"charset", charset}, {"offset", c.error().offset}}));
   }
   // Key: the layout's subject field (one resident's events stay in order on one
-  // partition); without one, the system itself, so its events keep their order.
-  std::string key = system_id;
+  // partition); without one, the producing system, so its events keep their order.
+  std::string key = route->from;
   if (const LayoutDef* layout = cat.layout_of(*route); layout && !layout->key.empty()) {
     auto fields = split_record(layout, req.body);
     if (!fields)
@@ -205,8 +212,8 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
   out.key = std::move(key);
   out.value = req.body;
   out.headers = {{std::string(hdr::kInterface), iface},
-                 {std::string(hdr::kSource), system_id},
-                 {std::string(hdr::kCharset), system->charset},
+                 {std::string(hdr::kSource), route->from},
+                 {std::string(hdr::kCharset), charset},
                  {std::string(hdr::kTraceId), trace},
                  {std::string(hdr::kIngestedAt), ingested_at_now()}};
 
@@ -225,7 +232,7 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
     pending->reply(std::move(late));
   });
   const nlohmann::json accepted = {{"accepted", true}, {"interface", route->id}, {"topic", route->topic}, {"trace_id", trace}};
-  Counter* received = &metrics_.received(route->id, system_id);
+  Counter* received = &metrics_.received(route->id, route->from);
   auto& io = io_;
   auto r = producer_.produce(std::move(out), [pending, accepted, received, iface, &io](const std::optional<BusError>& err) {
     // librdkafka's thread: reply (the server posts it to the connection) and leave.

@@ -289,9 +289,10 @@ bool JobScheduler::runnable(const RouteDef& r, std::string& why) const {
     return false;
   }
   RuntimePtr rt = runtime_.get();
-  if (!rt->sources.contains(r.from)) {
-    const SystemDef* s = rt->catalogue->system(r.from);
-    why = "the source system " + r.from + " (adapter kind " + (s ? s->adapter.kind : "?") +
+  const std::string& carrier = Catalogue::source_carrier(r);  // the via hop, if it collects
+  if (!rt->sources.contains(carrier)) {
+    const SystemDef* s = rt->catalogue->system(carrier);
+    why = "the source system " + carrier + " (adapter kind " + (s ? s->adapter.kind : "?") +
           ") has nothing a run can collect";
     return false;
   }

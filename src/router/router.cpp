@@ -188,9 +188,9 @@ void Router::handle(const BusMessage& msg) {
     const SystemDef* from = rt->catalogue->system(route->from);
     b.source = std::string(msg.header(hdr::kSource).value_or(route->from));
     b.charset = std::string(msg.header(hdr::kCharset).value_or(from ? std::string_view(from->charset) : std::string_view()));
-    auto sink_it = rt->sinks.find(route->to);
+    auto sink_it = rt->sinks.find(Catalogue::target_carrier(*route));
     if (sink_it == rt->sinks.end()) {
-      b.held = StageError{"bad-record", "system " + route->to + " has no sink adapter"};
+      b.held = StageError{"bad-record", "system " + Catalogue::target_carrier(*route) + " has no sink adapter"};
     } else {
       SinkBatchInfo info{route->id, b.batch_id, ""};
       auto done = sink_it->second->delivered(info);
@@ -213,9 +213,9 @@ void Router::handle(const BusMessage& msg) {
 }
 
 void Router::handle_event(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route) {
-  auto sink_it = current_->sinks.find(route.to);
+  auto sink_it = current_->sinks.find(Catalogue::target_carrier(route));
   if (sink_it == current_->sinks.end()) {
-    dead_letter(p, msg, route, "bad-record", "system " + route.to + " has no sink adapter");
+    dead_letter(p, msg, route, "bad-record", "system " + Catalogue::target_carrier(route) + " has no sink adapter");
     return p.offsets->processed(msg.offset);
   }
   const SystemDef* from = current_->catalogue->system(route.from);
@@ -235,7 +235,7 @@ void Router::handle_event(const Key& key, Partition& p, const BusMessage& msg, c
   auto d = sink_it->second->deliver_event(SinkEvent{route.id, event_id(msg)}, converted);
   if (!d && d.error().transient) return back_off(key, p, d.error().detail, route.id, msg.offset);
   if (!d) {
-    spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id), route.to,
+    spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id), Catalogue::target_carrier(route),
                  d.error().detail, route.dlq_topic());
     dead_letter(p, msg, route, d.error().kind, d.error().detail);
     return p.offsets->processed(msg.offset);
@@ -338,7 +338,8 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
   metrics_.status().delivered(route.id);
   if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
     metrics_.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
-  spdlog::info("route {}: batch {} delivered to {} ({} records)", interface_label(route.id), id, route.to, end->count);
+  spdlog::info("route {}: batch {} delivered to {} ({} records)", interface_label(route.id), id,
+               Catalogue::target_carrier(route), end->count);
   p.backoff = std::chrono::milliseconds(0);
   close();
 }
@@ -420,7 +421,8 @@ void Router::back_off(const Key& key, Partition& p, const std::string& why, int 
   // The target's own caps where its adapter declares them (http: backoff_*_ms).
   RetryPolicy policy{kFirstBackoff, kMaxBackoff};
   if (const RouteDef* route = current_ ? current_->catalogue->route(route_id) : nullptr)
-    if (auto it = current_->sinks.find(route->to); it != current_->sinks.end()) policy = it->second->retry_policy();
+    if (auto it = current_->sinks.find(Catalogue::target_carrier(*route)); it != current_->sinks.end())
+      policy = it->second->retry_policy();
   p.backoff = std::clamp(p.backoff * 2, policy.first, policy.max);
   p.resume_at = Clock::now() + p.backoff;
   if (!p.paused) ++paused_;

@@ -77,8 +77,7 @@ void SourceRunner::scan_once() {
   RuntimePtr rt = runtime_.get();
   for (const auto& [system_id, source] : rt->sources) {
     if (stopping_) return;
-    const SystemDef* system = rt->catalogue->system(system_id);
-    const auto routes = rt->catalogue->routes_from(system_id);
+    const auto routes = rt->catalogue->routes_collected_by(system_id);
     if (source->pulls()) pull_for_runs(system_id, source, routes);
     auto units = source->scan();
     bool ok = units.has_value();
@@ -103,7 +102,10 @@ void SourceRunner::scan_once() {
       ++left_over[unit.route_id];
       auto rit = retries_.find(unit.batch_id);
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
-      if (carry(*route, *system, *source, unit)) {
+      // The records are the route's producer's, whichever adapter (a via hop's) carried them.
+      const SystemDef* producer = rt->catalogue->system(route->from);
+      if (!producer) continue;
+      if (carry(*route, *producer, *source, unit)) {
         retries_.erase(unit.batch_id);
         --left_over[unit.route_id];
       } else if (!stopping_) {
@@ -165,7 +167,7 @@ void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared
   }
 }
 
-bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source& source,
+bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Source& source,
                          const SourceUnit& unit) {
   auto flight = std::make_shared<InFlight>();
   const std::string iface = interface_label(route.id);
@@ -178,8 +180,8 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
       {hdr::kBatchId.data(), unit.batch_id},
       {hdr::kSeq.data(), {}},
       {hdr::kInterface.data(), iface},
-      {hdr::kSource.data(), system.id},
-      {hdr::kCharset.data(), system.charset},
+      {hdr::kSource.data(), producer.id},
+      {hdr::kCharset.data(), producer.charset},
       {hdr::kTraceId.data(), unit.batch_id},
       {hdr::kIngestedAt.data(), ingested},
   }};
@@ -223,7 +225,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
     gate_.failed(route.id, "the bus did not acknowledge batch " + unit.batch_id);
     return false;
   }
-  metrics_.received(route.id, system.id).inc(static_cast<double>(end->count));
+  metrics_.received(route.id, producer.id).inc(static_cast<double>(end->count));
   if (auto c = source.complete(unit); !c) {
     // The batch is on the bus; sending it again later is harmless (the target skips it).
     spdlog::error("route {}: batch {} is on the bus but the source could not mark it done: {}",
@@ -231,7 +233,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& system, Source&
     return false;
   }
   spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
-               system.id, end->count);
+               Catalogue::source_carrier(route), end->count);
   gate_.carried(route.id, end->count, hub_now());
   return true;
 }

@@ -27,8 +27,10 @@ class SourceRunner {
   void stop() { stopping_ = true; }
 
  private:
-  // true when the unit is on the bus and completed at the source.
-  bool carry(const RouteDef& route, const SystemDef& system, Source& source,
+  // true when the unit is on the bus and completed at the source. `producer` is the
+  // route's `from` system (its id and charset go on the records), `source` the adapter
+  // that carries it (a via hop's, or the producer's own).
+  bool carry(const RouteDef& route, const SystemDef& producer, Source& source,
              const SourceUnit& unit);
   void scan_once();
   // For the open runs of the source's routes, asks a pulling source for the run's date.

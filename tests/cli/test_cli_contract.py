@@ -234,6 +234,24 @@ class InterfacesJsonTest(unittest.TestCase):
                     self.assertIsNone(r["via"])
         self.assertIn("GWサーバ", self.by_id[3]["note"])  # a path, not 「…経由」
 
+    def test_via_hop_carries_the_far_end_of_the_row(self):
+        # 連携一覧 rows are written from the left system (住民記録): the GW server stands at
+        # the right-hand system's end, so it is delivered routes 1, 3-7 and collects 21-26.
+        for r in self.routes:
+            with self.subTest(route=r["id"]):
+                self.assertIn(r["via_end"], {"from", "to", None})
+                if r["via"] is None:
+                    self.assertIsNone(r["via_end"])
+                    self.assertEqual(r["carriers"], {"source": r["from"], "target": r["to"]})
+                    continue
+                self.assertEqual(r["listed"]["left"], "resident-record")
+                far = "to" if r["listed"]["right"] == r["to"] else "from"
+                self.assertEqual(r["via_end"], far)
+                self.assertEqual(r["carriers"], {"source": r["via"] if far == "from" else r["from"],
+                                                 "target": r["via"] if far == "to" else r["to"]})
+        self.assertEqual(self.by_id[1]["carriers"], {"source": "resident-record", "target": "gw-server"})
+        self.assertEqual(self.by_id[21]["carriers"], {"source": "gw-server", "target": "resident-record"})
+
     def test_method_and_timing_counts(self):
         self.assertEqual(sum(r["method"] == "manual" for r in self.routes), 57)
         self.assertEqual(sum(r["timing"] in SCHEDULED for r in self.routes), 75)
@@ -288,6 +306,27 @@ class SystemsJsonTest(unittest.TestCase):
             with self.subTest(route=r["id"]):
                 self.assertIn(r["id"], self.by_id[r["from"]]["routes"]["out"])
                 self.assertIn(r["id"], self.by_id[r["to"]]["routes"]["in"])
+
+    def test_relays_are_the_routes_a_hop_carries_for_others(self):
+        gw = self.by_id["gw-server"]
+        self.assertEqual(gw["relays"], {"out": [21, 22, 23, 24, 25, 26], "in": [1, 3, 4, 5, 6, 7]})
+        self.assertEqual(gw["routes"]["in"], [8])  # its own row
+        for s in self.systems:
+            if s["id"] != "gw-server":
+                self.assertEqual(s["relays"], {"out": [], "in": []}, s["id"])
+        # The carrier of each end (interfaces --json) lists the route as its own or relayed.
+        for r in interfaces():
+            with self.subTest(route=r["id"]):
+                src, dst = self.by_id[r["carriers"]["source"]], self.by_id[r["carriers"]["target"]]
+                self.assertIn(r["id"], src["routes"]["out"] + src["relays"]["out"])
+                self.assertIn(r["id"], dst["routes"]["in"] + dst["relays"]["in"])
+
+    def test_text_listing_shows_the_relays_apart(self):
+        proc = ctl("--config", CONFIG, "systems")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        gw = [l for l in proc.stdout.splitlines() if l.startswith("gw-server ")]
+        self.assertEqual(len(gw), 1, proc.stdout)
+        self.assertTrue(gw[0].endswith("(relays 6 out, 6 in)"), gw[0])
 
     def test_vrs_alias_spelling(self):
         vrs = self.by_id["vrs"]

@@ -1,7 +1,8 @@
 """The conversion stage in the daemon, end to end on the real broker (issue 5).
 
-Route 5 (住民記録 → 住基ネット, daily, profile jukinet): a CP932 file whose names use
-gaiji arrives at jukinet's inbox with every character written as its 住基ネット統一文字
+Route 5 (住民記録 → 住基ネット, daily, profile jukinet, GWサーバ経由): a CP932 file whose
+names use gaiji arrives in the GW server's inbox (the hop carries 住基ネット's end, see
+test_via_route) with every character written as its 住基ネット統一文字
 code (the sample table in codemaps/jukinet/unified.tsv), the gaiji mapped through
 codemaps/gaiji/resident-record.tsv. A file with a gaiji the table lacks is held whole:
 its records go to renkei.if.005.dlq with their original bytes, the bad one with reason
@@ -24,7 +25,8 @@ from harness import Hub
 
 ROUTE = 5
 SOURCE = "resident-record"
-TARGET = "jukinet"
+# The route is for 住基ネット; the GW server's adapter takes its files (via: gw-server).
+TARGET = "gw-server"
 DLQ = "renkei.if.005.dlq"
 RENKEICTL = os.environ["RENKEICTL"]
 

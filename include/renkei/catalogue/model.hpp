@@ -75,6 +75,9 @@ struct SeedOrigin {
   std::string text;
 };
 
+// The two ends of a route: the producing system (`from`) and the consuming one (`to`).
+enum class RouteEnd { From, To };
+
 struct RouteDef {
   int id = 0;
   std::string name;                // 連携情報名・主な項目
@@ -85,6 +88,7 @@ struct RouteDef {
   bool external = false;           // peer outside the procurement scope
   std::string conversion;          // jukinet | utf8 | none | <custom profile>
   std::optional<std::string> via;  // hop system id (GWサーバ経由)
+  std::optional<RouteEnd> via_end; // `via_end: from|to` as written; unset: hop_end() decides
   std::optional<std::string> medium;  // physical hand-off, e.g. "usb"
   std::string note;                // 備考, verbatim
   std::string topic;
@@ -95,6 +99,16 @@ struct RouteDef {
   SourceRef where;
 
   std::string dlq_topic() const { return topic + ".dlq"; }
+
+  // The end of the route its `via` hop stands at: the hub reaches that end's system only
+  // through the hop (GWサーバ経由). 連携一覧 rows are written from the left system's point
+  // of view and 備考 says how the left reaches the right, so the hop stands at the row's
+  // right-hand system unless `via_end` says otherwise. None without a hop.
+  std::optional<RouteEnd> hop_end() const {
+    if (!via) return std::nullopt;
+    if (via_end) return via_end;
+    return listed.right == from ? RouteEnd::From : RouteEnd::To;
+  }
 };
 
 // How records of one kind are cut into fields (config/layouts/*.yaml). Byte offsets
@@ -192,8 +206,27 @@ struct Catalogue {
 
   const SystemDef* system(const std::string& id) const;
   const RouteDef* route(int id) const;
+  // The routes a system produces / consumes (its own, whatever carries them).
   std::vector<const RouteDef*> routes_from(const std::string& system_id) const;
   std::vector<const RouteDef*> routes_to(const std::string& system_id) const;
+
+  // Which system's adapter carries a route's source side (the hub collects its records
+  // there) and its target side (the hub delivers through it): `from` and `to`, except at
+  // the end its `via` hop stands at (RouteDef::hop_end), where the hop's adapter does.
+  // Every part that opens, reads or writes an adapter for a route asks here.
+  static const std::string& source_carrier(const RouteDef& r) {
+    return r.hop_end() == RouteEnd::From ? *r.via : r.from;
+  }
+  static const std::string& target_carrier(const RouteDef& r) {
+    return r.hop_end() == RouteEnd::To ? *r.via : r.to;
+  }
+  // The routes whose source / target side this system's adapter carries: its own and
+  // those it relays as a hop.
+  std::vector<const RouteDef*> routes_collected_by(const std::string& system_id) const;
+  std::vector<const RouteDef*> routes_delivered_by(const std::string& system_id) const;
+  // Only the routes it relays as a hop (neither end its own), at one end: From = collected
+  // from its adapter, To = delivered through it.
+  std::vector<const RouteDef*> routes_relayed_by(const std::string& system_id, RouteEnd end) const;
 };
 
 using CataloguePtr = std::shared_ptr<const Catalogue>;

@@ -53,6 +53,19 @@ class ConfigDir : public ::testing::Test {
     return out;
   }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  // A third system h that stands between a and b as a hop, as the GW server does.
+  void add_hop_system() {
+    write("systems.yaml",
+          "systems:\n"
+          "  - id: a\n    name: Aシステム\n    charset: UTF-8\n"
+          "  - id: b\n    name: Bシステム\n    charset: ibm-943_P15A-2003\n"
+          "  - id: h\n    name: GW\n    charset: UTF-8\n");
+  }
+  static std::vector<int> ids(const std::vector<const RouteDef*>& rs) {
+    std::vector<int> out;
+    for (const auto* r : rs) out.push_back(r->id);
+    return out;
+  }
 
   fs::path dir_;
   std::string routes_;
@@ -277,12 +290,143 @@ TEST_F(ConfigDir, JapaneseNameInRouteGetsADidYouMean) {
   EXPECT_NE(e[0].find("unknown system 'Aシステム' (did you mean 'a'?)"), std::string::npos) << e[0];
 }
 
+// Route 1 (a → b, listed a → b) and route 2 (b → a, listed a ← b) both "via h": the row
+// is a's view, so h carries b's end of each: it is delivered route 1 and collects route 2.
+TEST_F(ConfigDir, ViaHopCarriesTheListedRightHandEnd) {
+  add_hop_system();
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: h\n");
+  replace_in_routes("    conversion: utf8\n", "    conversion: utf8\n    via: h\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  const Catalogue& cat = **c;
+  const RouteDef& r1 = *cat.route(1);
+  const RouteDef& r2 = *cat.route(2);
+  EXPECT_EQ(r1.hop_end(), RouteEnd::To);
+  EXPECT_EQ(Catalogue::source_carrier(r1), "a");
+  EXPECT_EQ(Catalogue::target_carrier(r1), "h");
+  EXPECT_EQ(r2.hop_end(), RouteEnd::From);
+  EXPECT_EQ(Catalogue::source_carrier(r2), "h");
+  EXPECT_EQ(Catalogue::target_carrier(r2), "a");
+  // The adapters: h's carries both far ends, b's none; a's carries its own ends.
+  EXPECT_EQ(ids(cat.routes_delivered_by("h")), std::vector<int>{1});
+  EXPECT_EQ(ids(cat.routes_collected_by("h")), std::vector<int>{2});
+  EXPECT_TRUE(cat.routes_delivered_by("b").empty());
+  EXPECT_TRUE(cat.routes_collected_by("b").empty());
+  EXPECT_EQ(ids(cat.routes_collected_by("a")), std::vector<int>{1});
+  EXPECT_EQ(ids(cat.routes_delivered_by("a")), std::vector<int>{2});
+  // The routes stay b's own; h only relays them.
+  EXPECT_EQ(ids(cat.routes_to("b")), std::vector<int>{1});
+  EXPECT_EQ(ids(cat.routes_from("b")), std::vector<int>{2});
+  EXPECT_TRUE(cat.routes_to("h").empty());
+  EXPECT_EQ(ids(cat.routes_relayed_by("h", RouteEnd::To)), std::vector<int>{1});
+  EXPECT_EQ(ids(cat.routes_relayed_by("h", RouteEnd::From)), std::vector<int>{2});
+  EXPECT_TRUE(cat.routes_relayed_by("a", RouteEnd::From).empty());
+  EXPECT_TRUE(cat.routes_relayed_by("a", RouteEnd::To).empty());
+}
+
+TEST_F(ConfigDir, WithoutViaEachSystemCarriesItsOwnEnds) {
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  const RouteDef& r1 = *(*c)->route(1);
+  EXPECT_EQ(r1.hop_end(), std::nullopt);
+  EXPECT_EQ(Catalogue::source_carrier(r1), "a");
+  EXPECT_EQ(Catalogue::target_carrier(r1), "b");
+  EXPECT_EQ(ids((*c)->routes_collected_by("b")), ids((*c)->routes_from("b")));
+  EXPECT_EQ(ids((*c)->routes_delivered_by("b")), ids((*c)->routes_to("b")));
+}
+
+TEST_F(ConfigDir, ViaEndOverridesTheListedSide) {
+  add_hop_system();
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: h\n    via_end: from\n");
+  replace_in_routes("    conversion: utf8\n", "    conversion: utf8\n    via: h\n    via_end: to\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  const RouteDef& r1 = *(*c)->route(1);
+  const RouteDef& r2 = *(*c)->route(2);
+  EXPECT_EQ(r1.hop_end(), RouteEnd::From);
+  EXPECT_EQ(Catalogue::source_carrier(r1), "h");
+  EXPECT_EQ(Catalogue::target_carrier(r1), "b");
+  EXPECT_EQ(r2.hop_end(), RouteEnd::To);
+  EXPECT_EQ(Catalogue::source_carrier(r2), "b");
+  EXPECT_EQ(Catalogue::target_carrier(r2), "h");
+}
+
+// An http hop receives what it relays: it needs a url for those routes, and b, whose
+// end it carries, does not.
+TEST_F(ConfigDir, HttpHopNeedsAUrlForTheRoutesItRelays) {
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n"
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "  - id: h\n    name: GW\n    charset: UTF-8\n    adapter:\n      kind: http\n");
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: h\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("systems.yaml") + ":14: system 'h': adapter: option 'url' is required: the system receives on route 1");
+}
+
+TEST_F(ConfigDir, ViaThatIsAnEndOfItsRouteAndViaEndWithoutViaAreLocated) {
+  add_hop_system();
+  // Route 1's via is its own from (line 10); route 2 names an end but no hop (line 20).
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: a\n");
+  replace_in_routes("    conversion: utf8\n", "    conversion: utf8\n    via_end: to\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("routes.yaml") +
+                      ":10: route 1: field 'via': the hop 'a' is the route's own 'from' system (a hop stands "
+                      "between the two)");
+  EXPECT_EQ(e[1], file("routes.yaml") +
+                      ":20: route 2: field 'via_end': it says which end a 'via' hop carries, and this route has no 'via'");
+}
+
+TEST_F(ConfigDir, ViaThatIsTheTargetUnknownOrWithABadEndIsLocated) {
+  add_hop_system();
+  // Route 1: via its own to (line 10). Route 2: an unknown hop (line 20) and a bad end (21).
+  replace_in_routes("    conversion: none\n", "    conversion: none\n    via: b\n");
+  replace_in_routes("    conversion: utf8\n", "    conversion: utf8\n    via: gw\n    via_end: middle\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("routes.yaml") +
+                      ":10: route 1: field 'via': the hop 'b' is the route's own 'to' system (a hop stands "
+                      "between the two)");
+  EXPECT_EQ(e[1], file("routes.yaml") + ":21: route 2: field 'via_end': unknown value 'middle' (expected one of from, to)");
+  // With the end fixed, the unknown hop is reported where it is written.
+  replace_in_routes("via_end: middle", "via_end: to");
+  e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[1], file("routes.yaml") + ":20: route 2: field 'via': unknown system 'gw'");
+}
+
 TEST(ShippedConfig, IsValidAndComplete) {
   auto c = load_catalogue(RENKEI_SOURCE_DIR "/config");
   ASSERT_TRUE(c) << c.error().items().front().str();
   EXPECT_EQ((*c)->systems.size(), 39u);
   EXPECT_EQ((*c)->routes.size(), 97u);
   EXPECT_TRUE((*c)->hub.bus.brokers.empty());
+}
+
+// The 12 GWサーバ経由 rows (all written from 住民記録's side): gw-server's adapter carries
+// 住基ネット's and 法務省's ends; resident-record keeps its own.
+TEST(ShippedConfig, GwServerCarriesTheFarEndOfItsViaRoutes) {
+  auto c = load_catalogue(RENKEI_SOURCE_DIR "/config");
+  ASSERT_TRUE(c) << c.error().items().front().str();
+  const Catalogue& cat = **c;
+  auto ids = [](const std::vector<const RouteDef*>& rs) {
+    std::vector<int> out;
+    for (const auto* r : rs) out.push_back(r->id);
+    return out;
+  };
+  EXPECT_EQ(ids(cat.routes_relayed_by("gw-server", RouteEnd::To)), (std::vector<int>{1, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(ids(cat.routes_relayed_by("gw-server", RouteEnd::From)), (std::vector<int>{21, 22, 23, 24, 25, 26}));
+  EXPECT_EQ(Catalogue::target_carrier(*cat.route(1)), "gw-server");
+  EXPECT_EQ(Catalogue::source_carrier(*cat.route(1)), "resident-record");
+  EXPECT_EQ(Catalogue::source_carrier(*cat.route(21)), "gw-server");
+  EXPECT_EQ(Catalogue::target_carrier(*cat.route(21)), "resident-record");
+  // Route 8 ends at the GW server itself: its own route, not a relay.
+  EXPECT_EQ(Catalogue::target_carrier(*cat.route(8)), "gw-server");
+  for (int id : {1, 4, 5, 6, 7})
+    for (const auto* r : cat.routes_delivered_by("jukinet")) EXPECT_NE(r->id, id);
+  for (const auto* r : cat.routes_collected_by("jukinet")) EXPECT_FALSE(r->via) << r->id;
 }
 
 }  // namespace
