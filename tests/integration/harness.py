@@ -158,16 +158,30 @@ def metric(metrics, name, **labels):
 # The broker (scripts/kafka.sh) and its topics (kcat)
 # --------------------------------------------------------------------------------------
 
+def _kafka_env():
+    """scripts/kafka.sh's environment for the broker the tests use: the port comes from
+    RENKEI_TEST_BROKERS unless RENKEI_KAFKA_PORT says otherwise, so a fault test stops and
+    starts the broker it tests against, never another one on the default port."""
+    env = dict(os.environ)
+    if "RENKEI_KAFKA_PORT" not in env:
+        m = re.match(r"^[^,]*:(\d+)", env.get("RENKEI_TEST_BROKERS", ""))
+        if m:
+            env["RENKEI_KAFKA_PORT"] = m.group(1)
+            env.setdefault("RENKEI_KAFKA_CONTROLLER_PORT", str(int(m.group(1)) + 1))
+    return env
+
+
 def kafka_sh(*args, timeout=180):
     r = subprocess.run([str(KAFKA_SH), *args], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=timeout)
+                       timeout=timeout, env=_kafka_env())
     if r.returncode != 0:
         raise AssertionError(f"scripts/kafka.sh {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
     return r.stdout
 
 
 def broker_answers():
-    r = subprocess.run([str(KAFKA_SH), "status"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    r = subprocess.run([str(KAFKA_SH), "status"], stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                       env=_kafka_env())
     return r.returncode == 0
 
 
