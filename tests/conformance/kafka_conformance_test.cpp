@@ -210,10 +210,25 @@ TEST_F(KafkaAdapter, PeerDownIsTransientThenDelivered) {
   auto d = snk->delivered(info("20260302T000000Z-00000000000000bb"));
   ASSERT_TRUE(d.has_value());
   EXPECT_FALSE(*d) << "a batch the peer never acknowledged counted as delivered";
-  // The router retries after its back-off: now the peer is back.
+  // The router retries after its back-off: now the peer is back (librdkafka reconnects
+  // on its own back-off, so the first attempts may still fail, transiently).
   peer().broker_up();
-  ASSERT_TRUE(snk->deliver_event(SinkEvent{kRoute, "while-down"}, "waiting").has_value());
-  deliver(*snk, info("20260302T000000Z-00000000000000bb"), "r1\n", "down.csv");
+  auto until_delivered = [&](const std::function<AdapterResult<>()>& attempt) {
+    for (int i = 0; i < 30; ++i) {
+      auto a = attempt();
+      if (a) return true;
+      EXPECT_TRUE(a.error().transient) << a.error().detail;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return false;
+  };
+  ASSERT_TRUE(until_delivered([&] { return snk->deliver_event(SinkEvent{kRoute, "while-down"}, "waiting"); }));
+  ASSERT_TRUE(until_delivered([&]() -> AdapterResult<> {
+    auto again = snk->begin(info("20260302T000000Z-00000000000000bb"));
+    if (!again) return std::unexpected(again.error());
+    if (auto a = (*again)->append("r1"); !a) return a;
+    return (*again)->commit(end_for("r1\n", "down.csv"));
+  }));
   auto out = delivered();
   EXPECT_EQ(out.at("renkei-007-while-down"), "waiting");
   EXPECT_EQ(out.at("20260302T000000Z-00000000000000bb"), "r1\n");
