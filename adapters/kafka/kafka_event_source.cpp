@@ -71,7 +71,9 @@ class KafkaEventSource final : public EventSource {
     e.position = msg.offset;
     e.origin = std::string(msg.topic) + ":" + std::to_string(msg.partition) + ":" + std::to_string(msg.offset);
     if (auto t = msg.header(hdr::kTraceId); t && usable_trace_id(*t)) e.trace_id = std::string(*t);
-    else e.trace_id = "kafka-" + std::string(msg.topic) + "-p" + std::to_string(msg.partition) + "-o" + std::to_string(msg.offset);
+    else
+      e.trace_id = "kafka-" + std::string(msg.topic) + "-p" + std::to_string(msg.partition) + "-o" +
+                   std::to_string(msg.offset);
     e.owner = msg.owner;
     return std::optional<InboundEvent>(std::move(e));
   }

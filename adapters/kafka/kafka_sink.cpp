@@ -16,7 +16,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string record_key(int route_id, std::string_view id) { return "renkei-" + interface_label(route_id) + "-" + std::string(id); }
+// The renkei-idempotency-key of a record: the same for every attempt and across restarts.
+std::string record_key(int route_id, std::string_view id) {
+  return "renkei-" + interface_label(route_id) + "-" + std::string(id);
+}
 
 class KafkaSink final : public HeldBatchSink {
  public:

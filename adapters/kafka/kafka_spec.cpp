@@ -27,7 +27,8 @@ std::optional<std::string> check_kafka(const SystemDef& s, const Catalogue& c) {
     auto it = s.adapter.settings.find(name);
     return it == s.adapter.settings.end() ? std::string() : it->second;
   };
-  if (setting("brokers").empty()) return "option 'brokers' is required: the peer cluster's bootstrap servers (host:port,…)";
+  if (setting("brokers").empty())
+    return "option 'brokers' is required: the peer cluster's bootstrap servers (host:port,…)";
   auto from = c.routes_from(s.id);
   if (from.size() > 1 && setting("topic").find("{interface}") == std::string::npos)
     return "option 'topic' must contain {interface}: the system sends on routes " + route_list(from) +
