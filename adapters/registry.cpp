@@ -6,6 +6,8 @@
 #include "file/file_spec.hpp"
 #include "http/http_adapter.hpp"
 #include "http/http_spec.hpp"
+#include "kafka/kafka_adapter.hpp"
+#include "kafka/kafka_spec.hpp"
 #include "renkei/adapter.hpp"
 #include "renkei/adapter_spec.hpp"
 
@@ -15,12 +17,14 @@ const std::vector<AdapterKindSpec>& adapter_kinds() {
   static const std::vector<AdapterKindSpec> kinds = {
       adapters::file_adapter_spec(),
       adapters::http_adapter_spec(),
+      adapters::kafka_adapter_spec(),
   };
   return kinds;
 }
 
 // An `http` system has a source only when it is polled (pull_url); otherwise it pushes
-// to /ingest (src/daemon/ingest_service).
+// to /ingest (src/daemon/ingest_service). `kafka` peers publish record by record
+// (make_event_source).
 std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue) {
   if (system.adapter.kind == "file") return adapters::make_file_source(system, catalogue);
   if (system.adapter.kind == "http") return adapters::make_http_pull_source(system, catalogue);
@@ -30,6 +34,12 @@ std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& ca
 std::unique_ptr<Sink> make_sink(const SystemDef& system, const Catalogue& catalogue) {
   if (system.adapter.kind == "file") return adapters::make_file_sink(system, catalogue);
   if (system.adapter.kind == "http") return adapters::make_http_sink(system, catalogue);
+  if (system.adapter.kind == "kafka") return adapters::make_kafka_sink(system, catalogue);
+  return nullptr;
+}
+
+std::unique_ptr<EventSource> make_event_source(const SystemDef& system, const Catalogue& catalogue) {
+  if (system.adapter.kind == "kafka") return adapters::make_kafka_event_source(system, catalogue);
   return nullptr;
 }
 

@@ -44,8 +44,12 @@ got=$(wc -l < "$work/kcat-out.txt")
 [[ $got -eq $n ]] || { echo "kcat consumed $got of $n records" >&2; exit 1; }
 
 # renkeid on the same broker.
+# hub.yaml finds the codemaps at ../codemaps. Route 9 is daily: its file would wait for the
+# 22:00 run (collect: at-run); the bench measures the pipe, so files move on arrival.
 cp -r "$root/config" "$work/config"
-sed -i "s|  brokers: \"\"|  brokers: \"$broker\"|; s|listen: 127.0.0.1:9464|listen: 127.0.0.1:$http_port|; s|root: ../var/spool|root: $work/spool|; s|dir: ../var/state|dir: $work/state|; s|token_file: ../var/state/api-token|token_file: $work/state/api-token|; s|level: info|level: warn|" "$work/config/hub.yaml"
+cp -r "$root/codemaps" "$work/codemaps"
+sed -i "s|  brokers: \"\"|  brokers: \"$broker\"|; s|listen: 127.0.0.1:9464|listen: 127.0.0.1:$http_port|; s|root: ../var/spool|root: $work/spool|; s|dir: ../var/state|dir: $work/state|; s|token_file: ../var/state/api-token|token_file: $work/state/api-token|; s|level: info|level: warn|; s|^  collect: at-run|  collect: on-arrival|" "$work/config/hub.yaml"
+grep -q '^  collect: on-arrival' "$work/config/hub.yaml" || { echo "bus_bench: could not set scheduler.collect" >&2; exit 1; }
 ${RENKEI_BENCH_WRAP:-} "$build/src/renkeid" --config "$work/config/hub.yaml" > "$work/renkeid.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do curl -sf "127.0.0.1:$http_port/readyz" >/dev/null && break; sleep 0.5; done
@@ -56,7 +60,11 @@ inbox=$work/spool/health-care/inbox/009
 cp "$work/records.txt" "$outbox/.bench.tmp"
 t3=$(now)
 mv "$outbox/.bench.tmp" "$outbox/bench.txt"
-until compgen -G "$inbox/*_bench.txt" >/dev/null; do sleep 0.01; done
+deadline=$(( $(date +%s) + ${RENKEI_BENCH_TIMEOUT:-600} ))
+until compgen -G "$inbox/*_bench.txt" >/dev/null; do
+  (( $(date +%s) < deadline )) || { echo "bus_bench: no delivered file after ${RENKEI_BENCH_TIMEOUT:-600} s" >&2; tail -n 20 "$work/renkeid.log" >&2; exit 1; }
+  sleep 0.01
+done
 t4=$(now)
 cmp -s "$work/records.txt" "$inbox"/*_bench.txt || { echo "delivered file differs" >&2; exit 1; }
 

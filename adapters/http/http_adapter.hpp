@@ -14,9 +14,6 @@ std::unique_ptr<Sink> make_http_sink(const SystemDef& system, const Catalogue& c
 // nullptr when the system has no pull_url (it only pushes to /ingest).
 std::unique_ptr<Source> make_http_pull_source(const SystemDef& system, const Catalogue& catalogue);
 
-// An Int option's value, or `fallback` when unset or not positive.
-long long int_setting(const SystemDef& s, const std::string& name, long long fallback);
-
 // The Idempotency-Key the sink sends for a record or batch of route `route_id`: the same
 // for every attempt, across restarts, so the target recognises a repeat.
 std::string idempotency_key(int route_id, const std::string& id);

@@ -11,6 +11,7 @@
 #include "http/http_adapter.hpp"
 #include "http/http_client.hpp"
 #include "line_unit_reader.hpp"
+#include "sink_support.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
 
@@ -51,9 +52,9 @@ class HttpPullSource final : public Source {
       : system_id_(system.id),
         url_(system.adapter.settings.at("pull_url")),
         dir_(system.adapter.settings.at("pull_dir")),
-        timeout_(int_setting(system, "pull_timeout_ms", 300'000)),
-        interval_(int_setting(system, "pull_interval_ms", 60'000)),
-        max_bytes_(static_cast<std::uint64_t>(int_setting(system, "max_pull_bytes", 1LL << 30))) {
+        timeout_(positive_setting(system, "pull_timeout_ms", 300'000)),
+        interval_(positive_setting(system, "pull_interval_ms", 60'000)),
+        max_bytes_(static_cast<std::uint64_t>(positive_setting(system, "max_pull_bytes", 1LL << 30))) {
     if (auto it = system.adapter.settings.find("pull_token_file"); it != system.adapter.settings.end())
       token_file_ = it->second;
     for (const auto* r : catalogue.routes_collected_by(system.id)) routes_.push_back(r->id);

@@ -88,8 +88,11 @@ class SinkBatch {
 // the record (its trace id, else topic/partition/offset), so a delivery repeated after a
 // crash or a retry is recognisable by the target.
 struct SinkEvent {
+  SinkEvent(int route, std::string event_id, std::string record_key = {})
+      : route_id(route), id(std::move(event_id)), key(std::move(record_key)) {}
   int route_id = 0;
   std::string id;
+  std::string key;  // the record's key on the route topic (its subject), may be empty
 };
 
 // How the router backs off after a transient failure of this sink (capped exponential).
@@ -113,9 +116,41 @@ class Sink {
   virtual void close() = 0;
 };
 
+// One record a system published itself (a Kafka peer): no file around it. The views stay
+// valid while `owner` lives, which must be released before its source is closed.
+struct InboundEvent {
+  int route_id = 0;
+  std::string_view key;
+  std::string_view value;
+  // Stable for the record (the peer's own trace id, else where it stands), so that one
+  // offered again after a crash is recognised downstream.
+  std::string trace_id;
+  std::string origin;  // where it came from, for logs and the DLQ ("topic:partition:offset")
+  std::shared_ptr<const void> owner;
+  int32_t partition = 0;  // the source's own position of the record
+  int64_t position = 0;
+};
+
+// The inbound side of a kind whose systems publish record by record (the file-unit
+// Source does not fit them): the daemon's event runner takes each record onto its route
+// topic and confirms it only once the hub's broker has it.
+class EventSource {
+ public:
+  virtual ~EventSource() = default;
+  virtual AdapterResult<> open() = 0;
+  // The next record, waiting at most `timeout`; nullopt when none came.
+  virtual AdapterResult<std::optional<InboundEvent>> next(std::chrono::milliseconds timeout) = 0;
+  // These records (and those before them on their partitions) are on the hub's bus or in
+  // a DLQ: never offer them again. Records offered but not confirmed are offered again
+  // after close() and open().
+  virtual AdapterResult<> confirm(const std::vector<InboundEvent>& events) = 0;
+  virtual void close() = 0;
+};
+
 // Factories of the registered kinds (adapters/registry.cpp). nullptr: the kind has no
 // source (or sink) side.
 std::unique_ptr<Source> make_source(const SystemDef& system, const Catalogue& catalogue);
 std::unique_ptr<Sink> make_sink(const SystemDef& system, const Catalogue& catalogue);
+std::unique_ptr<EventSource> make_event_source(const SystemDef& system, const Catalogue& catalogue);
 
 }  // namespace renkei

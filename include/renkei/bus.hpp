@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -74,6 +76,38 @@ class DeliveryHandler {
 };
 
 using DeliveryCallback = std::function<void(const std::optional<BusError>& error)>;
+
+// Counts messages until every one is acknowledged (or refused): a batch that must be
+// durable as a whole before its source moves on. Shared, so that one given up on while
+// librdkafka still holds its messages stays alive for their late callbacks.
+class DeliveryTracker final : public DeliveryHandler {
+ public:
+  void add() {
+    std::lock_guard lock(mu_);
+    ++outstanding_;
+  }
+  void on_delivery(const std::optional<BusError>& error) override {
+    std::lock_guard lock(mu_);
+    if (error && !failed_) failed_ = error;
+    if (--outstanding_ == 0) cv_.notify_all();
+  }
+  // true when every message was answered before `deadline`.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_until(lock, deadline, [&] { return outstanding_ == 0; });
+  }
+  // The first refusal, if any.
+  std::optional<BusError> failed() const {
+    std::lock_guard lock(mu_);
+    return failed_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t outstanding_ = 0;
+  std::optional<BusError> failed_;
+};
 
 class Producer {
  public:
@@ -158,6 +192,13 @@ struct TopicSpec {
   std::vector<std::pair<std::string, std::string>> config;
 };
 
+// How a producer towards another cluster (a kafka adapter's peer) differs from the hub's
+// own, which waits for its broker however long it is away and takes librdkafka's limit.
+struct ProducerLimits {
+  std::chrono::milliseconds delivery_timeout{0};  // 0: never give up on a message
+  int max_message_bytes = 0;                      // 0: librdkafka's default
+};
+
 class Bus {
  public:
   virtual ~Bus() = default;
@@ -165,7 +206,10 @@ class Bus {
   virtual std::expected<void, BusError> ensure_topics(const std::vector<TopicSpec>& topics) = 0;
   // True when a broker answered a metadata request within `timeout`.
   virtual bool reachable(std::chrono::milliseconds timeout) = 0;
-  virtual std::unique_ptr<Producer> make_producer() = 0;
+  std::unique_ptr<Producer> make_producer() { return make_producer(ProducerLimits{}); }
+  // Idempotent, acks=all; past `limits.delivery_timeout` a message is reported failed
+  // (transient) instead of waiting on.
+  virtual std::unique_ptr<Producer> make_producer(const ProducerLimits& limits) = 0;
   virtual std::unique_ptr<Consumer> make_consumer(RebalanceListener* listener) = 0;
   // `group` keeps the reader's position; it never takes part in the hub's own group.
   virtual std::unique_ptr<TopicReader> make_reader(const std::string& group) = 0;
@@ -183,6 +227,17 @@ class Bus {
 // Whether librdkafka takes the configuration's client settings (bus.security, the SASL
 // password file): renkeid --check. The error names the setting or the file.
 std::expected<void, BusError> check_bus_settings(const BusConfig& config);
+
+// TLS/SASL client settings (security.protocol, ssl.*, sasl.*) as librdkafka takes them:
+// `security` as it is, plus sasl.password read from `sasl_password_file` (empty: none),
+// so that the password is never written in the configuration. `what` prefixes errors
+// ("bus.security"); the password itself never appears in one.
+using ClientSettings = std::vector<std::pair<std::string, std::string>>;
+std::expected<ClientSettings, BusError> client_security_settings(const ClientSettings& security,
+                                                                 const std::string& sasl_password_file,
+                                                                 std::string_view what);
+// Whether librdkafka accepts these settings (names and values), without connecting.
+std::expected<void, BusError> check_client_settings(const ClientSettings& settings, std::string_view what);
 
 // A librdkafka bus for `config`: a real cluster, or an in-process mock cluster (not
 // durable) when config.brokers is empty.

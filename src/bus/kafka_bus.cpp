@@ -484,15 +484,7 @@ class KafkaTopicReader final : public TopicReader {
 
 // bus.security as librdkafka settings, the SASL password read from its file.
 std::expected<Config, BusError> security_settings(const BusConfig& cfg) {
-  Config out(cfg.security.begin(), cfg.security.end());
-  if (!cfg.sasl_password_file.empty()) {
-    std::ifstream in(cfg.sasl_password_file);
-    std::string password;
-    if (!in || !std::getline(in, password) || password.empty())
-      return std::unexpected(BusError{false, "bus.security: cannot read sasl.password_file " + cfg.sasl_password_file});
-    out.emplace_back("sasl.password", password);
-  }
-  return out;
+  return client_security_settings(cfg.security, cfg.sasl_password_file, "bus.security");
 }
 
 class KafkaBus final : public Bus {
@@ -597,18 +589,21 @@ class KafkaBus final : public Bus {
     return err == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
 
-  std::unique_ptr<Producer> make_producer() override {
-    auto conf = make_conf(common({
+  std::unique_ptr<Producer> make_producer(const ProducerLimits& limits) override {
+    Config settings{
         {"enable.idempotence", "true"},
         {"acks", "all"},
         {"linger.ms", "5"},
         {"batch.num.messages", "10000"},
         {"compression.type", "lz4"},
-        // A record waits for the broker however long it is away: lag, never loss.
-        {"message.timeout.ms", "0"},
+        // The hub's own (0): a record waits for the broker however long it is away: lag,
+        // never loss.
+        {"message.timeout.ms", std::to_string(limits.delivery_timeout.count())},
         {"queue.buffering.max.messages", "200000"},
         {"queue.buffering.max.kbytes", "262144"},
-    }));
+    };
+    if (limits.max_message_bytes > 0) settings.emplace_back("message.max.bytes", std::to_string(limits.max_message_bytes));
+    auto conf = make_conf(common(std::move(settings)));
     if (!conf) throw std::runtime_error(conf.error().message);
     rd_kafka_conf_set_dr_msg_cb(*conf, KafkaProducer::on_delivery);
     auto h = make_handle(RD_KAFKA_PRODUCER, *conf);
@@ -716,8 +711,27 @@ class KafkaBus final : public Bus {
 std::expected<void, BusError> check_bus_settings(const BusConfig& config) {
   auto security = security_settings(config);
   if (!security) return std::unexpected(security.error());
-  auto conf = make_conf(*security);
-  if (!conf) return std::unexpected(BusError{false, "bus.security: " + conf.error().message});
+  return check_client_settings(*security, "bus.security");
+}
+
+std::expected<ClientSettings, BusError> client_security_settings(const ClientSettings& security,
+                                                                 const std::string& sasl_password_file,
+                                                                 std::string_view what) {
+  ClientSettings out(security.begin(), security.end());
+  if (!sasl_password_file.empty()) {
+    std::ifstream in(sasl_password_file);
+    std::string password;
+    if (!in || !std::getline(in, password) || password.empty())
+      return std::unexpected(
+          BusError{false, std::string(what) + ": cannot read sasl.password_file " + sasl_password_file});
+    out.emplace_back("sasl.password", password);
+  }
+  return out;
+}
+
+std::expected<void, BusError> check_client_settings(const ClientSettings& settings, std::string_view what) {
+  auto conf = make_conf(settings);
+  if (!conf) return std::unexpected(BusError{false, std::string(what) + ": " + conf.error().message});
   rd_kafka_conf_destroy(*conf);
   return {};
 }

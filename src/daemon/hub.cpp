@@ -81,6 +81,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
 
   hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
+  hub->events_ = std::make_unique<EventRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
   hub->election_->start();
   // Named threads: `top -H` and profiles then say which part is busy.
   hub->router_thread_ = std::thread([self] {
@@ -90,6 +91,10 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   hub->source_thread_ = std::thread([self] {
     pthread_setname_np(pthread_self(), "renkei:sources");
     self->sources_->run();
+  });
+  hub->event_thread_ = std::thread([self] {
+    pthread_setname_np(pthread_self(), "renkei:events");
+    self->events_->run();
   });
   hub->scheduler_thread_ = std::thread([self] { self->scheduler_->run(); });
   hub->health_thread_ = std::thread([self] {
@@ -305,6 +310,8 @@ void Hub::stop() {
   if (election_) election_->stop();
   if (sources_) sources_->stop();
   if (source_thread_.joinable()) source_thread_.join();
+  if (events_) events_->stop();
+  if (event_thread_.joinable()) event_thread_.join();
   if (router_) router_->stop();
   if (router_thread_.joinable()) router_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
@@ -316,6 +323,7 @@ void Hub::stop() {
   producer_.reset();
   router_.reset();
   sources_.reset();
+  events_.reset();
   spdlog::info("stopped");
 }
 

@@ -13,6 +13,7 @@
 #include "bearer_auth.hpp"
 #include "collect_gate.hpp"
 #include "dlq_service.hpp"
+#include "event_runner.hpp"
 #include "job_scheduler.hpp"
 #include "leader_election.hpp"
 #include "state_store.hpp"
@@ -61,6 +62,7 @@ class Hub {
   RuntimeHolder runtime_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<SourceRunner> sources_;
+  std::unique_ptr<EventRunner> events_;  // systems that publish record by record (kafka)
   std::unique_ptr<AdminHttpServer> http_;
   BearerAuth auth_;
   std::unique_ptr<DlqService> dlq_;
@@ -73,6 +75,7 @@ class Hub {
   std::thread scheduler_thread_;
   std::thread router_thread_;
   std::thread source_thread_;
+  std::thread event_thread_;
   std::thread health_thread_;
   std::atomic<bool> bus_reachable_{false};
   std::atomic<bool> stopping_{false};

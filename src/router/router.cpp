@@ -232,7 +232,7 @@ void Router::handle_event(const Key& key, Partition& p, const BusMessage& msg, c
     return p.offsets->processed(msg.offset);
   }
   const std::string_view converted = *r ? std::string_view(**r) : msg.value;
-  auto d = sink_it->second->deliver_event(SinkEvent{route.id, event_id(msg)}, converted);
+  auto d = sink_it->second->deliver_event(SinkEvent{route.id, event_id(msg), std::string(msg.key)}, converted);
   if (!d && d.error().transient) return back_off(key, p, d.error().detail, route.id, msg.offset);
   if (!d) {
     spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id), Catalogue::target_carrier(route),

@@ -236,7 +236,7 @@ TEST_F(ConfigDir, SystemProblems) {
   auto has = [&](const std::string& s) { return all.find(s) != std::string::npos; };
   EXPECT_TRUE(has(":4: system 'a': field 'charset': unknown charset 'SJIS-nonsense'")) << all;
   EXPECT_TRUE(has(":8: system 'B!': field 'id': 'B!' is not a system id")) << all;
-  EXPECT_TRUE(has(":15: system 'c': adapter: unknown adapter kind 'ftp' (registered kinds: file, http)")) << all;
+  EXPECT_TRUE(has(":15: system 'c': adapter: unknown adapter kind 'ftp' (registered kinds: file, http, kafka)")) << all;
   EXPECT_TRUE(has(":20: system 'd': adapter: option 'format' must be one of lines csv")) << all;
   EXPECT_TRUE(has(":21: system 'd': adapter: unknown option 'speed' for kind 'file'")) << all;
 }
