@@ -66,6 +66,21 @@ struct Split {
   bool final_newline = false;
 };
 
+// A unit read as '\n'-separated line records (what the file, http and kafka kinds carry).
+inline Split split_lines(std::string_view unit) {
+  Split s;
+  if (unit.empty()) return s;
+  s.final_newline = unit.back() == '\n';
+  if (s.final_newline) unit.remove_suffix(1);
+  for (;;) {
+    auto nl = unit.find('\n');
+    s.records.emplace_back(unit.substr(0, nl));
+    if (nl == std::string_view::npos) break;
+    unit.remove_prefix(nl + 1);
+  }
+  return s;
+}
+
 // Units every kind must carry byte for byte.
 struct Sample {
   std::string label;

@@ -36,19 +36,7 @@ class FileDriver : public AdapterDriver {
             {"ready", R == Ready::Rename ? "rename" : "done-marker"}};
   }
 
-  Split split(std::string_view unit) const override {
-    Split s;
-    if (unit.empty()) return s;
-    s.final_newline = unit.back() == '\n';
-    if (s.final_newline) unit.remove_suffix(1);
-    for (;;) {
-      auto nl = unit.find('\n');
-      s.records.emplace_back(unit.substr(0, nl));
-      if (nl == std::string_view::npos) break;
-      unit.remove_prefix(nl + 1);
-    }
-    return s;
-  }
+  Split split(std::string_view unit) const override { return split_lines(unit); }
 
   void inject(const Catalogue&, const SystemDef& source, int route_id, const std::string& unit_name,
               std::string_view bytes) override {

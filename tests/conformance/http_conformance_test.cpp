@@ -27,19 +27,7 @@ class HttpDriver final : public AdapterDriver {
             {"content_type", "text/csv; charset=Shift_JIS"}};
   }
 
-  Split split(std::string_view unit) const override {
-    Split s;
-    if (unit.empty()) return s;
-    s.final_newline = unit.back() == '\n';
-    if (s.final_newline) unit.remove_suffix(1);
-    for (;;) {
-      auto nl = unit.find('\n');
-      s.records.emplace_back(unit.substr(0, nl));
-      if (nl == std::string_view::npos) break;
-      unit.remove_prefix(nl + 1);
-    }
-    return s;
-  }
+  Split split(std::string_view unit) const override { return split_lines(unit); }
 
   void inject(const Catalogue&, const SystemDef&, int, const std::string&, std::string_view) override {
     ADD_FAILURE() << "the http kind has no polling source";
