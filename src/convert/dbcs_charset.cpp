@@ -102,8 +102,9 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
     t->from_utf8_window[u] = (len << 16) | bytes;
     if (u < 0xFF61 || u > 0xFF9F) t->from_utf8_window_no_kana[u] = (len << 16) | bytes;
   }
-  t->ascii_same = true;
-  for (uint32_t b = 0; b < 0x80; ++b) t->ascii_same = t->ascii_same && t->single[b] == b && t->from_bmp[b] == ((1u << 16) | b);
+  t->printable_same = true;
+  for (uint32_t b = 0x20; b < 0x7F; ++b)
+    t->printable_same = t->printable_same && t->single[b] == b && t->from_bmp[b] == ((1u << 16) | b);
   return t;
 }
 
@@ -205,17 +206,22 @@ void append_with(std::string& out, std::size_t n, Fill fill) {
   out.resize_and_overwrite(start + n, [&](char* p, std::size_t) { return start + fill(p + start); });
 }
 
-// Stores the 8 bytes at `q` to `o` whatever they are and moves `o` past the ASCII ones
-// at the front (at least one: q[0] is ASCII); returns how many that is. What lies behind
-// them is written over by whatever comes next.
+inline bool printable(uint32_t b) { return b - 0x20 < 0x5F; }
+
+// Stores the 8 bytes at `q` to `o` whatever they are and moves `o` past the printable
+// ASCII ones at the front (at least one: q[0] is printable); returns how many that is.
+// What lies behind them is written over by whatever comes next.
 inline std::size_t copy_ascii_word(const uint8_t* q, uint8_t*& o) {
   uint64_t w;
   std::memcpy(&w, q, 8);
   std::memcpy(o, &w, 8);
-  const uint64_t high = w & 0x8080808080808080ull;
-  const std::size_t n = high == 0                                      ? 8
-                        : std::endian::native == std::endian::little ? std::countr_zero(high) >> 3
-                                                                       : std::countl_zero(high) >> 3;
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);  // q[0] lowest
+  // A byte's high bit in `bad` when it is 0x80 or above (w), 0x7F (w + 1) or below 0x20
+  // (w - 0x20). Carries and borrows only cross out of a byte that is bad itself, and
+  // only towards later bytes, so they never flag a byte before the first bad one.
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const uint64_t bad = (w | (w + kOnes) | (w - 0x20 * kOnes)) & kHigh;
+  const std::size_t n = bad == 0 ? 8 : static_cast<std::size_t>(std::countr_zero(bad)) >> 3;
   o += n;
   return n;
 }
@@ -243,10 +249,10 @@ std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, b
       const uint8_t* const in_end = end;
       const uint32_t* const window = win;
       const uint32_t* const rows = t_->utf8_row.data();
-      const bool ascii = t_->ascii_same;
+      const bool ascii = t_->printable_same;
       auto* o = reinterpret_cast<uint8_t*>(dst);
       while (q < q_end) {
-        if (ascii && q[0] < 0x80 && q + 8 <= in_end) {
+        if (ascii && printable(q[0]) && q + 8 <= in_end) {
           q += copy_ascii_word(q, o);
           continue;
         }
@@ -301,13 +307,13 @@ std::size_t DbcsCharset::from_utf8_prefix(std::string_view in, std::string& out,
       const uint8_t* const q_end = p + block;
       const uint8_t* const in_end = end;
       const uint32_t* const table = win;
-      const bool ascii = t_->ascii_same;
+      const bool ascii = t_->printable_same;
       auto* o = reinterpret_cast<uint8_t*>(dst);
       while (q < q_end) {
         const uint32_t b0 = q[0];
         uint32_t e;
         if (b0 < 0x80) {
-          if (ascii) {
+          if (ascii && printable(b0)) {
             if (q + 8 <= in_end) {
               q += copy_ascii_word(q, o);
             } else {

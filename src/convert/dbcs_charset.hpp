@@ -37,7 +37,9 @@ struct DbcsTables {
   // half-width katakana).
   std::vector<uint32_t> from_utf8_window;
   std::vector<uint32_t> from_utf8_window_no_kana;
-  bool ascii_same = false;  // 0x00–0x7F are themselves, both ways: runs of them are copied
+  // Printable ASCII (0x20–0x7E) is itself, both ways: runs of it are copied eight bytes
+  // at a time. (Not all of 0x00–0x7F: ICU's CP932 rotates the controls 1A, 1C and 7F.)
+  bool printable_same = false;
 };
 
 // Shared, immutable once built; nullptr when the converter is not a stateless DBCS.

@@ -94,8 +94,10 @@ TEST(FastPath, Utf8ToCp932AgreesWithTheGeneralPathForEveryBmpCodePoint) {
 TEST(FastPath, Cp932PrefixOfLongTextsIsTheCharacterByCharacterOne) {
   auto cp932 = open("ibm-943_P15A-2003");
   auto is_lead = [](unsigned char b) { return (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC); };
+  // With the controls ICU's CP932 rotates (1A, 1C, 7F) and others inside ASCII runs.
   const std::vector<std::string> pieces = {"0123456789", ",", "\n", "\xB1", "\xDE", "\x8E\x52", "\x93\x63",
-                                           "\x81\x40", "\x88\x9F", "\xEA\xA4", "\x5C", "\x7E"};
+                                           "\x81\x40", "\x88\x9F", "\xEA\xA4", "\x5C", "\x7E", "\x1A",
+                                           "\x1C", "\x7F", "\t", " ", "abcdefghijklmnopq"};
   const std::vector<std::string> declined = {"\xF0\x40", "\xFF", "\x82\x0A", "\x81"};
   uint32_t seed = 20261125;
   auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 8; };
@@ -180,7 +182,8 @@ TEST(FastPath, Utf8ToCp932NeverTakesWhatTheGeneralPathRefusesForEveryShortSequen
 // path then reports at their own byte).
 TEST(FastPath, Utf8PrefixOfLongTextsIsTheCharacterByCharacterOne) {
   auto cp932 = open("ibm-943_P15A-2003");
-  const std::vector<std::string> pieces = {"0123456789", ",", "\n", "a", "\xEF\xBD\xB1" /* ｱ */,
+  const std::vector<std::string> pieces = {"0123456789", ",", "\n", "a", "\x1A", "\x1C", "\x7F", "\t",
+                                           std::string(1, '\0'), " ", "abcdefghijklmnopq", "\xEF\xBD\xB1" /* ｱ */,
                                            "\xE5\xB1\xB1" /* 山 */, "\xE7\x94\xB0" /* 田 */,
                                            "\xE3\x80\x80" /* 　 */, "\xC2\xA7" /* § */, "\xC3\x97" /* × */,
                                            "\xEF\xBC\xA1" /* Ａ */, "\xE9\xAB\x99" /* 髙 */, "~"};
