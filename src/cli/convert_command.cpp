@@ -77,8 +77,8 @@ ChunkResult convert_records(const ConversionPlan& plan, Chunk& c);
 // and the fsync at the end only has the metadata left. O_DIRECT wants aligned offsets,
 // lengths and memory, so bytes pass through one small aligned buffer (a copy that stays
 // in the cache) and whole blocks go out; the last partial block is written without
-// O_DIRECT. Where O_DIRECT is refused, at open or at the first write, this is a plain
-// buffered writer (FileWriter's behaviour). Durability comes from the fsync either way.
+// O_DIRECT. Where O_DIRECT is refused, at open or at a write, the bytes go through the
+// page cache instead. Durability comes from the fsync at the end either way.
 class DirectWriter {
  public:
   ~DirectWriter() { close_quietly(); }
@@ -86,16 +86,16 @@ class DirectWriter {
   std::expected<void, IoError> open_truncate(const std::string& path) {
     path_ = path;
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_DIRECT, 0640);
-    direct_ = fd_ >= 0;
+    staged_ = o_direct_ = fd_ >= 0;
     if (fd_ < 0 && errno == EINVAL) fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd_ < 0) return std::unexpected(error("create"));
-    if (direct_) stage_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kStage)));
-    if (direct_ && !stage_) return std::unexpected(IoError{ENOMEM, "create " + path_ + ": " + std::strerror(ENOMEM)});
+    if (staged_) stage_.reset(static_cast<char*>(std::aligned_alloc(kAlign, kStage)));
+    if (staged_ && !stage_) return std::unexpected(IoError{ENOMEM, "create " + path_ + ": " + std::strerror(ENOMEM)});
     return {};
   }
 
   std::expected<void, IoError> write(std::string_view bytes) {
-    if (!direct_) return put(bytes.data(), bytes.size());
+    if (!staged_) return put(bytes.data(), bytes.size());
     while (!bytes.empty()) {
       const std::size_t n = std::min(kStage - have_, bytes.size());
       std::memcpy(stage_.get() + have_, bytes.data(), n);
@@ -108,7 +108,7 @@ class DirectWriter {
   }
 
   std::expected<void, IoError> sync_and_close() {
-    if (direct_) {
+    if (staged_) {
       if (auto r = flush_blocks(); !r) return r;
       if (have_ > 0) {
         if (auto r = stop_direct(); !r) return r;
@@ -141,8 +141,10 @@ class DirectWriter {
   }
 
   std::expected<void, IoError> stop_direct() {
+    if (!o_direct_) return {};
     const int flags = ::fcntl(fd_, F_GETFL);
     if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_DIRECT) != 0) return std::unexpected(error("write"));
+    o_direct_ = false;
     return {};
   }
 
@@ -150,11 +152,14 @@ class DirectWriter {
   std::expected<void, IoError> flush_blocks() {
     const std::size_t whole = have_ & ~(kAlign - 1);
     if (whole == 0) return {};
+    const off_t at = offset_;
     if (auto r = put(stage_.get(), whole); !r) {
       // A file system may accept O_DIRECT at open and refuse the write (or want larger
-      // blocks): the same bytes then go through the page cache.
-      if (r.error().err != EINVAL || !direct_) return r;
+      // blocks, or a short write left the rest unaligned): the same bytes then go, from
+      // the same place, through the page cache.
+      if (r.error().err != EINVAL || !o_direct_) return r;
       if (auto s = stop_direct(); !s) return s;
+      offset_ = at;
       if (auto again = put(stage_.get(), whole); !again) return again;
     }
     std::memmove(stage_.get(), stage_.get() + whole, have_ - whole);
@@ -177,7 +182,8 @@ class DirectWriter {
   }
 
   int fd_ = -1;
-  bool direct_ = false;
+  bool staged_ = false;    // bytes go through stage_ (the file was opened with O_DIRECT)
+  bool o_direct_ = false;  // the descriptor still has O_DIRECT
   std::string path_;
   std::unique_ptr<char, Free> stage_;
   std::size_t have_ = 0;  // bytes in stage_
