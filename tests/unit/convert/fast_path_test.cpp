@@ -2,6 +2,8 @@
 // then encode) for every character — or decline, never differ.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -88,6 +90,31 @@ TEST(FastPath, Utf8ToCp932AgreesWithTheGeneralPathForEveryBmpCodePoint) {
   EXPECT_TRUE(out.empty());
 }
 
+// Random texts for the prefix tests: pieces up to a random size and, in three rounds of
+// four, one declined piece inserted at a character boundary (`width`: a character's bytes
+// by its first byte).
+class TextMaker {
+ public:
+  explicit TextMaker(uint32_t seed) : seed_(seed) {}
+  uint32_t next() { return seed_ = seed_ * 1103515245u + 12345u, seed_ >> 8; }
+  template <class Width>
+  std::string make(int round, const std::vector<std::string>& pieces, const std::vector<std::string>& declined,
+                   Width width) {
+    std::string in;
+    const std::size_t size = 1000 + next() % 300000;
+    while (in.size() < size) in += pieces[next() % pieces.size()];
+    if (round % 4 != 0) {
+      std::size_t at = next() % in.size(), pos = 0;
+      while (pos < at) pos += width(static_cast<unsigned char>(in[pos]));
+      in.insert(std::min(pos, in.size()), declined[next() % declined.size()]);
+    }
+    return in;
+  }
+
+ private:
+  uint32_t seed_;
+};
+
 // to_utf8_prefix converts long inputs in blocks: it must take exactly the longest
 // prefix a character-by-character walk takes, with the same bytes, wherever the first
 // declined character falls and with double-byte characters across the blocks' edges.
@@ -99,17 +126,9 @@ TEST(FastPath, Cp932PrefixOfLongTextsIsTheCharacterByCharacterOne) {
                                            "\x81\x40", "\x88\x9F", "\xEA\xA4", "\x5C", "\x7E", "\x1A",
                                            "\x1C", "\x7F", "\t", " ", "abcdefghijklmnopq"};
   const std::vector<std::string> declined = {"\xF0\x40", "\xFF", "\x82\x0A", "\x81"};
-  uint32_t seed = 20261125;
-  auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 8; };
+  TextMaker texts(20261125);
   for (int round = 0; round < 40; ++round) {
-    std::string in;
-    const std::size_t size = 1000 + next() % 300000;
-    while (in.size() < size) in += pieces[next() % pieces.size()];
-    if (round % 4 != 0) {  // one declined character somewhere, at a character boundary
-      std::size_t at = next() % in.size(), pos = 0;
-      while (pos < at) pos += is_lead(static_cast<unsigned char>(in[pos])) ? 2 : 1;
-      in.insert(std::min(pos, in.size()), declined[next() % declined.size()]);
-    }
+    const std::string in = texts.make(round, pieces, declined, [&](unsigned char b) { return is_lead(b) ? 2 : 1; });
     for (bool kana : {false, true}) {
       std::string fast = "x", slow = "x";
       const std::size_t n = cp932->to_utf8_prefix(in, fast, kana);
@@ -192,18 +211,10 @@ TEST(FastPath, Utf8PrefixOfLongTextsIsTheCharacterByCharacterOne) {
       "\xF0\xA0\xAE\xB7" /* 𠮷 */, "\xFF", "\xE5\xB1", "\xC0\xAF", "\xED\xA0\x80",
       "\xEA\xB0\x80" /* 가: no CP932 */, "\x80", "\xEF\xB8\x80" /* U+FE00 */};
   auto width = [](unsigned char b) -> std::size_t { return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2; };
-  uint32_t seed = 20261203;
-  auto next = [&] { return seed = seed * 1103515245u + 12345u, seed >> 8; };
+  TextMaker texts(20261203);
   for (int round = 0; round < 60; ++round) {
-    std::string in;
-    const std::size_t size = 1000 + next() % 300000;
-    while (in.size() < size) in += pieces[next() % pieces.size()];
-    if (round % 4 != 0) {  // something declined somewhere, at a character boundary
-      std::size_t at = next() % in.size(), pos = 0;
-      while (pos < at) pos += width(static_cast<unsigned char>(in[pos]));
-      in.insert(std::min(pos, in.size()), declined[next() % declined.size()]);
-    }
-    if (round % 5 == 1) in.resize(in.size() - next() % 3);  // maybe a truncated last character
+    std::string in = texts.make(round, pieces, declined, width);
+    if (round % 5 == 1) in.resize(in.size() - texts.next() % 3);  // maybe a truncated last character
     for (bool kana : {false, true}) {
       std::string fast = "x", slow = "x";
       const std::size_t n = cp932->from_utf8_prefix(in, fast, kana);
