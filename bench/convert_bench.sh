@@ -11,7 +11,8 @@
 # other load on the machine changes much less than the wall time.
 # renkeictl fsyncs its output (a converted file is either whole or absent), iconv does
 # not: both baselines are printed, iconv alone and iconv followed by `sync FILE`.
-# Goal (issue 5): at least 2x iconv (median wall time), and never slower.
+# Goal (issue 5): at least 2x iconv (median wall time), and never slower. The load
+# average is printed at start and end: take wall times from a quiet machine (below 1).
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 build=${RENKEI_BUILD_DIR:-$root/build}
@@ -26,6 +27,9 @@ trap 'rm -rf "$work"' EXIT
 
 python3 "$root/bench/make_resident_file.py" "$size_mb" > "$work/in.cp932"
 bytes=$(stat -c %s "$work/in.cp932")
+# Wall times mean little on a busy machine: the load goes with the figures.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+echo "load average at start: $(load)"
 
 timed() {  # appends "wall user sys" of one run of "$@" to the file $1
   local log=$1
@@ -73,3 +77,4 @@ compare "UTF-8 -> CP932" "$ubytes" \
 
 # Both round trips must give back the original bytes: speed without exactness is nothing.
 cmp "$work/in.cp932" "$work/back.cp932" && echo "round trip through renkeictl: byte-exact"
+echo "load average at end: $(load)"

@@ -1,6 +1,6 @@
 #include "dbcs_charset.hpp"
 
-#include <unicode/utf8.h>
+#include <unicode/utf16.h>
 
 #include <algorithm>
 #include <bit>
@@ -92,8 +92,19 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
     if (u >= 0xD800 && u <= 0xDFFF) continue;
     t->from_bmp[u] = encode_alone(c, static_cast<UChar>(u));
   }
-  t->ascii_same = true;
-  for (uint32_t b = 0; b < 0x80; ++b) t->ascii_same = t->ascii_same && t->single[b] == b && t->from_bmp[b] == ((1u << 16) | b);
+  t->from_utf8_window.assign(0x10000, 0);
+  t->from_utf8_window_no_kana.assign(0x10000, 0);
+  for (uint32_t u = 0; u < 0x10000; ++u) {
+    const uint32_t m = t->from_bmp[u];
+    if (m == 0 || (u >= 0xE000 && u <= 0xF8FF) || (u >= 0xFE00 && u <= 0xFE0F)) continue;
+    const uint32_t len = m >> 16;
+    const uint32_t bytes = len == 1 ? m & 0xFF : ((m >> 8) & 0xFF) | ((m & 0xFF) << 8);
+    t->from_utf8_window[u] = (len << 16) | bytes;
+    if (u < 0xFF61 || u > 0xFF9F) t->from_utf8_window_no_kana[u] = (len << 16) | bytes;
+  }
+  t->printable_same = true;
+  for (uint32_t b = 0x20; b < 0x7F; ++b)
+    t->printable_same = t->printable_same && t->single[b] == b && t->from_bmp[b] == ((1u << 16) | b);
   return t;
 }
 
@@ -195,6 +206,26 @@ void append_with(std::string& out, std::size_t n, Fill fill) {
   out.resize_and_overwrite(start + n, [&](char* p, std::size_t) { return start + fill(p + start); });
 }
 
+inline bool printable(uint32_t b) { return b - 0x20 < 0x5F; }
+
+// Stores the 8 bytes at `q` to `o` whatever they are and moves `o` past the printable
+// ASCII ones at the front (at least one: q[0] is printable); returns how many that is.
+// What lies behind them is written over by whatever comes next.
+inline std::size_t copy_ascii_word(const uint8_t* q, uint8_t*& o) {
+  uint64_t w;
+  std::memcpy(&w, q, 8);
+  std::memcpy(o, &w, 8);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);  // q[0] lowest
+  // A byte's high bit in `bad` when it is 0x80 or above (w), 0x7F (w + 1) or below 0x20
+  // (w - 0x20). Carries and borrows only cross out of a byte that is bad itself, and
+  // only towards later bytes, so they never flag a byte before the first bad one.
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  const uint64_t bad = (w | (w + kOnes) | (w - 0x20 * kOnes)) & kHigh;
+  const std::size_t n = bad == 0 ? 8 : static_cast<std::size_t>(std::countr_zero(bad)) >> 3;
+  o += n;
+  return n;
+}
+
 // Input is taken in blocks so that the room asked for stays a small multiple of a block.
 constexpr std::size_t kBlock = 64 * 1024;
 
@@ -208,27 +239,22 @@ std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, b
   bool stopped = false;
   while (p < end && !stopped) {
     const std::size_t block = std::min<std::size_t>(kBlock, static_cast<std::size_t>(end - p));
-    // A character is at most 3 UTF-8 bytes from 1 or 2 input bytes; 4 bytes are stored
-    // at a time, so one more of room.
-    append_with(out, block * 3 + 1, [&](char* dst) {
+    // A character is at most 3 UTF-8 bytes from 1 or 2 input bytes, and 4 bytes are
+    // stored at a time; an ASCII word may end up to 7 bytes past the block and is stored
+    // 8 bytes wide: some room more.
+    append_with(out, block * 3 + 32, [&](char* dst) {
       // Locals, not the captured variables: stores through `o` could alias those.
       const uint8_t* q = p;
       const uint8_t* const q_end = p + block;
       const uint8_t* const in_end = end;
       const uint32_t* const window = win;
       const uint32_t* const rows = t_->utf8_row.data();
-      const bool ascii = t_->ascii_same;
+      const bool ascii = t_->printable_same;
       auto* o = reinterpret_cast<uint8_t*>(dst);
       while (q < q_end) {
-        if (ascii && q[0] < 0x80 && q + 8 <= q_end) {
-          uint64_t w;
-          std::memcpy(&w, q, 8);
-          if ((w & 0x8080808080808080ull) == 0) {
-            std::memcpy(o, &w, 8);
-            o += 8;
-            q += 8;
-            continue;
-          }
+        if (ascii && printable(q[0]) && q + 8 <= in_end) {
+          q += copy_ascii_word(q, o);
+          continue;
         }
         // A branch on the character's width, not arithmetic: the branch is predicted, so
         // the next character's lookups start without waiting for this one's (as a
@@ -266,71 +292,81 @@ std::size_t DbcsCharset::to_utf8_prefix(std::string_view in, std::string& out, b
 }
 
 std::size_t DbcsCharset::from_utf8_prefix(std::string_view in, std::string& out, bool stop_at_halfwidth_kana) {
-  const auto* p = reinterpret_cast<const uint8_t*>(in.data());
-  const auto len = static_cast<int32_t>(in.size());
-  const uint32_t* from_bmp = t_->from_bmp.data();
-  int32_t i = 0;
+  const uint32_t* win = stop_at_halfwidth_kana ? t_->from_utf8_window_no_kana.data() : t_->from_utf8_window.data();
+  const auto* const begin = reinterpret_cast<const uint8_t*>(in.data());
+  const auto* const end = begin + in.size();
+  const auto* p = begin;
   bool stopped = false;
-  while (i < len && !stopped) {
-    const int32_t block_end = i + static_cast<int32_t>(std::min<std::size_t>(kBlock, static_cast<std::size_t>(len - i)));
-    // Never more bytes than the UTF-8 had, but the block's last character may end past
-    // it (two bytes out for one in the block): some room more.
-    append_with(out, static_cast<std::size_t>(block_end - i) + 3, [&](char* dst) {
+  while (p < end && !stopped) {
+    const std::size_t block = std::min<std::size_t>(kBlock, static_cast<std::size_t>(end - p));
+    // Never more bytes out than in; but the block's last character (or ASCII word) may
+    // end up to 7 bytes past it, and stores are 8 bytes (ASCII) or 2 wide: some room more.
+    append_with(out, block + 16, [&](char* dst) {
       // Locals, not the captured variables: stores through `o` could alias those.
-      int32_t k = i;
-      const int32_t k_end = block_end;
-      const uint8_t* const s = p;
-      const int32_t n = len;
-      const uint32_t* const table = from_bmp;
-      const bool kana = stop_at_halfwidth_kana;
-      const bool ascii = t_->ascii_same;
-      char* o = dst;
-      while (k < k_end) {
-        if (ascii && s[k] < 0x80 && k + 8 <= k_end) {
-          uint64_t w;
-          std::memcpy(&w, s + k, 8);
-          if ((w & 0x8080808080808080ull) == 0) {
-            std::memcpy(o, &w, 8);
-            o += 8;
-            k += 8;
+      const uint8_t* q = p;
+      const uint8_t* const q_end = p + block;
+      const uint8_t* const in_end = end;
+      const uint32_t* const table = win;
+      const bool ascii = t_->printable_same;
+      auto* o = reinterpret_cast<uint8_t*>(dst);
+      while (q < q_end) {
+        const uint32_t b0 = q[0];
+        uint32_t e;
+        if (b0 < 0x80) {
+          if (ascii && printable(b0)) {
+            if (q + 8 <= in_end) {
+              q += copy_ascii_word(q, o);
+            } else {
+              *o++ = static_cast<uint8_t>(b0);
+              ++q;
+            }
             continue;
           }
-        }
-        const int32_t at = k;
-        UChar32 c;
-        if (s[k] < 0x80) {
-          c = s[k++];
-        } else {
-          U8_NEXT(s, k, n, c);
-          if (c < 0 || c >= 0xE000) {
-            // Illegal, private use, variation selectors, half-width katakana, beyond the
-            // BMP: all for the general path (the few ordinary characters up here as well).
-            if (c < 0 || c >= 0x10000 || (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xFE00 && c <= 0xFE0F) ||
-                (kana && c >= 0xFF61 && c <= 0xFF9F)) {
-              k = at;
-              stopped = true;
-              break;
-            }
+          if ((e = table[b0]) == 0) {
+            stopped = true;
+            break;
           }
-        }
-        const uint32_t m = table[static_cast<uint32_t>(c)];
-        if (m == 0) {
-          k = at;
+          q += 1;
+        } else if ((b0 & 0xF0) == 0xE0) {
+          // Three bytes: the rest of the BMP, where nearly all Japanese text is. A
+          // truncated or malformed sequence, an overlong form or a surrogate is left to
+          // the general path (surrogates have no entry).
+          if (in_end - q < 3) {
+            stopped = true;
+            break;
+          }
+          const uint32_t b1 = q[1], b2 = q[2];
+          const uint32_t c = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+          if (((b1 | (b2 << 8)) & 0xC0C0) != 0x8080 || c < 0x800 || (e = table[c]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 3;
+        } else if ((b0 & 0xE0) == 0xC0) {
+          const uint32_t b1 = in_end - q >= 2 ? q[1] : 0;
+          if ((b1 & 0xC0) != 0x80 || b0 < 0xC2 || (e = table[((b0 & 0x1F) << 6) | (b1 & 0x3F)]) == 0) {
+            stopped = true;
+            break;
+          }
+          q += 2;
+        } else {
+          // Four bytes (beyond the BMP), a stray continuation byte, or no UTF-8 at all.
           stopped = true;
           break;
         }
-        if ((m >> 16) == 1) {
-          *o++ = static_cast<char>(m & 0xFF);
+        if constexpr (std::endian::native == std::endian::little) {
+          std::memcpy(o, &e, 2);
         } else {
-          *o++ = static_cast<char>((m >> 8) & 0xFF);
-          *o++ = static_cast<char>(m & 0xFF);
+          o[0] = static_cast<uint8_t>(e);
+          o[1] = static_cast<uint8_t>(e >> 8);
         }
+        o += e >> 16;
       }
-      i = k;
-      return static_cast<std::size_t>(o - dst);
+      p = q;
+      return static_cast<std::size_t>(o - reinterpret_cast<uint8_t*>(dst));
     });
   }
-  return static_cast<std::size_t>(i);
+  return static_cast<std::size_t>(p - begin);
 }
 
 std::size_t DbcsCharset::offset_of(std::string_view in, std::size_t char_index) {

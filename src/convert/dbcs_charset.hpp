@@ -30,7 +30,16 @@ struct DbcsTables {
   // (bytes it takes << 24) | where its entries start in utf8_window. Where the next
   // character starts is known without waiting for the large table.
   std::array<uint32_t, 256> utf8_row{};
-  bool ascii_same = false;  // 0x00–0x7F are themselves, both ways: runs of them are copied
+  // The UTF-8 fast path's one lookup per character, by BMP code point: (CP932 length
+  // << 16) | its bytes in memory order from the low byte, so both are stored at once and
+  // the output moves on by the length; 0 where the fast path must not decide (no
+  // mapping, surrogates, private use, variation selectors; in the second table also
+  // half-width katakana).
+  std::vector<uint32_t> from_utf8_window;
+  std::vector<uint32_t> from_utf8_window_no_kana;
+  // Printable ASCII (0x20–0x7E) is itself, both ways: runs of it are copied eight bytes
+  // at a time. (Not all of 0x00–0x7F: ICU's CP932 rotates the controls 1A, 1C and 7F.)
+  bool printable_same = false;
 };
 
 // Shared, immutable once built; nullptr when the converter is not a stateless DBCS.
