@@ -97,6 +97,38 @@ TEST_F(HttpAdapter, EventCarriesAStableIdempotencyKeyAndTheContentType) {
   EXPECT_EQ(posts[0].content_type, "text/csv; charset=Shift_JIS");
 }
 
+// An http system that relays a route as its via hop: {system} stays the hop, {target} and
+// Renkei-Target name the route's receiving system; its own routes name itself.
+TEST_F(HttpAdapter, AHopNamesTheRoutesReceivingSystemInTargetAndHeader) {
+  SystemDef hop = target();
+  hop.id = "hop";
+  hop.adapter.settings["url"] = "http://127.0.0.1:" + std::to_string(receiver().port()) + "/{system}/{target}/{interface}";
+  this->cat_.systems.push_back(hop);
+  RouteDef relayed = this->cat_.routes[0];
+  relayed.id = 8;
+  relayed.topic = "renkei.if.008";
+  relayed.via = "hop";
+  relayed.via_end = RouteEnd::To;
+  this->cat_.routes.push_back(relayed);
+  RouteDef own = this->cat_.routes[0];
+  own.id = 9;
+  own.topic = "renkei.if.009";
+  own.to = "hop";
+  this->cat_.routes.push_back(own);
+  ASSERT_EQ(Catalogue::target_carrier(relayed), "hop");
+
+  auto snk = make_sink(*this->cat_.system("hop"), this->cat_);
+  ASSERT_TRUE(snk && snk->open());
+  ASSERT_TRUE(snk->deliver_event(SinkEvent{8, "e8"}, "x").has_value());
+  ASSERT_TRUE(snk->deliver_event(SinkEvent{9, "e9"}, "y").has_value());
+  auto posts = receiver().posts();
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0].target, "/hop/b/008");
+  EXPECT_EQ(posts[0].renkei_target, "b");
+  EXPECT_EQ(posts[1].target, "/hop/hop/009");
+  EXPECT_EQ(posts[1].renkei_target, "hop");
+}
+
 TEST_F(HttpAdapter, ServerErrorsAreTransientClientErrorsArePermanent) {
   auto snk = sink();
   for (int status : {500, 502, 503, 408, 429}) {

@@ -23,6 +23,7 @@ struct ReceivedPost {
   std::string method;
   std::string authorization;
   std::string business_date;  // Renkei-Business-Date
+  std::string renkei_target;  // Renkei-Target
 };
 
 class TestReceiver {
@@ -78,7 +79,8 @@ class TestReceiver {
         std::lock_guard lock(mu_);
         posts_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
                           std::string(req[http::field::content_type]), std::string(req.method_string()),
-                          std::string(req[http::field::authorization]), std::string(req["Renkei-Business-Date"])});
+                          std::string(req[http::field::authorization]), std::string(req["Renkei-Business-Date"]),
+                          std::string(req["Renkei-Target"])});
         if (req.method() == http::verb::get) res.body() = body_;
       }
       if (status == 204 || status == 304) res.body().clear();  // such answers have no body
