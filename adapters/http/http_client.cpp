@@ -8,6 +8,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -67,7 +70,7 @@ struct HttpClient::Impl {
   // limit are the caller's).
   template <class Parser>
   Outcome attempt(const HttpUrl& url, const http::request<http::string_body>& req, Parser& parser,
-                  std::chrono::milliseconds timeout, bool reuse) {
+                  std::chrono::milliseconds timeout, bool reuse, const std::atomic<bool>* cancel = nullptr) {
     ioc.restart();
     if (!reuse) {
       drop();
@@ -107,16 +110,29 @@ struct HttpClient::Impl {
         });
       });
     }
-    ioc.run_for(timeout);
+    // In slices, so that a caller that is stopping (cancel) need not wait out `timeout`.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool cancelled = false;
+    while (!ioc.stopped()) {
+      const auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) break;
+      if (cancel && cancel->load()) {
+        cancelled = true;
+        break;
+      }
+      ioc.run_for(std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100)));
+    }
     if (!ioc.stopped()) {
       // Deadline passed with work pending: cancel it and let the handlers finish.
       resolver.cancel();
       beast::error_code ignored;
       stream->socket().close(ignored);
       ioc.run();
-      if (!out.answer) {
+      if (!out.answer || cancelled) {
+        out.answer.reset();
         out.timed_out = true;
-        out.failure = "no answer from " + url.host_header + " within " + std::to_string(timeout.count()) + " ms";
+        out.failure = cancelled ? "request to " + url.host_header + " cancelled (the hub is stopping)"
+                                : "no answer from " + url.host_header + " within " + std::to_string(timeout.count()) + " ms";
       }
     }
     if (!out.answer || closing) drop();
@@ -167,7 +183,7 @@ std::expected<HttpAnswer, std::string> HttpClient::post(
 
 std::expected<HttpAnswer, std::string> HttpClient::get_to_file(
     const HttpUrl& url, const std::vector<std::pair<std::string, std::string>>& headers, const std::string& path,
-    std::uint64_t max_bytes, std::chrono::milliseconds timeout) {
+    std::uint64_t max_bytes, std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   http::request<http::string_body> req{http::verb::get, url.target, 11};
   req.set(http::field::host, url.host_header);
   req.set(http::field::user_agent, "renkei");
@@ -178,7 +194,7 @@ std::expected<HttpAnswer, std::string> HttpClient::get_to_file(
   parser.get().body().open(path.c_str(), beast::file_mode::write, ec);
   if (ec) return std::unexpected("create " + path + ": " + ec.message());
   // A fresh connection: pulls are rare and may be long, a kept one buys nothing.
-  auto out = impl_->attempt(url, req, parser, timeout, false);
+  auto out = impl_->attempt(url, req, parser, timeout, false, cancel);
   impl_->drop();
   auto& file = parser.get().body().file();
   if (out.answer && out.whole && ::fsync(file.native_handle()) != 0)

@@ -1,6 +1,7 @@
 #pragma once
 // Outbound HTTP requests with a deadline (the sink's POSTs, the pull source's GETs), on Boost.Beast. Blocking: it runs on the router's
 // thread (like the file sink's fsync), never on the admin server's event loop.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -46,11 +47,13 @@ class HttpClient {
 
   // GETs `url` on a connection of its own and writes the answer's body to `path` (created
   // or truncated), fsynced when it came whole. Any status is an answer; a body larger than
-  // `max_bytes`, or cut off, is an error. The caller owns `path` afterwards.
+  // `max_bytes`, or cut off, is an error, and so is `*cancel` turning true on the way.
+  // The caller owns `path` afterwards.
   std::expected<HttpAnswer, std::string> get_to_file(const HttpUrl& url,
                                                      const std::vector<std::pair<std::string, std::string>>& headers,
                                                      const std::string& path, std::uint64_t max_bytes,
-                                                     std::chrono::milliseconds timeout);
+                                                     std::chrono::milliseconds timeout,
+                                                     const std::atomic<bool>* cancel = nullptr);
 
  private:
   struct Impl;

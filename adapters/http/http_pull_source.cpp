@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -110,12 +111,14 @@ class HttpPullSource final : public Source {
   }
 
   bool pulls() const override { return true; }
+  void cancel_pulls() override { cancelled_ = true; }
   std::chrono::milliseconds pull_interval() const override { return interval_; }
 
   AdapterResult<PullOutcome> pull(int route_id, const std::string& business_date) override {
     const std::string day = compact_date(business_date);
     if (day.empty()) return std::unexpected(AdapterError{false, "config", "business date '" + business_date + "'"});
     if (already_fetched(route_id, day)) return PullOutcome::Ready;
+    if (cancelled_) return std::unexpected(AdapterError{true, "stopped", "pull cancelled: the hub is stopping"});
     auto url = parse_http_url(expand_pull_url(route_id, business_date));
     if (!url) return std::unexpected(AdapterError{true, "config", "system " + system_id_ + ": pull_url: " + url.error()});
     std::vector<std::pair<std::string, std::string>> headers{{"Renkei-Interface", interface_label(route_id)},
@@ -128,7 +131,7 @@ class HttpPullSource final : public Source {
     const auto dir = route_dir(route_id);
     const auto temp = (fs::path(dir) / ("." + interface_label(route_id) + "-" + day + ".part")).string();
     HttpClient client;  // per pull: pulls of two routes may run at once
-    auto answer = client.get_to_file(*url, headers, temp, max_bytes_, timeout_);
+    auto answer = client.get_to_file(*url, headers, temp, max_bytes_, timeout_, &cancelled_);
     auto drop_temp = [&] {
       std::error_code ec;
       fs::remove(temp, ec);
@@ -217,6 +220,7 @@ class HttpPullSource final : public Source {
   std::chrono::milliseconds interval_;
   std::uint64_t max_bytes_;
   std::vector<int> routes_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

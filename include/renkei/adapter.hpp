@@ -63,6 +63,8 @@ class Source {
   }
   // How long to wait after NotYet before asking the peer again.
   virtual std::chrono::milliseconds pull_interval() const { return std::chrono::seconds(60); }
+  // The hub is stopping: pulls under way give up soon with an error (and keep nothing).
+  virtual void cancel_pulls() {}
   virtual void close() = 0;
 };
 

@@ -71,6 +71,17 @@ void SourceRunner::run() {
     auto spent = Clock::now() - started;
     if (spent < poll_interval_) std::this_thread::sleep_for(poll_interval_ - spent);
   }
+  finish_pulls();
+}
+
+void SourceRunner::finish_pulls() {
+  for (auto& [route, p] : pulls_)
+    if (p.job) p.job->source->cancel_pulls();
+  // A cancelled pull returns within a fraction of a second; what it fetched is on disk
+  // under a temp name only, redone by the next run.
+  for (auto& [route, p] : pulls_)
+    if (p.job && p.job->thread.joinable()) p.job->thread.join();
+  pulls_.clear();
 }
 
 void SourceRunner::scan_once() {
@@ -128,7 +139,14 @@ void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared
     if (!t) continue;
     PullState& p = pulls_[r->id];
     if (p.opening != t->opening) {
-      if (p.job) continue;  // the previous run's pull is still out; ask for this one after it
+      if (p.job) {
+        // The previous run's pull: wait until it is back, drop its result, then ask anew.
+        {
+          std::lock_guard lock(p.job->mu);
+          if (!p.job->result) continue;
+        }
+        p.job->thread.join();
+      }
       p = PullState{};
       p.opening = t->opening;
     }
@@ -139,6 +157,7 @@ void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared
         got = std::move(p.job->result);
       }
       if (!got) continue;
+      if (p.job->thread.joinable()) p.job->thread.join();  // it has finished: the result is in
       p.job.reset();
       if (*got && **got == PullOutcome::Ready) {
         p.ready = true;
@@ -158,12 +177,13 @@ void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared
     }
     if (p.ready || Clock::now() < p.next) continue;
     p.job = std::make_shared<PullJob>();
-    std::thread([job = p.job, source, route = r->id, date = t->business_date] {
+    p.job->source = source;
+    p.job->thread = std::thread([job = p.job.get(), source, route = r->id, date = t->business_date] {
       pthread_setname_np(pthread_self(), "renkei:pull");
       auto got = source->pull(route, date);
       std::lock_guard lock(job->mu);
       job->result = std::move(got);
-    }).detach();
+    });
   }
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "collect_gate.hpp"
@@ -50,12 +51,15 @@ class SourceRunner {
   std::atomic<bool> stopping_{false};
   std::map<std::string, Retry> retries_;         // by batch id
   std::map<std::string, bool> source_ok_;        // by system id, to log changes only
-  // A pull runs on a thread of its own (a slow peer must not stall the other sources);
-  // the job outlives the runner if the hub stops mid-pull, its temp file is then redone.
+  // A pull runs on a thread of its own (a slow peer must not stall the other sources).
+  // When the hub stops, pulls under way are cancelled and joined before run() returns.
   struct PullJob {
+    std::shared_ptr<Source> source;
+    std::thread thread;
     std::mutex mu;
     std::optional<AdapterResult<PullOutcome>> result;
   };
+  void finish_pulls();
   struct PullState {
     std::uint64_t opening = 0;  // the gate opening (run) this is about
     bool ready = false;

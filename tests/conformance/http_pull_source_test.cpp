@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "http/http_adapter.hpp"
 #include "http_receiver.hpp"
@@ -213,6 +215,26 @@ TEST_F(HttpPullSourceTest, APeerThatIsDownIsATransientError) {
   ASSERT_FALSE(got);
   EXPECT_TRUE(got.error().transient);
   EXPECT_TRUE(files().empty());
+}
+
+TEST_F(HttpPullSourceTest, CancelledPullsGiveUpWithAnErrorAndKeepNothing) {
+  receiver_.serve_body("slow\n");
+  receiver_.delay(std::chrono::milliseconds(1500));  // longer than the cancel takes
+  auto s = source();
+  auto pending = std::async(std::launch::async, [&] { return s->pull(kRoute, "2026-11-25"); });
+  // Cancel once the request is under way (or before it: then it is refused at once).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  s->cancel_pulls();
+  auto got = pending.get();
+  ASSERT_FALSE(got) << "the pull completed although it was cancelled";
+  EXPECT_TRUE(got.error().transient);
+  EXPECT_NE(got.error().detail.find("cancelled"), std::string::npos) << got.error().detail;
+  EXPECT_TRUE(files().empty()) << ::testing::PrintToString(files());
+  EXPECT_TRUE(s->scan()->empty());
+  // A cancelled source stays so: it belongs to a hub that is stopping.
+  auto again = s->pull(kRoute, "2026-11-26");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().detail.find("cancelled"), std::string::npos);
 }
 
 TEST_F(HttpPullSourceTest, TheTokenFileGivesTheBearerToken) {
