@@ -4,6 +4,7 @@
 #include "sink_support.hpp"
 #include "http/http_adapter.hpp"
 #include "http/http_client.hpp"
+#include "renkei/text.hpp"
 
 namespace renkei::adapters {
 
@@ -12,13 +13,9 @@ std::string idempotency_key(int route_id, const std::string& id) {
 }
 
 std::string expand_url(std::string url, int route_id, const std::string& system_id, const std::string& target_id) {
-  auto replace = [&](std::string_view from, const std::string& to) {
-    for (auto pos = url.find(from); pos != std::string::npos; pos = url.find(from, pos + to.size()))
-      url.replace(pos, from.size(), to);
-  };
-  replace("{interface}", interface_label(route_id));
-  replace("{system}", system_id);
-  replace("{target}", target_id.empty() ? system_id : target_id);
+  replace_all(url, "{interface}", interface_label(route_id));
+  replace_all(url, "{system}", system_id);
+  replace_all(url, "{target}", target_id.empty() ? system_id : target_id);
   return url;
 }
 

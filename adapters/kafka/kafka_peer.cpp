@@ -1,5 +1,6 @@
 // What the kafka sink, its event source and its spec share about the peer cluster.
 #include "kafka/kafka_adapter.hpp"
+#include "renkei/text.hpp"
 
 namespace renkei::adapters {
 
@@ -20,12 +21,8 @@ std::string setting(const SystemDef& s, const std::string& name) {
 
 std::string peer_topic(const SystemDef& system, int route_id) {
   std::string topic = setting(system, "topic");
-  auto replace = [&](std::string_view from, const std::string& to) {
-    for (auto pos = topic.find(from); pos != std::string::npos; pos = topic.find(from, pos + to.size()))
-      topic.replace(pos, from.size(), to);
-  };
-  replace("{interface}", interface_label(route_id));
-  replace("{system}", system.id);
+  replace_all(topic, "{interface}", interface_label(route_id));
+  replace_all(topic, "{system}", system.id);
   return topic;
 }
 

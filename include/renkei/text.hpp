@@ -15,6 +15,8 @@ std::string system_name_key(std::string_view name);
 std::string normalize_cell(std::string_view cell);
 
 std::string trim(std::string_view s);
+// Every `from` in `text` becomes `to` (placeholders of path, URL and topic templates).
+void replace_all(std::string& text, std::string_view from, std::string_view to);
 std::vector<std::string> split(std::string_view s, char sep);
 bool is_valid_utf8(std::string_view s);
 

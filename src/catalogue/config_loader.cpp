@@ -1,5 +1,6 @@
 #include "renkei/catalogue/config_loader.hpp"
 #include "renkei/catalogue/file_date.hpp"
+#include "renkei/text.hpp"
 
 #include <charconv>
 #include <unicode/timezone.h>
@@ -520,12 +521,8 @@ class Loader {
   }
 
   std::string expand(std::string v, const std::string& system_id) const {
-    auto replace = [&](const std::string& from, const std::string& to) {
-      for (auto pos = v.find(from); pos != std::string::npos; pos = v.find(from, pos + to.size()))
-        v.replace(pos, from.size(), to);
-    };
-    replace("{spool}", cat_.hub.spool_root);
-    replace("{system}", system_id);
+    replace_all(v, "{spool}", cat_.hub.spool_root);
+    replace_all(v, "{system}", system_id);
     return v;
   }
 

@@ -43,6 +43,12 @@ std::string normalize_cell(std::string_view cell) {
   return trim(to_utf8(nfkc(cell)));
 }
 
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  if (from.empty()) return;
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+}
+
 std::string trim(std::string_view s) {
   const char* ws = " \t\r\n\v\f";
   auto b = s.find_first_not_of(ws);
