@@ -11,6 +11,10 @@
 namespace renkei::adapters {
 
 std::unique_ptr<Sink> make_http_sink(const SystemDef& system, const Catalogue& catalogue);
+// `pull_url` as expand_url fills it, plus {date} (YYYY-MM-DD) and {yyyymmdd} for the
+// run's business date.
+std::string expand_pull_url(std::string url, int route_id, const std::string& system_id,
+                            const std::string& business_date);
 // nullptr when the system has no pull_url (it only pushes to /ingest).
 std::unique_ptr<Source> make_http_pull_source(const SystemDef& system, const Catalogue& catalogue);
 

@@ -15,6 +15,7 @@
 #include "sink_support.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
+#include "renkei/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -64,7 +65,7 @@ class HttpPullSource final : public Source {
   AdapterResult<> open() override {
     for (int id : routes_) {
       if (auto r = make_dirs((fs::path(route_dir(id)) / kProcessed).string()); !r) return std::unexpected(io_error(r.error().message));
-      if (auto u = parse_http_url(expand_pull_url(id, "2000-01-01")); !u)
+      if (auto u = parse_http_url(expand_pull_url(url_, id, system_id_, "2000-01-01")); !u)
         return std::unexpected(AdapterError{true, "config", "system " + system_id_ + ": pull_url: " + u.error()});
     }
     return {};
@@ -119,7 +120,7 @@ class HttpPullSource final : public Source {
     if (day.empty()) return std::unexpected(AdapterError{false, "config", "business date '" + business_date + "'"});
     if (already_fetched(route_id, day)) return PullOutcome::Ready;
     if (cancelled_) return std::unexpected(AdapterError{true, "stopped", "pull cancelled: the hub is stopping"});
-    auto url = parse_http_url(expand_pull_url(route_id, business_date));
+    auto url = parse_http_url(expand_pull_url(url_, route_id, system_id_, business_date));
     if (!url) return std::unexpected(AdapterError{true, "config", "system " + system_id_ + ": pull_url: " + url.error()});
     std::vector<std::pair<std::string, std::string>> headers{{"Renkei-Interface", interface_label(route_id)},
                                                              {"Renkei-Business-Date", business_date}};
@@ -169,17 +170,6 @@ class HttpPullSource final : public Source {
  private:
   std::string route_dir(int id) const { return (fs::path(dir_) / interface_label(id)).string(); }
 
-  std::string expand_pull_url(int route_id, const std::string& business_date) const {
-    std::string url = expand_url(url_, route_id, system_id_);
-    auto replace = [&](std::string_view from, const std::string& to) {
-      for (auto pos = url.find(from); pos != std::string::npos; pos = url.find(from, pos + to.size()))
-        url.replace(pos, from.size(), to);
-    };
-    replace("{date}", business_date);
-    replace("{yyyymmdd}", compact_date(business_date));
-    return url;
-  }
-
   // "<NNN>-<YYYYMMDD>-<hash>" → "YYYY-MM-DD"
   static std::optional<std::string> date_of_name(int route_id, const std::string& name) {
     const auto prefix = interface_label(route_id) + "-";
@@ -224,6 +214,14 @@ class HttpPullSource final : public Source {
 };
 
 }  // namespace
+
+std::string expand_pull_url(std::string url, int route_id, const std::string& system_id,
+                            const std::string& business_date) {
+  url = expand_url(std::move(url), route_id, system_id);
+  replace_all(url, "{date}", business_date);
+  replace_all(url, "{yyyymmdd}", compact_date(business_date));
+  return url;
+}
 
 std::unique_ptr<Source> make_http_pull_source(const SystemDef& system, const Catalogue& catalogue) {
   if (!system.adapter.settings.contains("pull_url")) return nullptr;

@@ -82,11 +82,8 @@ AdapterKindSpec http_adapter_spec() {
       // first record.
       .check = [](const SystemDef& s, const Catalogue& c) -> std::optional<std::string> {
         if (auto pull = s.adapter.settings.find("pull_url"); pull != s.adapter.settings.end()) {
-          std::string probe = pull->second;
-          for (const char* token : {"{date}", "{yyyymmdd}"})
-            for (auto pos = probe.find(token); pos != std::string::npos; pos = probe.find(token))
-              probe.replace(pos, std::string_view(token).size(), "20000101");
-          if (auto u = parse_http_url(expand_url(probe, 1, s.id)); !u) return "option 'pull_url': " + u.error();
+          if (auto u = parse_http_url(expand_pull_url(pull->second, 1, s.id, "2000-01-01")); !u)
+            return "option 'pull_url': " + u.error();
         }
         auto in = c.routes_delivered_by(s.id);
         auto url = s.adapter.settings.find("url");
