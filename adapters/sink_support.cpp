@@ -48,6 +48,19 @@ AdapterResult<> HeldRecords::check(const BatchEnd& end) const {
                                           std::to_string(end.count) + (end.sha256 != sum ? ", checksum differs" : "")});
 }
 
+void prune_ledger(const std::string& root) {
+  std::error_code ec;
+  const auto cutoff = fs::file_time_type::clock::now() - kLedgerKeep;
+  for (fs::directory_iterator routes(root, ec), end; !ec && routes != end; routes.increment(ec)) {
+    if (!routes->is_directory(ec) || routes->is_symlink(ec)) continue;
+    for (fs::directory_iterator e(routes->path(), ec); !ec && e != end; e.increment(ec)) {
+      std::error_code ec2;
+      if (e->is_regular_file(ec2) && e->last_write_time(ec2) < cutoff && !ec2) fs::remove(e->path(), ec2);
+    }
+    ec.clear();
+  }
+}
+
 DeliveryLedger::DeliveryLedger(const SystemDef& system, const Catalogue& catalogue)
     : root_((fs::path(catalogue.hub.state_dir) / "delivered" / system.id).string()) {}
 
@@ -71,7 +84,9 @@ HeldBatchSink::HeldBatchSink(const SystemDef& system, const Catalogue& catalogue
 
 AdapterResult<std::unique_ptr<SinkBatch>> HeldBatchSink::begin(const SinkBatchInfo& b) {
   return std::unique_ptr<SinkBatch>(std::make_unique<HeldSinkBatch>(
-      b, max_batch_, [this](const SinkBatchInfo& info, const HeldRecords& records, const BatchEnd& end) {
+      b, max_batch_, [this](const SinkBatchInfo& info, const HeldRecords& records, const BatchEnd& end) -> AdapterResult<> {
+        // A batch rebuilt after its ledger entry was written is not sent a second time.
+        if (ledger_.contains(info.route_id, info.batch_id)) return {};
         if (auto r = deliver_batch(info, records, end); !r) return r;
         // The target has it. The ledger spares it a second copy after a restart; should
         // this write fail, the retry repeats the delivery, which the target recognises.

@@ -2,6 +2,7 @@
 // What the sinks that send a file batch in one go (http: one POST; kafka: its records and
 // marker) share: the records held in memory until the end marker proves them complete,
 // the ledger that spares the target a second copy after a restart, their numeric options.
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -59,11 +60,21 @@ class HeldSinkBatch final : public SinkBatch {
   Deliver deliver_;
 };
 
+// How long a ledger entry is kept: far longer than any route topic keeps a record that
+// could be consumed again, so pruning never lets a batch be delivered twice.
+inline constexpr std::chrono::hours kLedgerKeep{24 * 90};
+
+// Removes entries older than kLedgerKeep below a ledger root (<state.dir>/delivered/<system>);
+// done when a sink opens, so the ledger does not grow without end. Errors are ignored:
+// an entry left is only a file more.
+void prune_ledger(const std::string& root);
+
 // <state.dir>/delivered/<system>/<NNN>/<batch id>: the batches the target has.
 class DeliveryLedger {
  public:
   DeliveryLedger(const SystemDef& system, const Catalogue& catalogue);
   bool contains(int route_id, const std::string& batch_id) const;
+  const std::string& root() const { return root_; }
   // Written atomically; an error is transient (the retry repeats the delivery, which the
   // target recognises).
   AdapterResult<> add(int route_id, const std::string& batch_id) const;
@@ -82,6 +93,7 @@ class HeldBatchSink : public Sink {
   AdapterResult<std::unique_ptr<SinkBatch>> begin(const SinkBatchInfo& b) override;
 
  protected:
+  void prune_delivered() const { prune_ledger(ledger_.root()); }
   virtual AdapterResult<> deliver_batch(const SinkBatchInfo& b, const HeldRecords& records, const BatchEnd& end) = 0;
 
  private:

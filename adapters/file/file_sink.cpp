@@ -1,8 +1,12 @@
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "file/file_adapter.hpp"
+#include "sink_support.hpp"
 #include "renkei/atomic_file.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
 
@@ -11,7 +15,18 @@ namespace fs = std::filesystem;
 namespace renkei::adapters {
 namespace {
 
-AdapterError transient(const IoError& e) { return AdapterError{true, "io", e.message}; }
+// A name the file system refuses stays refused however often it is tried: the batch goes
+// to the DLQ instead of blocking its partition. A full or failing disk may recover.
+AdapterError transient(const IoError& e) {
+  if (e.err == ENAMETOOLONG || e.err == EINVAL || e.err == EILSEQ)
+    return AdapterError{false, "bad-name", "the file system refuses the name: " + std::string(std::strerror(e.err))};
+  return AdapterError{true, "io", e.message};
+}
+
+AdapterResult<> check_batch_id(const std::string& id) {
+  if (auto r = BatchId::parse(id); !r) return std::unexpected(AdapterError{false, "bad-header", r.error().message()});
+  return {};
+}
 
 // Delivery protocol, crash-safe at every step:
 //   1. records go to <inbox>/<NNN>/.<batch>.tmp; at the end marker count and checksum are
@@ -52,9 +67,12 @@ class FileSinkBatch final : public SinkBatch {
                                               std::to_string(count_) + " records, expected " +
                                               std::to_string(end.count) + (end.sha256 != sum ? ", checksum differs" : "")});
     if (auto r = out_.sync_and_close(); !r) return std::unexpected(transient(r.error()));
-    auto final_name = delivered_name(info_.batch_id, end.name);
-    if (final_name.find('/') != std::string::npos)
-      return std::unexpected(AdapterError{false, "bad-record", "file name contains '/'"});
+    auto source_name = SpoolName::parse(end.name);
+    if (!source_name) return std::unexpected(AdapterError{false, "bad-name", source_name.error().message()});
+    auto final_name = delivered_name(info_.batch_id, source_name->str());
+    // The temp file's entry must be durable before the ledger says "delivered": after a
+    // power loss the ledger then always finds either the temp file or the final one.
+    if (!fsync_dir(dir_)) return std::unexpected(AdapterError{true, "io", "fsync " + dir_});
     if (auto r = make_dirs(ledger_dir_); !r) return std::unexpected(transient(r.error()));
     auto ledger = (fs::path(ledger_dir_) / info_.batch_id).string();
     if (auto r = write_file_atomically(ledger, final_name); !r)
@@ -126,10 +144,12 @@ class FileSink final : public Sink {
   AdapterResult<> open() override {
     for (int id : routes_)
       if (auto r = make_dirs(route_dir(inbox_, id)); !r) return std::unexpected(transient(r.error()));
+    prune_ledger(ledger_root_);
     return {};
   }
 
   AdapterResult<bool> delivered(const SinkBatchInfo& b) override {
+    if (auto ok = check_batch_id(b.batch_id); !ok) return std::unexpected(ok.error());
     auto ledger = fs::path(route_dir(ledger_root_, b.route_id)) / b.batch_id;
     std::ifstream in(ledger, std::ios::binary);
     if (!in) return false;
@@ -147,6 +167,7 @@ class FileSink final : public Sink {
   }
 
   AdapterResult<std::unique_ptr<SinkBatch>> begin(const SinkBatchInfo& b) override {
+    if (auto ok = check_batch_id(b.batch_id); !ok) return std::unexpected(ok.error());
     auto dir = route_dir(inbox_, b.route_id);
     if (auto r = make_dirs(dir); !r) return std::unexpected(transient(r.error()));
     auto batch = std::make_unique<FileSinkBatch>(dir, route_dir(ledger_root_, b.route_id), b);

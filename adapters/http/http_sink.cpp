@@ -4,6 +4,7 @@
 #include "sink_support.hpp"
 #include "http/http_adapter.hpp"
 #include "http/http_client.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/text.hpp"
 
 namespace renkei::adapters {
@@ -40,6 +41,7 @@ class HttpSink final : public HeldBatchSink {
     // Nothing to connect ahead: each delivery is its own request. Only the URL can be
     // checked, so that a typo shows at start-up rather than at the first record.
     if (auto u = target(0); !u) return std::unexpected(u.error());
+    prune_delivered();
     return {};
   }
 
@@ -61,6 +63,11 @@ class HttpSink final : public HeldBatchSink {
     extra.emplace_back("Renkei-Interface", interface_label(route_id));
     extra.emplace_back("Renkei-Target", target_of(route_id));
     extra.emplace_back("Content-Type", content_type_);
+    // Ids come checked from the router; this is the last line before the wire, so a value
+    // that could split the request (CR, LF) never reaches it, whatever produced it.
+    for (const auto& [name, value] : extra)
+      if (auto ok = safe_header_value(name, value); !ok)
+        return std::unexpected(AdapterError{false, "bad-header", ok.error().message()});
     auto answer = client_.post(*url, extra, body, timeout_);
     // Transport failures, 5xx, 408 and 429 mean "later"; other 4xx mean "never like this".
     if (!answer) return std::unexpected(AdapterError{true, "io", "POST to " + system_id_ + ": " + answer.error()});

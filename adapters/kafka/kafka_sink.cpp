@@ -36,6 +36,7 @@ class KafkaSink final : public HeldBatchSink {
   // The peer cluster is not asked anything here: a peer that is away must not keep the
   // hub from starting. Its settings are checked (and the password file read) at once.
   AdapterResult<> open() override {
+    prune_delivered();
     std::lock_guard lock(mu_);
     return connect();
   }

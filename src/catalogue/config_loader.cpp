@@ -235,6 +235,8 @@ class Loader {
       if (auto v = m.str("group_id")) h.bus.group_id = *v;
       if (auto v = m.str("client_id")) h.bus.client_id = *v;
       if (auto v = m.str("instance_id")) h.bus.instance_id = *v;
+      if (auto v = m.integer("batch_timeout_ms", Need::Optional, 1000, 7LL * 24 * 3600 * 1000))
+        h.bus.batch_timeout = std::chrono::milliseconds(*v);
       if (auto sec = m.map("security")) read_bus_security(*sec, shown, h.bus);
       m.finish();
     }

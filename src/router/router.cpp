@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "renkei/batch.hpp"
+#include "renkei/outside_value.hpp"
 
 namespace renkei {
 
@@ -57,6 +58,19 @@ std::string event_id(const BusMessage& msg) {
   return "p" + std::to_string(msg.partition) + "-o" + std::to_string(msg.offset);
 }
 
+// The headers the router reads or copies onward: the batch id becomes a file name and an
+// outbound header, source and charset name a system and an ICU converter and reach logs.
+std::optional<OutsideValueError> check_headers(const BusMessage& msg) {
+  if (auto id = msg.header(hdr::kBatchId); id && !id->empty())
+    if (auto r = BatchId::parse(*id); !r) return r.error();
+  for (auto name : {hdr::kSource, hdr::kCharset, hdr::kSeq, hdr::kInterface, hdr::kIngestedAt})
+    if (auto v = msg.header(name))
+      if (auto r = safe_header_value(name, *v, 64); !r) return r.error();
+  if (auto v = msg.header(hdr::kBatchEnd))
+    if (auto r = safe_header_value(hdr::kBatchEnd, *v, 512); !r) return r.error();
+  return std::nullopt;
+}
+
 std::vector<std::string> topics_of(const Runtime& rt) {
   std::vector<std::string> out;
   for (const auto& r : rt.catalogue->routes) out.push_back(r.topic);
@@ -101,6 +115,7 @@ void Router::run() {
     if (*m && (++since_clock_ & 0xff) != 0) continue;
     resume_due();
     if (Clock::now() - last_commit >= kCommitEvery) {
+      expire_batches();
       commit_all(false);
       update_lag();
       last_commit = Clock::now();
@@ -169,19 +184,29 @@ void Router::handle(const BusMessage& msg) {
     p.offsets->processed(msg.offset);
     return;
   }
-  auto batch_id = msg.header(hdr::kBatchId);
-  if (!batch_id || batch_id->empty()) {
-    // No batch at all is a realtime event; batch headers without the id are a broken batch.
-    if (!msg.header(hdr::kSeq) && !msg.header(hdr::kBatchEnd)) return handle_event(key, p, msg, *route);
-    dead_letter(p, msg, *route, "bad-record", "record has no renkei-batch-id header");
+  // Any producer can write to a route topic: the headers the hub acts on are checked
+  // here, once, and a record whose headers break their grammar goes to the DLQ as it is.
+  if (auto bad = check_headers(msg)) {
+    spdlog::warn("route {}: record at {}:{}:{} refused: {}", interface_label(route->id), route->topic, msg.partition,
+                 msg.offset, bad->message());
+    dead_letter(p, msg, *route, "bad-header", bad->message());
     p.offsets->processed(msg.offset);
     return;
   }
+  auto batch_header = msg.header(hdr::kBatchId);
+  if (!batch_header || batch_header->empty()) {
+    // No batch at all is a realtime event; batch headers without the id are a broken batch.
+    if (!msg.header(hdr::kSeq) && !msg.header(hdr::kBatchEnd)) return handle_event(key, p, msg, *route);
+    dead_letter(p, msg, *route, "bad-header", "record has no renkei-batch-id header");
+    p.offsets->processed(msg.offset);
+    return;
+  }
+  const std::string_view batch_id = *batch_header;  // its grammar was checked above
 
-  auto it = p.batches.find(*batch_id);
+  auto it = p.batches.find(batch_id);
   if (it == p.batches.end()) {
     OpenBatch b;
-    b.batch_id = std::string(*batch_id);
+    b.batch_id = std::string(batch_id);
     b.first_offset = msg.offset;
     // Batch-wide headers come with the first record; the route's source system answers
     // if they are missing (e.g. the batch began before a partial re-send).
@@ -194,8 +219,10 @@ void Router::handle(const BusMessage& msg) {
     } else {
       SinkBatchInfo info{route->id, b.batch_id, ""};
       auto done = sink_it->second->delivered(info);
-      if (!done) return back_off(key, p, done.error().detail, route->id, msg.offset);
-      if (*done) {
+      if (!done && done.error().transient) return back_off(key, p, done.error().detail, route->id, msg.offset);
+      if (!done) {
+        b.held = StageError{done.error().kind, done.error().detail};
+      } else if (*done) {
         b.skip = true;
       } else {
         auto out = sink_it->second->begin(info);
@@ -208,6 +235,8 @@ void Router::handle(const BusMessage& msg) {
     it = p.batches.emplace(b.batch_id, std::move(b)).first;
   }
   OpenBatch& b = it->second;
+  b.last_seen = Clock::now();
+  b.last_offset = msg.offset;
   if (msg.header(hdr::kBatchEnd)) finish_batch(key, p, msg, *route, b);
   else handle_batch_record(key, p, msg, *route, b);
 }
@@ -254,7 +283,7 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
   if (b.skip) return p.offsets->processed(msg.offset);
   auto seq = parse_u64(msg.header(hdr::kSeq));
   if (!seq) {
-    if (!hold_batch(key, p, msg, route, b, {"bad-record", "record has no valid renkei-seq header"})) return;
+    if (!hold_batch(key, p, msg, route, b, {"bad-header", "record has no valid renkei-seq header"})) return;
   } else if (*seq < b.next_seq) {
     return p.offsets->processed(msg.offset);  // a source re-read its file after a crash
   } else if (*seq > b.next_seq) {
@@ -305,7 +334,14 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
     return close();
   }
   auto end = BatchEnd::parse(*msg.header(hdr::kBatchEnd));
-  if (!end && !hold_batch(key, p, msg, route, b, {"bad-record", "unreadable renkei-batch-end header"})) return;
+  if (!end && !hold_batch(key, p, msg, route, b, {"bad-header", "unreadable renkei-batch-end header"})) return;
+  // The source's file name becomes part of the delivered file's name.
+  if (end) {
+    if (auto name = SpoolName::parse(end->name); !name) {
+      end.reset();
+      if (!hold_batch(key, p, msg, route, b, {"bad-name", "renkei-batch-end: " + name.error().message()})) return;
+    }
+  }
   std::string source_hex;
   if (!b.held && end) {
     if (end->final_newline) {
@@ -434,6 +470,66 @@ void Router::back_off(const Key& key, Partition& p, const std::string& why, int 
   metrics_.status().backing_off(route_id, p.backoff);
   spdlog::warn("route {}: delivery failed ({}); retrying from offset {} in {} ms", interface_label(route_id), why,
                rewind, p.backoff.count());
+}
+
+void Router::expire_batches() {
+  RuntimePtr rt = runtime_.get();
+  const auto timeout = rt->catalogue->hub.bus.batch_timeout;
+  const auto now = Clock::now();
+  for (auto& [key, p] : parts_) {
+    if (p.paused) continue;
+    for (auto it = p.batches.begin(); it != p.batches.end();) {
+      OpenBatch& b = it->second;
+      if (now - b.last_seen < timeout) {
+        ++it;
+        continue;
+      }
+      const RouteDef* route = rt->route_for_topic(key.first);
+      RouteDef orphan;
+      if (!route) orphan.topic = key.first;
+      current_ = rt;
+      if (!expire(key, p, b, route ? *route : orphan)) break;  // backed off: p.batches is empty
+      p.offsets->release(b.first_offset);
+      it = p.batches.erase(it);
+    }
+  }
+}
+
+bool Router::expire(const Key& key, Partition& p, OpenBatch& b, const RouteDef& route) {
+  const auto silent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - b.last_seen).count();
+  if (b.out) {
+    b.out->abort();
+    b.out.reset();
+  }
+  if (b.skip) {
+    spdlog::warn("route {}: batch {} (delivered before) ended without its end marker; dropped after {} s",
+                 interface_label(route.id), b.batch_id, silent);
+    return true;
+  }
+  if (!b.held) {
+    // Records of a held batch went to the DLQ as they came; the others are read again
+    // from the topic (original bytes), each sequence number once.
+    const std::string why = "batch " + b.batch_id + " had no end marker after " + std::to_string(silent) +
+                            " s (bus.batch_timeout_ms)";
+    if (!scanner_) scanner_ = bus_.make_reader("renkei-router-scan");
+    auto scanned = scanner_->scan(
+        key.first, key.second, b.first_offset, b.last_offset + 1,
+        [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
+          if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(b.batch_id)) return;
+          if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
+          ++expect;
+          dead_letter(p, earlier, route, "batch-incomplete", why, &b);
+        },
+        std::chrono::seconds(60));
+    if (!scanned) {
+      back_off(key, p, scanned.error().message, route.id, b.first_offset);
+      return false;
+    }
+  }
+  spdlog::warn("route {}: batch {} ended without its end marker ({} s silent); not delivered, its records are on {}",
+               interface_label(route.id), b.batch_id, silent, route.dlq_topic());
+  if (route.id > 0) metrics_.status().held(route.id);
+  return true;
 }
 
 void Router::recount_paused() {

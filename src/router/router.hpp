@@ -44,6 +44,9 @@ class Router final : public RebalanceListener {
     Sha256 source_sum;
     std::optional<Sha256> output_sum;
     uint64_t count = 0;
+    // For expiry: when a record of the batch was last seen, and where the latest stands.
+    std::chrono::steady_clock::time_point last_seen;
+    int64_t last_offset = 0;
   };
   struct Partition {
     std::shared_ptr<PartitionOffsets> offsets = std::make_shared<PartitionOffsets>();
@@ -70,6 +73,11 @@ class Router final : public RebalanceListener {
   // A transient failure: abandon the partition's open batches, seek back, pause a while.
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void resume_due();
+  // Open batches whose records stopped coming (bus.batch_timeout) go to the DLQ as
+  // batch-incomplete, so that a lost end marker does not hold the partition's commits.
+  void expire_batches();
+  // false when the partition backed off instead (its batches are gone then).
+  [[nodiscard]] bool expire(const Key& key, Partition& p, OpenBatch& b, const RouteDef& route);
   void replace_consumer(const std::string& why);
   void recount_paused();
   void commit_all(bool force);

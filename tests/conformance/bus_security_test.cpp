@@ -48,9 +48,12 @@ TEST(BusSecurity, PasswordFileIsReadAndItsContentsNeverShown) {
 
   // A value librdkafka refuses is reported by setting name only.
   cfg.sasl_password_file = file.string();
-  cfg.security.emplace_back("sasl.mechanism", "NOT-A-MECHANISM");
+  // (librdkafka 2.0.2 takes any sasl.mechanism at configuration time, but an enum it
+  // does not know it refuses.)
+  cfg.security.emplace_back("security.protocol", "NOT-A-PROTOCOL");
   bad = check_bus_settings(cfg);
-  if (!bad) GTEST_SKIP() << "this librdkafka accepts any sasl.mechanism at configuration time";
+  ASSERT_FALSE(bad) << "an unknown security.protocol was accepted";
+  EXPECT_NE(bad.error().message.find("security.protocol"), std::string::npos) << bad.error().message;
   EXPECT_EQ(bad.error().message.find("s3cret"), std::string::npos) << bad.error().message;
   std::filesystem::remove_all(dir);
 }

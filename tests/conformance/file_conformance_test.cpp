@@ -177,6 +177,22 @@ TEST_F(FileAdapter, RegistryMakesFileAdapters) {
   EXPECT_EQ(make_sink(other, cat_), nullptr);
 }
 
+TEST_F(FileAdapter, ABatchIdThatIsNotOneIsRefusedBeforeAnyFileIsTouched) {
+  auto snk = sink();
+  for (const std::string& id : std::vector<std::string>{"../../etc/x", "/tmp/abs", "a\r\nb", ".x"}) {
+    SCOPED_TRACE(id);
+    auto d = snk->delivered(info(id));
+    ASSERT_FALSE(d.has_value()) << "a hostile id looked up in the ledger";
+    EXPECT_FALSE(d.error().transient);
+    EXPECT_EQ(d.error().kind, "bad-header");
+    auto b = snk->begin(info(id));
+    ASSERT_FALSE(b.has_value()) << "a hostile id opened a temp file";
+    EXPECT_FALSE(b.error().transient);
+  }
+  EXPECT_FALSE(fs::exists("/tmp/abs.tmp"));
+  EXPECT_EQ(leftovers(), std::vector<std::string>{});
+}
+
 TEST_F(FileAdapter, OutputIsNamedAfterTheBatchAndRecordedInTheLedger) {
   auto snk = sink();
   const std::string id = "20260201T010203Z-0123456789abcdef";
@@ -192,7 +208,7 @@ TEST_F(FileAdapter, OutputIsNamedAfterTheBatchAndRecordedInTheLedger) {
 // back under its temp name (the state after step 2, before step 3) and restart.
 TEST_F(FileAdapter, CrashWindowRecoveryWithTheSinksOwnLedger) {
   for (const std::string& source_name : {std::string("JUKI_0204.csv"), std::string("a;b=c d.csv"),
-                                        std::string("line\nbreak.csv")}) {
+                                        std::string("住民異動 20260204.csv")}) {
     SCOPED_TRACE(source_name);
     const std::string id = "20260204T000000Z-" + sha256_hex(source_name).substr(0, 16);
     const std::string bytes = "r1\nr2";
@@ -240,16 +256,22 @@ TEST_F(FileAdapter, InPlaceRewriteOfTheSameSizeIsANewBatch) {
       << ": the target would skip it as delivered";
 }
 
-TEST_F(FileAdapter, ANameWithASlashIsABadRecord) {
+// The name in the end marker comes from whoever produced the batch: a name that could
+// leave the inbox or break a log line is refused for good (DLQ), not retried.
+TEST_F(FileAdapter, ANameThatIsNotASpoolNameIsRefusedForGood) {
   auto snk = sink();
-  auto b = snk->begin(info("20260202T000000Z-00000000000000aa"));
-  ASSERT_TRUE(b.has_value());
-  ASSERT_TRUE((*b)->append("x").has_value());
-  auto c = (*b)->commit(end_for("x\n", "../escape.csv"));
-  ASSERT_FALSE(c.has_value());
-  EXPECT_FALSE(c.error().transient);
-  EXPECT_EQ(c.error().kind, "bad-record");
-  (*b)->abort();
+  for (const std::string& name : std::vector<std::string>{"../escape.csv", "line\nbreak.csv", ".hidden", std::string(201, 'n')}) {
+    SCOPED_TRACE(name);
+    auto b = snk->begin(info("20260202T000000Z-00000000000000aa"));
+    ASSERT_TRUE(b.has_value());
+    ASSERT_TRUE((*b)->append("x").has_value());
+    auto c = (*b)->commit(end_for("x\n", name));
+    ASSERT_FALSE(c.has_value());
+    EXPECT_FALSE(c.error().transient);
+    EXPECT_EQ(c.error().kind, "bad-name");
+    EXPECT_EQ(c.error().detail.find("escape"), std::string::npos) << "the name itself in the detail";
+    (*b)->abort();
+  }
   EXPECT_TRUE(delivered().empty());
   EXPECT_EQ(leftovers(), std::vector<std::string>{});
   EXPECT_FALSE(fs::exists(inbox().parent_path() / "escape.csv"));

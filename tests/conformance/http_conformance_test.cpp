@@ -41,9 +41,10 @@ class HttpDriver final : public AdapterDriver {
     std::map<std::string, std::string> out;
     const std::string target = "/" + sink.id + "/" + interface_label(route_id);
     for (const auto& p : receiver_.posts())
-      if (p.target == target) out[p.idempotency_key] = p.body;
+      if (p.target == target) add_delivery(out, p.idempotency_key, p.body);
     return out;
   }
+  bool repeats_reach_the_target() const override { return true; }
   // Only the ledger is on disk, written atomically (no temp names stay behind).
   std::vector<std::string> leftovers(const Catalogue& cat, const SystemDef& sink, int route_id) override {
     std::vector<std::string> out;

@@ -48,11 +48,14 @@ class KafkaDriver final : public AdapterDriver {
 
   std::map<std::string, std::string> delivered(const Catalogue&, const SystemDef& sink, int route_id) override {
     std::map<std::string, std::string> out;
-    std::map<std::string, std::map<uint64_t, std::string>> records;  // batch id → seq → record
+    // batch id → its records since the last marker, as sent (a repeat is not folded in). An
+    // attempt cut off before its marker is not a delivery: the peer reads a batch at its
+    // marker, and the attempt that follows starts again at record 1.
+    std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> records;
     for (const auto& m : peer_.read("renkei." + sink.id + "." + interface_label(route_id))) {
       const std::string batch = header(m, hdr::kBatchId);
       if (batch.empty()) {
-        out[header(m, adapters::kIdempotencyHeader)] = std::string(m.value);
+        add_delivery(out, header(m, adapters::kIdempotencyHeader), std::string(m.value));
       } else if (auto end = m.header(hdr::kBatchEnd)) {
         auto e = BatchEnd::parse(*end);
         EXPECT_TRUE(e.has_value()) << *end;
@@ -60,13 +63,17 @@ class KafkaDriver final : public AdapterDriver {
         for (const auto& [seq, rec] : records[batch]) bytes += (bytes.empty() && seq == 1 ? "" : "\n") + rec;
         if (e && e->final_newline) bytes += "\n";
         EXPECT_EQ(records[batch].size(), e ? e->count : 0) << "batch " << batch;
-        out[batch] = bytes;
+        add_delivery(out, batch, bytes);
+        records.erase(batch);
       } else {
-        records[batch][std::stoull(header(m, hdr::kSeq))] = std::string(m.value);
+        const uint64_t seq = std::stoull(header(m, hdr::kSeq));
+        if (seq == 1) records[batch].clear();
+        records[batch].emplace_back(seq, std::string(m.value));
       }
     }
     return out;
   }
+  bool repeats_reach_the_target() const override { return true; }
   // Only the ledger is on disk, written atomically (no temp names stay behind).
   std::vector<std::string> leftovers(const Catalogue& cat, const SystemDef& sink, int route_id) override {
     std::vector<std::string> out;

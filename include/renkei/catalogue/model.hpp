@@ -1,5 +1,6 @@
 #pragma once
 // The catalogue as typed, read-only values: what every other part receives instead of YAML.
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -155,6 +156,9 @@ struct BusConfig {
   // ssl.*, sasl.*). The SASL password is never in hub.yaml: sasl_password_file holds it.
   std::vector<std::pair<std::string, std::string>> security;
   std::string sasl_password_file;  // absolute; empty: none
+  // An open batch that sees none of its records for this long (its end marker lost, its
+  // producer gone) is dead-lettered as batch-incomplete, so its partition moves on.
+  std::chrono::milliseconds batch_timeout{600'000};
 };
 
 struct HttpConfig {
