@@ -5,10 +5,11 @@
 
 namespace renkei::adapters {
 
-AdapterResult<BatchEnd> read_line_unit(const SourceUnit& unit, const std::function<bool(std::string_view)>& on_record) {
+namespace {
+
+AdapterResult<BatchEnd> read_lines(LineReader& reader, const SourceUnit& unit,
+                                   const std::function<bool(std::string_view)>& on_record) {
   auto io = [](const IoError& e) { return AdapterError{true, "io", e.message}; };
-  LineReader reader;
-  if (auto r = reader.open(unit.path); !r) return std::unexpected(io(r.error()));
   Sha256 sum;
   reader.on_bytes([&](std::string_view bytes) { sum.update(bytes); });
   BatchEnd end;
@@ -24,6 +25,21 @@ AdapterResult<BatchEnd> read_line_unit(const SourceUnit& unit, const std::functi
   end.final_newline = end.count > 0 && reader.ended_with_newline();
   end.sha256 = sum.hex();
   return end;
+}
+
+}  // namespace
+
+AdapterResult<BatchEnd> read_line_unit(const SourceUnit& unit, const std::function<bool(std::string_view)>& on_record) {
+  LineReader reader;
+  if (auto r = reader.open(unit.path); !r) return std::unexpected(AdapterError{true, "io", r.error().message});
+  return read_lines(reader, unit, on_record);
+}
+
+AdapterResult<BatchEnd> read_line_unit(int fd, const SourceUnit& unit,
+                                       const std::function<bool(std::string_view)>& on_record) {
+  LineReader reader;
+  reader.adopt(fd, unit.path);
+  return read_lines(reader, unit, on_record);
 }
 
 }  // namespace renkei::adapters

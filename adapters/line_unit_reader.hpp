@@ -9,5 +9,8 @@
 namespace renkei::adapters {
 
 AdapterResult<BatchEnd> read_line_unit(const SourceUnit& unit, const std::function<bool(std::string_view)>& on_record);
+// The same from an fd the caller opened and checked (it is closed here, always).
+AdapterResult<BatchEnd> read_line_unit(int fd, const SourceUnit& unit,
+                                       const std::function<bool(std::string_view)>& on_record);
 
 }  // namespace renkei::adapters

@@ -1,13 +1,25 @@
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <set>
+#include <tuple>
+#include <utility>
 
 #include "file/file_adapter.hpp"
 #include "line_unit_reader.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
+#include "renkei/spool_refusal.hpp"
 
 namespace fs = std::filesystem;
 
@@ -27,6 +39,48 @@ constexpr std::string_view kDoneSuffix = ".done";
 constexpr const char* kProcessed = "processed";
 
 AdapterError transient(const IoError& e) { return AdapterError{true, "io", e.message}; }
+
+// An fd closed when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// The reason word (metric label) and the words for the log line, for what is not a
+// regular file.
+struct Kind {
+  const char* reason;
+  const char* words;
+};
+Kind kind_of(mode_t mode) {
+  if (S_ISLNK(mode)) return {"symlink", "a symbolic link"};
+  if (S_ISFIFO(mode)) return {"fifo", "a FIFO"};
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return {"device", "a device"};
+  if (S_ISSOCK(mode)) return {"socket", "a socket"};
+  if (S_ISDIR(mode)) return {"directory", "a directory"};
+  return {"other-type", "not a regular file"};
+}
+
+// How a refused entry is named in a log line: never the raw bytes.
+std::string log_name(const std::string& raw) {
+  auto name = SpoolName::parse(raw);
+  if (name) return "'" + escape_for_log(name->str()) + "'";
+  return "a name that is not valid (" + name.error().problem + " at byte " + std::to_string(name.error().offset) + ")";
+}
+
+int64_t mtime_ns(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
 
 class FileSource final : public Source {
  public:
@@ -50,27 +104,50 @@ class FileSource final : public Source {
       int64_t mtime_ns;
     };
     std::vector<Found> found;
+    std::set<RefusalKey> seen;
     for (int id : routes_) {
-      std::error_code ec;
       auto dir = route_dir(outbox_, id);
-      for (const auto& e : fs::directory_iterator(dir, ec)) {
-        auto name = e.path().filename().string();
-        // Temp names start with '.'; markers are not data.
-        if (name.starts_with('.') || name.ends_with(kDoneSuffix)) continue;
+      Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (dfd.get() < 0)
+        return std::unexpected(AdapterError{true, "io", "list " + dir + ": " + std::strerror(errno)});
+      // The listing comes from our own fd: closedir closes it, the Fd keeps dfd.
+      DIR* d = ::fdopendir(::dup(dfd.get()));
+      if (!d) return std::unexpected(AdapterError{true, "io", "list " + dir + ": " + std::strerror(errno)});
+      std::vector<std::string> names;
+      errno = 0;
+      while (const dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+      const int list_err = errno;
+      ::closedir(d);
+      if (list_err != 0) return std::unexpected(AdapterError{true, "io", "list " + dir + ": " + std::strerror(list_err)});
+      std::set<std::string> present(names.begin(), names.end());
+      for (const auto& raw : names) {
+        // Temp names start with '.'; markers are not data; processed/ is ours.
+        if (raw.starts_with('.') || raw.ends_with(kDoneSuffix)) continue;
         struct stat st {};
-        if (::stat(e.path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        if (done_marker_ && !fs::exists(e.path().string() + std::string(kDoneSuffix))) continue;
-        int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+        // Never follows a link: a link is what it is, not what it points at.
+        if (::fstatat(dfd.get(), raw.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone since listing
+        if (raw == kProcessed && S_ISDIR(st.st_mode)) continue;
+        if (!S_ISREG(st.st_mode)) {
+          refuse(id, raw, st.st_ino, kind_of(st.st_mode), seen);
+          continue;
+        }
+        auto name = SpoolName::parse(raw);
+        if (!name) {
+          refuse(id, raw, st.st_ino, {"bad-name", "a file"}, seen);
+          continue;
+        }
+        if (done_marker_ && !present.contains(raw + std::string(kDoneSuffix))) continue;
         SourceUnit u;
         u.route_id = id;
-        u.name = name;
-        u.path = e.path().string();
+        u.name = name->str();
+        u.path = (fs::path(dir) / name->str()).string();
         u.size = static_cast<uint64_t>(st.st_size);
-        u.batch_id = batch_id(id, name, st, mtime);
-        found.push_back({std::move(u), mtime});
+        u.batch_id = batch_id(id, u.name, st, mtime_ns(st));
+        found.push_back({std::move(u), mtime_ns(st)});
       }
-      if (ec) return std::unexpected(AdapterError{true, "io", "list " + dir + ": " + ec.message()});
     }
+    // Forget what is gone, so memory stays bounded and an entry put back is reported again.
+    std::erase_if(reported_, [&](const RefusalKey& k) { return !seen.contains(k); });
     std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
       return std::tie(a.mtime_ns, a.unit.name) < std::tie(b.mtime_ns, b.unit.name);
     });
@@ -81,15 +158,41 @@ class FileSource final : public Source {
 
   AdapterResult<BatchEnd> read(const SourceUnit& unit,
                                const std::function<bool(std::string_view)>& on_record) override {
-    return read_line_unit(unit, on_record);
+    auto name = SpoolName::parse(unit.name);
+    if (!name) return std::unexpected(AdapterError{false, "bad-name", name.error().message()});
+    auto dir = route_dir(outbox_, unit.route_id);
+    Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd.get() < 0) return std::unexpected(AdapterError{true, "io", "open " + dir + ": " + std::strerror(errno)});
+    // The entry may have been swapped since the scan: O_NOFOLLOW refuses a link,
+    // O_NONBLOCK keeps a FIFO from blocking the open, fstat checks what was opened.
+    Fd fd(::openat(dfd.get(), name->str().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (fd.get() < 0) {
+      const int err = errno;
+      if (err == ELOOP) return std::unexpected(swapped(unit, "a symbolic link"));
+      return std::unexpected(AdapterError{true, "io", "open " + escape_for_log(unit.path) + ": " + std::strerror(err)});
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+      return std::unexpected(AdapterError{true, "io", "stat " + escape_for_log(unit.path) + ": " + std::strerror(errno)});
+    if (!S_ISREG(st.st_mode)) return std::unexpected(swapped(unit, kind_of(st.st_mode).words));
+    // Another file under the same name (or the same one rewritten): the next scan offers
+    // it as the batch it now is; this id must not carry other content.
+    if (batch_id(unit.route_id, name->str(), st, mtime_ns(st)) != unit.batch_id)
+      return std::unexpected(AdapterError{true, "changed", escape_for_log(unit.name) + " changed since the scan"});
+    return read_line_unit(fd.release(), unit, on_record);
   }
 
   AdapterResult<> complete(const SourceUnit& unit) override {
-    auto target = (fs::path(route_dir(outbox_, unit.route_id)) / kProcessed / delivered_name(unit.batch_id, unit.name)).string();
-    if (auto r = rename_durably(unit.path, target); !r) return std::unexpected(transient(r.error()));
+    auto name = SpoolName::parse(unit.name);
+    auto id = BatchId::parse(unit.batch_id);
+    if (!name) return std::unexpected(AdapterError{false, "bad-name", name.error().message()});
+    if (!id) return std::unexpected(AdapterError{false, "bad-header", id.error().message()});
+    const fs::path dir = route_dir(outbox_, unit.route_id);
+    auto target = (dir / kProcessed / delivered_name(id->str(), name->str())).string();
+    if (auto r = rename_durably((dir / name->str()).string(), target); !r) return std::unexpected(transient(r.error()));
     if (done_marker_) {
       std::error_code ec;
-      fs::remove(unit.path + std::string(kDoneSuffix), ec);
+      fs::remove(dir / (name->str() + std::string(kDoneSuffix)), ec);
     }
     return {};
   }
@@ -97,6 +200,30 @@ class FileSource final : public Source {
   void close() override {}
 
  private:
+  using RefusalKey = std::tuple<int, std::string, ino_t>;
+
+  // Reported once per (route, name, inode): the entry stays where it is for the operator.
+  void refuse(int route, const std::string& raw, ino_t ino, Kind kind, std::set<RefusalKey>& seen) {
+    RefusalKey key{route, raw, ino};
+    seen.insert(key);
+    if (!reported_.insert(std::move(key)).second) return;
+    if (std::string_view(kind.reason) == "bad-name")
+      spdlog::warn("route {}: spool entry refused: {} with {}; it stays in the outbox until renamed",
+                   interface_label(route), kind.words, log_name(raw));
+    else
+      spdlog::warn("route {}: spool entry refused: {} is {}, only regular files are carried; it stays in the outbox",
+                   interface_label(route), log_name(raw), kind.words);
+    spool_refusals().add(route, kind.reason);
+  }
+
+  // Scanned as a regular file, something else by the time it was opened: never read.
+  AdapterError swapped(const SourceUnit& unit, const char* words) {
+    spdlog::warn("route {}: spool entry refused: {} became {} after the scan; not read",
+                 interface_label(unit.route_id), log_name(unit.name), words);
+    spool_refusals().add(unit.route_id, "swapped");
+    return AdapterError{true, "refused", "spool entry is no longer a regular file"};
+  }
+
   // Same file, same id: a file re-read after a crash is recognised downstream. A file
   // sent again (new mtime or inode) is a new batch.
   static std::string batch_id(int route, const std::string& name, const struct stat& st, int64_t mtime_ns) {
@@ -113,6 +240,7 @@ class FileSource final : public Source {
   std::string outbox_;
   bool done_marker_;
   std::vector<int> routes_;
+  std::set<RefusalKey> reported_;
 };
 
 }  // namespace

@@ -49,6 +49,9 @@ class LineReader {
   LineReader& operator=(const LineReader&) = delete;
 
   std::expected<void, IoError> open(const std::string& path);
+  // Takes over an fd the caller opened and checked (a spool file opened with openat and
+  // O_NOFOLLOW); `label` names it in errors. The reader closes it.
+  void adopt(int fd, std::string label);
   // Called with every byte read, in order (for checksums).
   void on_bytes(std::function<void(std::string_view)> fn) { on_bytes_ = std::move(fn); }
   // false at end of file; `line` stays valid until the next call.

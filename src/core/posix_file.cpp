@@ -119,6 +119,14 @@ std::expected<void, IoError> LineReader::open(const std::string& path) {
   return {};
 }
 
+void LineReader::adopt(int fd, std::string label) {
+  if (fd_ >= 0) ::close(fd_);
+  path_ = std::move(label);
+  fd_ = fd;
+  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  buf_.resize(kChunk);
+}
+
 std::expected<bool, IoError> LineReader::next(std::string_view& line) {
   for (;;) {
     const char* base = buf_.data();

@@ -34,6 +34,11 @@ class HubMetrics {
                       "Characters degraded (縮退) through a declared shrink table",
                       {{"interface", interface_label(route)}});
   }
+  Counter& spool_refused(int route, const std::string& reason) {
+    return r_.counter("renkei_spool_refused_total",
+                      "Spool entries refused (not a regular file, or a name that is not valid); left in place",
+                      {{"interface", interface_label(route)}, {"reason", reason}});
+  }
   Counter& retries(int route) {
     return r_.counter("renkei_delivery_retries_total", "Deliveries retried after a transient failure",
                       {{"interface", interface_label(route)}});

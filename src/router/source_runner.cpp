@@ -13,6 +13,8 @@
 
 #include "renkei/batch.hpp"
 #include "renkei/hub_clock.hpp"
+#include "renkei/outside_value.hpp"
+#include "renkei/spool_refusal.hpp"
 
 namespace renkei {
 
@@ -91,6 +93,7 @@ void SourceRunner::scan_once() {
     const auto routes = rt->catalogue->routes_collected_by(system_id);
     if (source->pulls()) pull_for_runs(system_id, source, routes);
     auto units = source->scan();
+    for (const auto& refused : spool_refusals().take()) metrics_.spool_refused(refused.route_id, refused.reason).inc();
     bool ok = units.has_value();
     if (source_ok_[system_id] != ok || !source_ok_.contains(system_id)) {
       if (!ok) spdlog::warn("source {}: {}", system_id, units.error().detail);
@@ -234,8 +237,8 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
   if (!all_acked) abandoned_.push_back(flight);  // librdkafka may still report to it
   auto failed = flight->failed();
   if (!end) {
-    if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", iface, unit.name, end.error().detail);
-    gate_.failed(route.id, "reading " + unit.name + ": " + end.error().detail);
+    if (!stopping_) spdlog::warn("route {}: reading {} failed: {}", iface, escape_for_log(unit.name), end.error().detail);
+    gate_.failed(route.id, "reading " + escape_for_log(unit.name) + ": " + end.error().detail);
     return false;
   }
   if (!all_acked || failed) {

@@ -7,6 +7,7 @@
 
 #include "adapter_conformance.hpp"
 #include "file/file_adapter.hpp"
+#include "renkei/spool_refusal.hpp"
 
 namespace renkei::conformance {
 namespace {
@@ -334,6 +335,98 @@ TEST_F(FileAdapter, ScanFailsCleanlyWhenTheOutboxIsGone) {
   } else {
     EXPECT_TRUE(units.error().transient) << "a missing spool folder is an environment problem, not a bad record";
   }
+}
+
+// ---- hostile spools: regular files only, names checked first -----------------------------
+
+std::map<std::string, int> refusal_counts(int route) {
+  std::map<std::string, int> out;
+  for (const auto& r : spool_refusals().take()) {
+    EXPECT_EQ(r.route_id, route);
+    ++out[r.reason];
+  }
+  return out;
+}
+
+TEST_F(FileAdapter, OnlyRegularFilesWithValidNamesAreOfferedTheRestIsReportedOnce) {
+  spool_refusals().take();
+  auto src = source();
+  fs::create_directories(outbox());
+  const fs::path canary = dir_.path() / "outside" / "canary.csv";
+  fs::create_directories(canary.parent_path());
+  write_bytes(canary, "CANARY-SECRET\n");
+  fs::create_symlink(canary, outbox() / "link.csv");
+  ASSERT_EQ(::mkfifo((outbox() / "pipe.csv").c_str(), 0600), 0);
+  fs::create_directories(outbox() / "folder.csv");
+  write_bytes(outbox() / "bad\xff\xfe.csv", "b\n");
+  write_bytes(outbox() / "ctl\x01.csv", "c\n");
+  write_bytes(outbox() / std::string(201, 'n'), "l\n");
+  driver_.inject(cat_, from(), kRoute, "good.csv", "g1\ng2\n");
+
+  auto units = scan(*src);  // a FIFO must not hang this
+  ASSERT_EQ(names(units), std::vector<std::string>{"good.csv"});
+  EXPECT_EQ(refusal_counts(kRoute),
+            (std::map<std::string, int>{{"bad-name", 3}, {"directory", 1}, {"fifo", 1}, {"symlink", 1}}));
+  // Not on every scan: once per entry.
+  ASSERT_EQ(names(scan(*src)), std::vector<std::string>{"good.csv"});
+  EXPECT_TRUE(refusal_counts(kRoute).empty());
+
+  std::string got;
+  auto end = src->read(units[0], [&](std::string_view r) {
+    got.append(r).append("\n");
+    return true;
+  });
+  ASSERT_TRUE(end.has_value()) << end.error().detail;
+  EXPECT_EQ(got, "g1\ng2\n");
+  ASSERT_TRUE(src->complete(units[0]).has_value());
+
+  // Refused entries stay where they are, untouched; nothing went to processed/ but good.csv.
+  EXPECT_TRUE(fs::is_symlink(outbox() / "link.csv"));
+  EXPECT_TRUE(fs::is_fifo(outbox() / "pipe.csv"));
+  EXPECT_TRUE(fs::is_directory(outbox() / "folder.csv"));
+  EXPECT_EQ(read_bytes(outbox() / "bad\xff\xfe.csv"), "b\n");
+  EXPECT_EQ(read_bytes(canary), "CANARY-SECRET\n");
+  EXPECT_EQ(listing(outbox() / "processed"),
+            std::vector<std::string>{adapters::delivered_name(units[0].batch_id, "good.csv")});
+
+  // An entry put back (a new inode: written beside it, then renamed over) is reported again.
+  write_bytes(outbox() / ".ctl.tmp", "c2\n");
+  fs::rename(outbox() / ".ctl.tmp", outbox() / "ctl\x01.csv");
+  scan(*src);
+  EXPECT_EQ(refusal_counts(kRoute), (std::map<std::string, int>{{"bad-name", 1}}));
+}
+
+TEST_F(FileAdapter, AFileSwappedForASymlinkAfterTheScanIsNotRead) {
+  spool_refusals().take();
+  auto src = source();
+  const fs::path canary = dir_.path() / "outside" / "canary.csv";
+  fs::create_directories(canary.parent_path());
+  write_bytes(canary, "CANARY-SECRET\n");
+  driver_.inject(cat_, from(), kRoute, "swap.csv", "s\n");
+  auto units = scan(*src);
+  ASSERT_EQ(names(units), std::vector<std::string>{"swap.csv"});
+  fs::create_symlink(canary, outbox() / ".swap.tmp");
+  fs::rename(outbox() / ".swap.tmp", outbox() / "swap.csv");
+  std::string got;
+  auto end = src->read(units[0], [&](std::string_view r) {
+    got.append(r);
+    return true;
+  });
+  EXPECT_FALSE(end.has_value());
+  EXPECT_EQ(got, "");
+  EXPECT_EQ(refusal_counts(kRoute), (std::map<std::string, int>{{"swapped", 1}}));
+}
+
+TEST_F(FileAdapter, AFileSwappedForAFifoAfterTheScanDoesNotHangTheRead) {
+  auto src = source();
+  driver_.inject(cat_, from(), kRoute, "pipe.csv", "p\n");
+  auto units = scan(*src);
+  ASSERT_EQ(names(units), std::vector<std::string>{"pipe.csv"});
+  fs::remove(outbox() / "pipe.csv");
+  ASSERT_EQ(::mkfifo((outbox() / "pipe.csv").c_str(), 0600), 0);
+  auto end = src->read(units[0], [](std::string_view) { return true; });
+  EXPECT_FALSE(end.has_value());
+  spool_refusals().take();
 }
 
 }  // namespace
