@@ -10,8 +10,11 @@ namespace renkei {
 // `digits` must be exactly twelve ASCII digits.
 bool is_my_number(std::string_view digits);
 
-// Replaces every run of exactly twelve ASCII digits that is a valid 個人番号 with
-// "[個人番号]". Runs of other lengths, and twelve digits failing the check, stay.
+// Replaces every valid 個人番号 with "[個人番号]": twelve digits, ASCII or full-width
+// (０-９), written together or in groups split by spaces, hyphens, full-width spaces or
+// full-width hyphens ("1234 5678 9012", "１２３４－５６７８－９０１２"). The twelve
+// digits must be whole groups: runs of other lengths, and twelve digits failing the
+// check, stay.
 std::string mask_my_numbers(std::string_view text);
 
 }  // namespace renkei

@@ -162,7 +162,10 @@ class ConfigPaths {
  public:
   explicit ConfigPaths(const std::string& config) {
     fs::path p(config);
-    if (fs::is_directory(p)) {
+    // error_code forms throughout: a looping or unreadable path is reported when hub.yaml
+    // is read, never thrown from here.
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
       shown_dir_ = p;
       hub_file_ = p / "hub.yaml";
     } else {
@@ -170,7 +173,8 @@ class ConfigPaths {
       hub_file_ = p;
     }
     // A bare file name has no parent: the working directory holds it.
-    dir_ = fs::absolute(shown_dir_.empty() ? fs::path(".") : shown_dir_).lexically_normal();
+    dir_ = fs::absolute(shown_dir_.empty() ? fs::path(".") : shown_dir_, ec).lexically_normal();
+    if (dir_.empty()) dir_ = shown_dir_;
   }
   std::string hub_file() const { return hub_file_.string(); }
   std::string dir() const { return dir_.string(); }
@@ -315,12 +319,12 @@ class Loader {
 
   void load_routes() {
     std::vector<std::pair<std::string, std::string>> files;  // absolute, shown
-    if (fs::is_directory(cat_.hub.routes_path)) {
-      for (const auto& e : fs::directory_iterator(cat_.hub.routes_path))
-        if (e.is_regular_file() && e.path().extension() == ".yaml")
-          files.emplace_back(e.path().string(),
-                             (fs::path(routes_shown_) / e.path().filename()).string());
-      std::sort(files.begin(), files.end());
+    std::error_code ec;
+    // A routes path that cannot be examined (a symlink loop) is read as a file, and the
+    // read reports why it cannot be.
+    if (fs::is_directory(cat_.hub.routes_path, ec)) {
+      for (const auto& p : list_config_dir(cat_.hub.routes_path, routes_shown_, ".yaml", diags_))
+        files.emplace_back(p.string(), (fs::path(routes_shown_) / p.filename()).string());
     } else {
       files.emplace_back(cat_.hub.routes_path, routes_shown_);
     }
@@ -706,26 +710,46 @@ class Loader {
 
 }  // namespace
 
+namespace {
+
+// The boundary: whatever the files hold, a caller (reload, validate, --check) gets
+// diagnostics, never an exception.
+Diagnostics unexpected_failure(const std::string& config, const std::exception& e) {
+  Diagnostics d;
+  d.error(config, 0, std::string("cannot load the configuration: ") + e.what());
+  return d;
+}
+
+}  // namespace
+
 Result<CataloguePtr> load_catalogue(const std::string& config) {
-  Loader l(config);
-  if (l.load_hub()) {
-    l.load_systems();
-    l.load_routes();
-    l.load_layouts();
-    l.cross_check();
+  try {
+    Loader l(config);
+    if (l.load_hub()) {
+      l.load_systems();
+      l.load_routes();
+      l.load_layouts();
+      l.cross_check();
+    }
+    if (!l.diags().empty()) return std::unexpected(l.diags());
+    return std::make_shared<const Catalogue>(std::move(l.catalogue()));
+  } catch (const std::exception& e) {
+    return std::unexpected(unexpected_failure(config, e));
   }
-  if (!l.diags().empty()) return std::unexpected(l.diags());
-  return std::make_shared<const Catalogue>(std::move(l.catalogue()));
 }
 
 Result<Catalogue> load_systems(const std::string& config) {
-  Loader l(config);
-  if (l.load_hub()) {
-    l.load_systems();
-    SystemIndex index(l.catalogue().systems, l.diags());
+  try {
+    Loader l(config);
+    if (l.load_hub()) {
+      l.load_systems();
+      SystemIndex index(l.catalogue().systems, l.diags());
+    }
+    if (!l.diags().empty()) return std::unexpected(l.diags());
+    return std::move(l.catalogue());
+  } catch (const std::exception& e) {
+    return std::unexpected(unexpected_failure(config, e));
   }
-  if (!l.diags().empty()) return std::unexpected(l.diags());
-  return std::move(l.catalogue());
 }
 
 }  // namespace renkei

@@ -138,13 +138,7 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
 
 void load_layout_dir(const std::string& dir, const std::string& shown_dir, std::map<std::string, LayoutDef>& out,
                      Diagnostics& diags) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return;
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ".yaml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
+  for (const auto& path : list_config_dir(dir, shown_dir, ".yaml", diags)) {
     const std::string shown = (fs::path(shown_dir) / path.filename()).string();
     auto doc = load_yaml_file(path.string(), shown, diags);
     if (!doc) continue;

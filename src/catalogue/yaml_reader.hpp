@@ -3,6 +3,7 @@
 // the field's name, and every key it was not asked for (a typo must not pass silently).
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,6 +13,25 @@
 #include "renkei/diagnostic.hpp"
 
 namespace renkei {
+
+// Config and codemap files come from an operator's directory and may be anything: a
+// directory, a FIFO, a dangling symlink or a symlink loop. These read them without
+// throwing, blocking or following surprises; every problem is one diagnostic naming
+// `shown_as` (line 0: the file as a whole).
+
+// The bytes of a regular file (opened O_NONBLOCK, so a FIFO cannot hang the reader).
+std::optional<std::string> read_config_file(const std::string& path, const std::string& shown_as,
+                                            Diagnostics& diags);
+
+// Whether `path` is there at all (a dangling or looping symlink counts as there, so that
+// reading it reports the problem instead of the file being silently absent).
+bool config_path_present(const std::filesystem::path& path);
+
+// The regular files in `dir` ending in `ext`, sorted. An absent directory is empty; one
+// that cannot be listed, an entry that cannot be examined or is not a regular file, are
+// each reported under `shown_dir`.
+std::vector<std::filesystem::path> list_config_dir(const std::filesystem::path& dir, const std::string& shown_dir,
+                                                   std::string_view ext, Diagnostics& diags);
 
 // Parses a whole file; a syntax error is reported with its line and yields nullopt.
 std::optional<YAML::Node> load_yaml_file(const std::string& path, const std::string& shown_as,

@@ -330,16 +330,6 @@ const GaijiTable* Codemaps::gaiji_of(const std::string& system) const {
 
 namespace {
 
-std::vector<fs::path> files_in(const fs::path& dir, std::string_view ext) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ext) out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 std::optional<Profile> parse_profile(const fs::path& path, const std::string& shown, Diagnostics& diags) {
   auto doc = load_yaml_file(path.string(), shown, diags);
   if (!doc) return std::nullopt;
@@ -384,12 +374,17 @@ std::optional<Profile> parse_profile(const fs::path& path, const std::string& sh
 
 }  // namespace
 
-Result<CodemapsPtr> load_codemaps(const Catalogue& cat) {
+namespace {
+
+Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
   Diagnostics diags;
   auto maps = std::make_shared<Codemaps>();
   const fs::path dir = cat.hub.codemaps_dir;
   maps->dir = dir.string();
   auto shown = [&](const fs::path& p) { return p.lexically_relative(dir.parent_path()).string(); };
+  // An absent table directory is empty; one that cannot be read is reported (not empty:
+  // records would then fail one by one for tables that were meant to be there).
+  auto files_in = [&](const fs::path& d, std::string_view ext) { return list_config_dir(d, shown(d), ext, diags); };
 
   for (const auto& f : files_in(dir / "gaiji", ".tsv")) {
     const std::string system = f.stem().string();
@@ -403,7 +398,7 @@ Result<CodemapsPtr> load_codemaps(const Catalogue& cat) {
     else maps->gaiji.emplace(system, std::move(*t));
   }
   const fs::path unified = dir / "jukinet" / "unified.tsv";
-  if (fs::exists(unified)) {
+  if (config_path_present(unified)) {
     auto t = JukinetTable::load(unified.string(), shown(unified));
     if (!t) diags.append(t.error());
     else maps->jukinet = std::move(*t);
@@ -466,6 +461,19 @@ Result<CodemapsPtr> load_codemaps(const Catalogue& cat) {
   }
   if (!diags.empty()) return std::unexpected(diags);
   return CodemapsPtr(std::move(maps));
+}
+
+}  // namespace
+
+Result<CodemapsPtr> load_codemaps(const Catalogue& cat) {
+  // The boundary: a reload or a `validate` gets a diagnostic, whatever the tables hold.
+  try {
+    return load_codemaps_from(cat);
+  } catch (const std::exception& e) {
+    Diagnostics diags;
+    diags.error(cat.hub.codemaps_dir, 0, std::string("cannot load the codemaps: ") + e.what());
+    return std::unexpected(diags);
+  }
 }
 
 std::string_view to_string_base(ProfileBase b) {

@@ -138,11 +138,6 @@ std::u32string_view trim_padding(std::u32string_view s) {
   return s;
 }
 
-std::string hex(uint32_t v) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04X", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -308,8 +303,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       }
       if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && plan_.jukinet->by_ucs(g.ucs.substr(0, 1)))
         return std::unexpected(at_char(f, i, "ivs-dropped",
-                                       "the variation " + format_ucs_sequence(g.ucs) +
-                                           " is no 住基ネット統一文字; only its base character is"));
+                                       "the variation is no 住基ネット統一文字; only its base character is"));
       if (plan_.shrink && !g.ucs.empty()) {
         if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
           std::vector<const JukinetTable::Entry*> fit;
@@ -322,14 +316,13 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
           if (fit.size() == 1) {
             out.push_back(static_cast<char32_t>(fit[0]->jplus));
             if (notes)
-              notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk " + format_ucs_sequence(g.ucs) + " by table " + plan_.shrink_name});
+              notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk by table " + plan_.shrink_name});
             return {};
           }
         }
       }
       return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
-                                     (g.mj.empty() ? format_ucs_sequence(g.ucs) : g.mj) +
-                                         " is not in the 住基ネット統一文字 table"));
+                                     "the character is not in the 住基ネット統一文字 table"));
     }
     // A local system: its own gaiji first (the most exact), then its charset.
     if (plan_.to_gaiji) {
@@ -342,7 +335,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     }
     if (g.ucs.empty())
       return std::unexpected(at_char(f, i, "gaiji-unmapped",
-                                     g.mj + " has no UCS and no local code in the target's gaiji table"));
+                                     "the glyph has no UCS and no local code in the target's gaiji table"));
     if (target_unicode) {
       out += g.ucs;
       return {};
@@ -355,8 +348,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     }
     if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && to_->encodable(g.ucs[0]))
       return std::unexpected(at_char(f, i, "ivs-dropped",
-                                     plan_.to_charset + " holds " + format_ucs_sequence(g.ucs.substr(0, 1)) +
-                                         " but not its variation " + format_ucs_sequence(g.ucs)));
+                                     plan_.to_charset + " holds the base character but not its variation"));
     if (plan_.shrink) {
       if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
         std::vector<const std::u32string*> fit;
@@ -372,13 +364,13 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
         if (fit.size() == 1) {
           out += *fit[0];
           if (notes)
-            notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk " + format_ucs_sequence(g.ucs) + " by table " + plan_.shrink_name});
+            notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk by table " + plan_.shrink_name});
           return {};
         }
       }
     }
     return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
-                                   format_ucs_sequence(g.ucs) + " has no encoding in " + plan_.to_charset +
+                                   "the character has no encoding in " + plan_.to_charset +
                                        " and no entry in the target's gaiji table"));
   };
 
@@ -405,8 +397,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       if (!je && plan_.from_gaiji) ge = plan_.from_gaiji->by_local(c);
       if (!ge && !je)
         return std::unexpected(at_char(f, i, "gaiji-unmapped",
-                                       "local code " + format_ucs_sequence(std::u32string(1, c)) +
-                                           " is not in the source's gaiji table"));
+                                       "the local code is not in the source's gaiji table"));
       Glyph g = ge ? ge->glyph : je->glyph;
       std::size_t next = i + 1;
       if (vs_follows && g.ucs.size() == 1) {
@@ -418,7 +409,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       continue;
     }
     if (is_variation_selector(c))
-      return std::unexpected(at_char(f, i, "illegal-sequence", "variation selector U+" + hex(c) + " without a base"));
+      return std::unexpected(at_char(f, i, "illegal-sequence", "a variation selector without a base"));
     if (vs_follows) {
       Glyph g{"", std::u32string(in.substr(i, 2))};
       if (auto r = emit(i, g, false); !r) return r;

@@ -1,19 +1,21 @@
 #include "tsv.hpp"
 
-#include <fstream>
+#include <sstream>
+
+#include "yaml_reader.hpp"
 
 namespace renkei {
 
 bool read_tsv(const std::string& path, const std::string& shown_as, std::string_view header_first_cell,
               Diagnostics& diags, const std::function<void(int, const std::vector<std::string>&)>& row) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.error(shown_as, 0, "cannot read the file");
-    return false;
-  }
+  // Read whole and checked first: a FIFO, a directory or a symlink loop in place of a
+  // table is a diagnostic, not a hang or an exception.
+  const auto text = read_config_file(path, shown_as, diags);
+  if (!text) return false;
   std::string line;
   int no = 0;
   bool first = true;
+  std::istringstream in(*text);
   while (std::getline(in, line)) {
     ++no;
     if (!line.empty() && line.back() == '\r') line.pop_back();

@@ -1,6 +1,7 @@
 #include "renkei/json_log.hpp"
 
 #include <spdlog/formatter.h>
+#include <unicode/utf8.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -12,9 +13,31 @@
 namespace renkei {
 namespace {
 
+// Writes `s` as a JSON string that is always valid UTF-8: controls as JSON escapes, and
+// every byte that is not part of a well-formed UTF-8 sequence as the text \\xHH (the
+// form escape_for_log uses), so a log reader never meets a line it cannot decode.
 void append_json_string(spdlog::memory_buf_t& dest, std::string_view s) {
   dest.push_back('"');
-  for (unsigned char c : s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c >= 0x80) {
+      const int32_t at = i;
+      UChar32 cp;
+      U8_NEXT(p, i, n, cp);
+      if (cp < 0) {
+        for (int32_t k = at; k < i; ++k) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\\\x%02X", p[k]);
+          dest.append(std::string_view(buf));
+        }
+      } else {
+        dest.append(s.substr(static_cast<std::size_t>(at), static_cast<std::size_t>(i - at)));
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"': dest.append(std::string_view("\\\"")); break;
       case '\\': dest.append(std::string_view("\\\\")); break;
@@ -22,7 +45,7 @@ void append_json_string(spdlog::memory_buf_t& dest, std::string_view s) {
       case '\r': dest.append(std::string_view("\\r")); break;
       case '\t': dest.append(std::string_view("\\t")); break;
       default:
-        if (c < 0x20) {
+        if (c < 0x20 || c == 0x7f) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           dest.append(std::string_view(buf));

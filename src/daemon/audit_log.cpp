@@ -8,10 +8,38 @@
 #include <filesystem>
 
 #include "renkei/hub_clock.hpp"
+#include "renkei/my_number.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/scheduler/tokyo_time.hpp"
 
 namespace renkei {
+namespace {
+
+// Audit fields carry operator input (names, reasons, paths) that may hold anything: each
+// string, key included, is made valid UTF-8 (invalid bytes and controls as \xHH) and
+// masked for 個人番号, and a twelve-digit number that is one becomes the mask text.
+nlohmann::ordered_json sanitized(const nlohmann::ordered_json& v) {
+  if (v.is_string()) return mask_my_numbers(escape_for_log(v.get_ref<const std::string&>()));
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    const std::string digits = v.dump();
+    if (digits.size() == 12 && is_my_number(digits)) return mask_my_numbers(digits);
+    return v;
+  }
+  if (v.is_array()) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& e : v) out.push_back(sanitized(e));
+    return out;
+  }
+  if (v.is_object()) {
+    auto out = nlohmann::ordered_json::object();
+    for (auto it = v.begin(); it != v.end(); ++it) out[mask_my_numbers(escape_for_log(it.key()))] = sanitized(it.value());
+    return out;
+  }
+  return v;
+}
+
+}  // namespace
 
 std::expected<void, std::string> AuditLog::open(const std::string& path) {
   std::lock_guard lock(mu_);
@@ -28,8 +56,9 @@ std::expected<void, std::string> AuditLog::open(const std::string& path) {
 
 std::expected<void, std::string> AuditLog::write(nlohmann::ordered_json entry) {
   nlohmann::ordered_json line{{"time", format_tokyo(hub_now_seconds())}};
-  line.update(entry);
-  std::string text = line.dump() + "\n";
+  line.update(sanitized(entry));
+  // Everything is valid UTF-8 by now; `replace` only keeps dump() from ever throwing.
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   std::lock_guard lock(mu_);
   if (fd_ < 0) return std::unexpected("audit log is not open");
   // O_APPEND makes each line one write; fsync makes it survive a crash.

@@ -267,37 +267,48 @@ std::expected<std::shared_ptr<const JpCalendar>, std::string> Hub::load_calendar
 }
 
 bool Hub::reload() {
-  auto next = load_catalogue(config_path_);
-  if (!next) {
-    for (const auto& d : next.error().sorted()) spdlog::error("{}", d.str());
-    spdlog::error("reload: new configuration invalid ({} problems); keeping the old one", next.error().size());
-    metrics_.reloads("failure").inc();
-    return false;
+  // The entry catches everything: a reload runs on the signal handler's thread, and an
+  // exception out of it would end the daemon. A failed reload keeps the old runtime
+  // (it is replaced only at runtime_.set below) and is counted like an invalid config.
+  try {
+    auto next = load_catalogue(config_path_);
+    if (!next) {
+      for (const auto& d : next.error().sorted()) spdlog::error("{}", d.str());
+      spdlog::error("reload: new configuration invalid ({} problems); keeping the old one", next.error().size());
+      metrics_.reloads("failure").inc();
+      return false;
+    }
+    if (auto r = ensure_topics(**next); !r) {
+      spdlog::error("reload: {}; keeping the old configuration", r.error());
+      metrics_.reloads("failure").inc();
+      return false;
+    }
+    auto calendar = load_calendar(**next);
+    if (!calendar) {
+      spdlog::error("reload: {}; keeping the old configuration", calendar.error());
+      metrics_.reloads("failure").inc();
+      return false;
+    }
+    auto rt = build_runtime(*next);
+    if (!rt) {
+      spdlog::error("reload: {}; keeping the old configuration", rt.error());
+      metrics_.reloads("failure").inc();
+      return false;
+    }
+    runtime_.set(*rt);
+    scheduler_->configure(**next, *calendar);
+    if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
+    metrics_.reloads("success").inc();
+    spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
+                 (*next)->routes.size());
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("reload: {}; keeping the old configuration", e.what());
+  } catch (...) {
+    spdlog::error("reload: unknown failure; keeping the old configuration");
   }
-  if (auto r = ensure_topics(**next); !r) {
-    spdlog::error("reload: {}; keeping the old configuration", r.error());
-    metrics_.reloads("failure").inc();
-    return false;
-  }
-  auto calendar = load_calendar(**next);
-  if (!calendar) {
-    spdlog::error("reload: {}; keeping the old configuration", calendar.error());
-    metrics_.reloads("failure").inc();
-    return false;
-  }
-  auto rt = build_runtime(*next);
-  if (!rt) {
-    spdlog::error("reload: {}; keeping the old configuration", rt.error());
-    metrics_.reloads("failure").inc();
-    return false;
-  }
-  runtime_.set(*rt);
-  scheduler_->configure(**next, *calendar);
-  if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
-  metrics_.reloads("success").inc();
-  spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
-               (*next)->routes.size());
-  return true;
+  metrics_.reloads("failure").inc();
+  return false;
 }
 
 void Hub::stop() {

@@ -16,26 +16,10 @@
 #include "service_notifier.hpp"
 #include "renkei/catalogue/config_loader.hpp"
 
-int main(int argc, char** argv) {
-  // JSON lines on stderr (journald keeps them whole), every message through the 個人番号 mask.
-  renkei::use_json_logs();
-  // Personal data: nothing renkeid writes is readable by others (files 0640, dirs 0750).
-  ::umask(027);
-  CLI::App app{"renkeid: the renkei integration hub daemon"};
-  app.set_version_flag("--version", std::string("renkeid ") + RENKEI_VERSION);
-  std::string config = "config/hub.yaml";
-  app.add_option("--config", config, "hub.yaml, or the directory holding it")->capture_default_str();
-  bool check_only = false;
-  app.add_flag("--check", check_only, "Load and validate the configuration, then exit");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+namespace {
 
+// Everything after the command line: load, check or serve.
+int run(const std::string& config, bool check_only) {
   auto loaded = renkei::load_catalogue(config);
   if (!loaded) {
     for (const auto& d : loaded.error().sorted()) spdlog::error("{}", d.str());
@@ -114,4 +98,37 @@ int main(int argc, char** argv) {
   io.run();
   hub->reset();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // JSON lines on stderr (journald keeps them whole), every message through the 個人番号 mask.
+  renkei::use_json_logs();
+  // Personal data: nothing renkeid writes is readable by others (files 0640, dirs 0750).
+  ::umask(027);
+  CLI::App app{"renkeid: the renkei integration hub daemon"};
+  app.set_version_flag("--version", std::string("renkeid ") + RENKEI_VERSION);
+  std::string config = "config/hub.yaml";
+  app.add_option("--config", config, "hub.yaml, or the directory holding it")->capture_default_str();
+  bool check_only = false;
+  app.add_flag("--check", check_only, "Load and validate the configuration, then exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  // The loaders report problems as values; should anything throw all the same (a
+  // filesystem error nobody foresaw), --check and start-up end with exit 1 and the
+  // reason, not an abort.
+  try {
+    return run(config, check_only);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}: unexpected failure: {}", config, e.what());
+    return 1;
+  }
 }

@@ -14,7 +14,12 @@ Result<CalendarOptions> load_calendar_options(const std::filesystem::path& dir,
   else
     diags.append(e.error());
 
-  if (const auto path = dir / "closures.yaml"; std::filesystem::exists(path)) {
+  // error_code form: a calendar directory that loops or cannot be read must be reported
+  // (the read below says why), not thrown out of a reload or `validate`; a dangling
+  // symlink counts as there, so the read reports it too.
+  std::error_code ec;
+  if (const auto path = dir / "closures.yaml";
+      std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
     if (auto c = load_closures(path.string(), shown("closures.yaml")))
       out.closures = std::move(*c);
     else

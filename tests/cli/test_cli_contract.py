@@ -744,6 +744,51 @@ class ValidateTest(unittest.TestCase):
             echoes = [l for l in proc.stderr.splitlines() if "unknown system 'jukinet'" in l]
             self.assertEqual(echoes, [], describe(proc))
 
+    def assertFileReported(self, proc, file, *fragments):
+        """Exit 1, no crash, and a line naming `file` (`file:line: ` or, for a problem with
+        the file as a whole, `file: `) whose message holds every fragment."""
+        self.assertEqual(proc.returncode, 1, describe(proc))
+        pattern = re.compile(rf"^{re.escape(str(file))}(:\d+)?: ", re.M)
+        lines = [l for l in proc.stderr.splitlines() if pattern.match(l)]
+        self.assertTrue(any(all(f in l for f in fragments) for l in lines), describe(proc))
+
+    def test_routes_directory_that_is_a_symlink_loop(self):
+        with config_copy() as cfg:
+            hub = cfg / "hub.yaml"
+            write(hub, read(hub).replace("  routes: routes.yaml ", "  routes: routes ", 1))
+            (cfg / "routes").symlink_to("routes.loop")
+            (cfg / "routes.loop").symlink_to("routes")
+            proc = self.validate(cfg)
+            self.assertFileReported(proc, cfg / "routes", "symbolic links")
+
+    def test_unreadable_files_are_reported_not_thrown(self):
+        # Tests run as root, for whom chmod 000 changes nothing: these are unreadable for anyone.
+        def loop(path):
+            path.symlink_to(path.name + ".loop")
+            path.with_name(path.name + ".loop").symlink_to(path.name)
+
+        def directory(path):
+            path.mkdir()
+
+        damages = {"loop": (loop, "symbolic links"), "fifo": (os.mkfifo, "not a regular file"),
+                   "directory": (directory, "directory"), "dangling": (lambda p: p.symlink_to("nothing"), "cannot open")}
+        # (path below the copy's parent, how validate names it)
+        files = [("config/systems.yaml", None), ("config/calendar/closures.yaml", None),
+                 ("codemaps/gaiji/resident-record.tsv", "codemaps/gaiji/resident-record.tsv")]
+        for rel, shown in files:
+            for name, (damage, fragment) in damages.items():
+                with self.subTest(damage=name, file=rel), config_copy() as cfg:
+                    path = cfg.parent / rel
+                    path.unlink()
+                    damage(path)
+                    proc = self.validate(cfg)  # a read blocking on the FIFO would time out here
+                    self.assertFileReported(proc, shown or path, fragment)
+        with config_copy() as cfg:
+            gaiji = cfg.parent / "codemaps" / "gaiji"
+            shutil.rmtree(gaiji)
+            loop(gaiji)
+            self.assertFileReported(self.validate(cfg), "codemaps/gaiji", "symbolic links")
+
     def test_missing_config_directory(self):
         proc = ctl("--config", "/nonexistent", "validate")
         self.assertEqual(proc.returncode, 1, describe(proc))

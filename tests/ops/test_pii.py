@@ -119,5 +119,85 @@ class NoMyNumberLeaks(unittest.TestCase):
             json.loads(line)
 
 
+# Record content that is no 個人番号 (so the mask does not hide it): a kanji name unlikely
+# anywhere else and twelve digits failing the check digit. Should a body, a field or a
+# character of a record be written anywhere verbatim, one of these shows it.
+CANARY_NAME = "鷲橋蘭丸"
+CANARY_NUMBER = "314159265358"
+
+
+def canary_forms():
+    """Every form a leak could take: the text, its CP932 bytes, and the code points in
+    U+XXXX and bare hex (how an error message would name a character)."""
+    forms = {"name": CANARY_NAME.encode("utf-8"), "name cp932": CANARY_NAME.encode("cp932"),
+             "number": CANARY_NUMBER.encode()}
+    for ch in CANARY_NAME:
+        forms[f"U+{ord(ch):04X}"] = f"U+{ord(ch):04X}".encode()
+        forms[f"cp932 hex {ch}"] = ch.encode("cp932").hex().upper().encode()
+    return forms
+
+
+class NoRecordContentLeaks(unittest.TestCase):
+
+    def test_canary_is_no_my_number(self):
+        self.assertNotEqual(my_number(CANARY_NUMBER[:11]), CANARY_NUMBER)
+
+    def test_record_content_reaches_no_log_audit_metric_or_dlq_detail(self):
+        hub = h.Hub(self, "", "pii-canary")
+        hub.start()
+        api = f"http://127.0.0.1:{hub.port}"
+        record = f"{CANARY_NUMBER},{CANARY_NAME}\n".encode("cp932")
+
+        # Delivered on route 9 (none): the data itself arrives whole.
+        hub.drop("canary-good.csv", record)
+        files = hub.wait_delivered("canary-good.csv", 60)
+        self.assertEqual(files[0].read_bytes(), record)
+        # Held on route 9: the canary next to an illegal byte.
+        hub.drop("canary-bad.csv", record + CANARY_NUMBER.encode() + b",\x81\n")
+        # Held on route 5 (jukinet): the name's kanji are not in the 住基ネット table.
+        hub.drop("canary-unmappable.csv", record, system="resident-record", route=5)
+        # Held on route 5: a local gaiji (F043, U+E003) the source's table does not hold.
+        hub.drop("canary-gaiji.csv", CANARY_NUMBER.encode() + b",\xf0\x43\n", system="resident-record", route=5)
+        h.wait_for(lambda: hub.metric("renkei_records_dead_lettered_total", interface="009", reason="illegal-sequence")
+                   and hub.metric("renkei_records_dead_lettered_total", interface="005", reason="unmappable")
+                   and hub.metric("renkei_records_dead_lettered_total", interface="005", reason="gaiji-unmapped"),
+                   90, "the three held batches dead-lettered", on_timeout=hub.log_tail)
+
+        answers = {}
+        details = []
+        for route in (9, 5):
+            with urllib.request.urlopen(f"{api}/api/v1/dlq/{route}?all=1", timeout=30) as r:
+                body = r.read()
+            answers[f"dlq {route}"] = body
+            details += [(route, e["reason"], e["detail"]) for e in json.loads(body)["entries"]]
+        reasons = {(route, reason) for route, reason, _ in details}
+        self.assertTrue({(9, "illegal-sequence"), (5, "unmappable"), (5, "gaiji-unmapped")} <= reasons, details)
+        for route, reason, detail in details:
+            # Positions, field names and kinds only: no character of the record, in any form.
+            self.assertNotRegex(detail, r"[Uu]\+[0-9A-Fa-f]{4}", (route, reason, detail))
+            self.assertNotRegex(detail, r"(?i)\b(0x)?(e003|f043|f0 ?43)\b", (route, reason, detail))
+            self.assertNotRegex(detail, r"MJ\d{6}", (route, reason, detail))
+            if reason in ("unmappable", "gaiji-unmapped"):
+                self.assertRegex(detail, r"field '[^']+' at byte \d+: " + reason, detail)
+        with urllib.request.urlopen(api + "/metrics", timeout=30) as r:
+            answers["/metrics"] = r.read()
+        proc = subprocess.run([RENKEICTL, "--config", str(hub.config_dir), "dlq", "list", "5", "--all", "--api", api],
+                              capture_output=True, timeout=60)
+        answers["cli list"] = proc.stdout + proc.stderr
+
+        hub.stop()
+        answers["log"] = hub.log_bytes()
+        answers["audit log"] = hub.audit_log.read_bytes() if hub.audit_log.exists() else b""
+        for where, body in answers.items():
+            for form, needle in canary_forms().items():
+                self.assertNotIn(needle, body, f"the canary ({form}) in {where}")
+        # Log and audit log: JSON lines, valid UTF-8, throughout.
+        for where in ("log", "audit log"):
+            for line in answers[where].splitlines():
+                if line.startswith(b"===="):
+                    continue
+                json.loads(line.decode("utf-8"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -453,6 +454,58 @@ TEST_F(ConfigDir, BadFileDateAndFileDateOnArrivalAreReportedWithTheirLines) {
   ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
   EXPECT_NE(e[0].find(":23: route 2: schedule: field 'file_date': applies to runs that collect"), std::string::npos)
       << e[0];
+}
+
+// Root ignores chmod 000, so the unreadable files here are kinds no one can read as one:
+// a symlink loop, a FIFO (which must not block the loader), a directory, a dangling link.
+// Each is one located error, never an exception.
+TEST_F(ConfigDir, UnreadableFilesAreErrorsNotExceptions) {
+  const auto loop = [&](const std::string& name) {
+    fs::remove_all(dir_ / name);
+    fs::create_symlink(name + ".loop", dir_ / name);
+    fs::create_symlink(name, dir_ / (name + ".loop"));
+  };
+  loop("routes.yaml");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0].rfind(file("routes.yaml") + ": cannot open file: ", 0), 0u) << e[0];
+
+  fs::remove(dir_ / "routes.yaml");
+  ASSERT_EQ(::mkfifo(file("routes.yaml").c_str(), 0600), 0);
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("routes.yaml") + ": is not a regular file");
+
+  fs::remove(dir_ / "routes.yaml");
+  write("routes.yaml", routes_);
+  // (routes may be a directory; systems.yaml may not)
+  fs::remove(dir_ / "systems.yaml");
+  fs::create_directory(dir_ / "systems.yaml");
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("systems.yaml") + ": is a directory, not a file");
+
+  fs::remove(dir_ / "systems.yaml");
+  fs::create_symlink("nowhere.yaml", dir_ / "systems.yaml");
+  EXPECT_FALSE(errors().empty());
+}
+
+TEST_F(ConfigDir, RoutesDirectoryThatLoopsOrHoldsALoopIsReported) {
+  write("hub.yaml", "bus:\n  brokers: \"\"\nspool:\n  root: spool\ncatalogue:\n  routes: routes.d\n");
+  fs::create_directory(dir_ / "routes.d");
+  write("routes.d/a.yaml", routes_);
+  fs::create_symlink("b.yaml", dir_ / "routes.d" / "c.yaml");
+  fs::create_symlink("c.yaml", dir_ / "routes.d" / "b.yaml");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  for (const auto& line : e) EXPECT_NE(line.find("symbolic links"), std::string::npos) << line;
+
+  fs::remove_all(dir_ / "routes.d");
+  fs::create_symlink("routes.e", dir_ / "routes.d");
+  fs::create_symlink("routes.d", dir_ / "routes.e");
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("routes.d: cannot open file: "), std::string::npos) << e[0];
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ TEST(GaijiTableLoad, ReportsUnderTheShownName) {
   expect_diag(t.error(), "shown/t.tsv", 3, "local code U+E000 is already mapped on line 2");
   auto missing = GaijiTable::load(dir / "none.tsv", "shown/none.tsv", kCp932);
   ASSERT_FALSE(missing.has_value());
-  expect_diag(missing.error(), "shown/none.tsv", 0, "cannot read the file");
+  expect_diag(missing.error(), "shown/none.tsv", 0, "cannot open file");
 }
 
 // --- the unified table ---------------------------------------------------------------

@@ -305,6 +305,9 @@ inline ConversionError failure(RecordConverter& conv, std::string_view record) {
     EXPECT_EQ(e_.kind, kind_) << e_.describe();                         \
     EXPECT_EQ(e_.field, field_) << e_.describe();                       \
     EXPECT_EQ(e_.offset, static_cast<std::size_t>(offset_)) << e_.describe(); \
+    /* The detail reaches DLQ headers and logs: no character of the record. */ \
+    EXPECT_EQ(e_.describe().find("U+"), std::string::npos) << e_.describe(); \
+    EXPECT_EQ(e_.describe().find("MJ"), std::string::npos) << e_.describe(); \
   } while (0)
 
 }  // namespace renkei::testing

@@ -30,6 +30,34 @@ TEST(MyNumber, MaskReplacesOnlyValidTwelveDigitRuns) {
   EXPECT_EQ(mask_my_numbers("batch 20261125T121910Z-dc4c offset 1234"), "batch 20261125T121910Z-dc4c offset 1234");
 }
 
+TEST(MyNumber, MaskCatchesFullWidthAndGroupedForms) {
+  // 123456789018 is valid; every way of writing it is masked.
+  EXPECT_EQ(mask_my_numbers("１２３４５６７８９０１８"), "[個人番号]");
+  EXPECT_EQ(mask_my_numbers("no 1234 5678 9018."), "no [個人番号].");
+  EXPECT_EQ(mask_my_numbers("1234-5678-9018"), "[個人番号]");
+  EXPECT_EQ(mask_my_numbers("１２３４－５６７８－９０１８"), "[個人番号]");
+  EXPECT_EQ(mask_my_numbers("１２３４　５６７８　９０１８"), "[個人番号]");
+  EXPECT_EQ(mask_my_numbers("1234 - 5678 - 9018"), "[個人番号]");
+  EXPECT_EQ(mask_my_numbers("12345678９０１８"), "[個人番号]");        // mixed widths
+  EXPECT_EQ(mask_my_numbers("番号：１２３４５６７８９０１８です"), "番号：[個人番号]です");
+  // A number next to other digit groups is still found as a span of whole groups.
+  EXPECT_EQ(mask_my_numbers("item 3 1234 5678 9018"), "item 3 [個人番号]");
+  EXPECT_EQ(mask_my_numbers("1234 5678 9018 and 1234-5678-9018"), "[個人番号] and [個人番号]");
+}
+
+TEST(MyNumber, MaskLeavesWhatIsNoMyNumber) {
+  for (const char* s : {"1234 5678 9019", "１２３４５６７８９０１９", "1234-5678-9019",  // check digit wrong
+                        "1234 5678 901",                                            // eleven digits
+                        "91234 5678 9018",                                          // 13 digits in whole groups
+                        "1234  -  5678 9018",                                       // too many separators
+                        "2026-12-03 17:40:00", "offset 1234 size 5678", "１２３", "０",
+                        "1234_5678_9018", "1234/5678/9018"})
+    EXPECT_EQ(mask_my_numbers(s), s) << s;
+  // Truncated multi-byte sequences at the end must not be read past.
+  const std::string cut = std::string("１２") + "\xEF\xBC";
+  EXPECT_EQ(mask_my_numbers(cut), cut);
+}
+
 }  // namespace
 }  // namespace renkei
 
@@ -58,6 +86,18 @@ TEST(JsonLog, OneObjectPerLineEscapedAndMasked) {
   EXPECT_NE(line.find(R"("msg":"route 009: \"quoted\"\tand [個人番号] and\nnewline"})"), std::string::npos) << line;
   EXPECT_EQ(line.find("123456789018"), std::string::npos);
   EXPECT_EQ(line.rfind(R"({"time":")", 0), 0u) << line;
+}
+
+TEST(JsonLog, InvalidUtf8BecomesTextEscapesAndFullWidthNumbersAreMasked) {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  spdlog::logger log("t", sink);
+  log.set_formatter(make_json_log_formatter());
+  log.warn("bad \xFF\xC3( ok 漢字 １２３４－５６７８－９０１８ \x7f");
+  const std::string line = out.str();
+  EXPECT_NE(line.find(R"(bad \\xFF\\xC3( ok 漢字 [個人番号] \u007f)"), std::string::npos) << line;
+  for (unsigned char c : line) EXPECT_NE(c, 0xFF);
+  EXPECT_EQ(line.find("\xC3("), std::string::npos) << "a lone lead byte is escaped";
 }
 
 }  // namespace
