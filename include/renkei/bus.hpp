@@ -28,6 +28,7 @@ struct Header {
 struct BusError {
   bool transient = true;   // retrying may help (broker down, timeout) vs. never will
   std::string message;
+  bool too_large = false;  // the message is above the producer's message.max.bytes
 };
 
 // A message as consumed. The views point into librdkafka's own buffer, which `owner`

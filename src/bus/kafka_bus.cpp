@@ -59,7 +59,7 @@ BusError error_from(rd_kafka_resp_err_t err, const std::string& context) {
                    err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
                    err == RD_KAFKA_RESP_ERR_INVALID_RECORD || err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
                    err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__FATAL;
-  return BusError{!permanent, context + ": " + rd_kafka_err2str(err)};
+  return BusError{!permanent, context + ": " + rd_kafka_err2str(err), err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE};
 }
 
 void log_cb(const rd_kafka_t*, int level, const char* fac, const char* buf) {

@@ -114,6 +114,7 @@ void SourceRunner::scan_once() {
       // An open run takes only its own business date's units; the others wait for theirs.
       if (auto t = gate_.tally(unit.route_id); t && !unit_belongs_to_run(unit, *route, t->business_date)) continue;
       ++left_over[unit.route_id];
+      if (refused_.contains(unit.batch_id)) continue;
       auto rit = retries_.find(unit.batch_id);
       if (rit != retries_.end() && Clock::now() < rit->second.next) continue;
       // The records are the route's producer's, whichever adapter (a via hop's) carried them.
@@ -209,6 +210,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
       {hdr::kIngestedAt.data(), ingested},
   }};
   uint64_t seq = 0;
+  uint64_t too_large_at = 0;  // the record the producer refused as above message.max.bytes
   char seq_text[24];
   auto produce = [&](std::string_view value, std::size_t header_count) {
     flight->add();
@@ -216,6 +218,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
         MessageView{route.topic, unit.batch_id, value, std::span<const HeaderView>(headers.data(), header_count)},
         flight.get());
     if (!r) {
+      if (r.error().too_large) too_large_at = seq;
       flight->on_delivery(r.error());
       return false;
     }
@@ -227,6 +230,20 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
     headers[1].value = std::string_view(seq_text, static_cast<std::size_t>(p - seq_text));
     return produce(record, seq == 1 ? headers.size() : 2);
   });
+  if (too_large_at > 0) {
+    // It would fail the same way every time: the file stays where it is, the records
+    // already sent end on the DLQ as batch-incomplete (bus.batch_timeout_ms), and the
+    // operator is told which record and why, once.
+    refused_.insert(unit.batch_id);
+    if (!flight->wait(stopping_, 10s)) abandoned_.push_back(flight);
+    spdlog::warn("route {}: record {} of batch {} is larger than the bus takes (producer message.max.bytes, "
+                 "1000000 bytes with its headers by default); the file stays in the outbox, not sent",
+                 iface, too_large_at, unit.batch_id);
+    metrics_.spool_refused(route.id, "too-large").inc();
+    gate_.failed(route.id, "record " + std::to_string(too_large_at) + " of batch " + unit.batch_id +
+                               " is larger than the bus takes");
+    return false;
+  }
   std::string end_text;
   if (end) {
     end_text = end->format();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,9 @@ class SourceRunner {
   std::chrono::milliseconds poll_interval_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, Retry> retries_;         // by batch id
+  // Units that can never go on the bus as they are (a record above message.max.bytes):
+  // reported once, left in the outbox, not tried again until they change (new batch id).
+  std::set<std::string> refused_;
   std::map<std::string, bool> source_ok_;        // by system id, to log changes only
   // A pull runs on a thread of its own (a slow peer must not stall the other sources).
   // When the hub stops, pulls under way are cancelled and joined before run() returns.

@@ -187,5 +187,34 @@ class HostileHeaders(h.HubTestCase):
         self.assertTrue(hub.alive())
 
 
+    def test_a_record_above_the_bus_limit_is_refused_at_the_source_and_nothing_is_lost(self):
+        brokers = h.need_brokers(self)
+        hub = Hub(self, brokers, "too-large")
+        text = hub.hub_yaml.read_text(encoding="utf-8")
+        text, n = re.subn(r"(?m)^(\s+batch_timeout_ms:)\s*\d+", r"\1 3000", text)
+        self.assertEqual(n, 1)
+        hub.hub_yaml.write_text(text, encoding="utf-8")
+        hub.start()
+        hub.wait_assigned()
+        # Record 3 of 5 is 1.2 MB: above librdkafka's message.max.bytes (1,000,000).
+        big = h.make_file(2, "before") + b"x" * 1_200_000 + b"\n" + h.make_file(2, "after")
+        path = hub.drop("big.csv", big)
+        h.wait_for(lambda: (hub.metric("renkei_spool_refused_total", interface=f"{ROUTE:03d}",
+                                       reason="too-large") or 0) >= 1, 60, "the refusal counted",
+                   on_timeout=hub.log_tail)
+        self.assertTrue(path.exists(), "the refused file left the outbox")
+        self.assertEqual(path.read_bytes(), big, "the refused file changed")
+        self.assertEqual(hub.inbox_entries(), [])
+        self.assertRegex(hub.run_log(), r"record 3 of batch \S+ is larger than the bus takes")
+        # Reported once, not on every scan; later files are not held up.
+        data = h.make_file(20, "next")
+        hub.drop("next.csv", data)
+        delivered = hub.wait_delivered("next.csv", 60)
+        self.assertSameFile(delivered[0], data)
+        time.sleep(3)
+        self.assertEqual(hub.metric("renkei_spool_refused_total", interface=f"{ROUTE:03d}", reason="too-large"), 1)
+        self.assertTrue(path.exists())
+
+
 if __name__ == "__main__":
     unittest.main()
