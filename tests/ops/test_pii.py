@@ -88,7 +88,8 @@ class NoMyNumberLeaks(unittest.TestCase):
         for path in ("/metrics", "/api/v1/dlq/9?all=1", "/api/v1/dlq/5?all=1", "/api/v1/interfaces", "/",
                      "/healthz", "/readyz", "/api/v1/interfaces/17/runs", "/api/v1/dlq/28?all=1"):
             try:
-                with urllib.request.urlopen(api + path, timeout=30) as r:
+                req = urllib.request.Request(api + path, headers={"Authorization": f"Bearer {token}"})
+                with urllib.request.urlopen(req, timeout=30) as r:
                     answers[path] = r.read()
             except urllib.error.HTTPError as e:
                 answers[path] = e.read()  # 404 while an endpoint does not exist yet: still checked
