@@ -52,6 +52,8 @@ namespace {
 // Runs the io_context until `done` or the deadline: every step is asynchronous, so a
 // hub that accepts and then says nothing cannot hold renkeictl past its deadline.
 bool run_until(boost::asio::io_context& io, const bool& done, std::chrono::steady_clock::time_point deadline) {
+  // The previous step may have left the context out of work, which stops it.
+  if (io.stopped()) io.restart();
   while (!done) {
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) return false;
