@@ -347,9 +347,10 @@ void accept_loop(std::shared_ptr<AdminHttpServer::Impl> impl, std::shared_ptr<tc
     }
     if (!impl->admit()) {
       // Closed at once: no reply, which would need a read and a write we cannot afford.
+      // Counted before the close, so whoever sees the close also sees the count.
+      if (impl->options.on_connection_refused) impl->options.on_connection_refused();
       beast::error_code ignored;
       socket.close(ignored);
-      if (impl->options.on_connection_refused) impl->options.on_connection_refused();
       bool log = false;
       {
         std::lock_guard lock(impl->mu);
