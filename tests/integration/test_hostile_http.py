@@ -247,7 +247,9 @@ class HostileHttp(h.HubTestCase):
         m = re.match(r"^[^,]*:(\d+)", brokers)
         kafka_dir = Path(os.environ.get("RENKEI_KAFKA_DIR", f"/tmp/renkei-kafka-{m.group(1)}"))
         pid = int((kafka_dir / "kafka.pid").read_text().split()[0])
-        self.assertEqual(status_of(get(port, b"/api/v1/dlq/9", token)), 200)
+        # A broker just started may not lead every partition yet: wait for a first page.
+        h.wait_for(lambda: status_of(get(port, b"/api/v1/dlq/9", token)) == 200, 90, "a DLQ page from the broker",
+                   interval=1, on_timeout=hub.log_tail)
         results = {}
 
         def slow_list():
