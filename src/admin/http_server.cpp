@@ -18,6 +18,9 @@
 #include <optional>
 #include <set>
 
+#include "bearer_auth.hpp"
+#include "request_guard.hpp"
+
 namespace renkei {
 
 namespace asio = boost::asio;
@@ -52,6 +55,13 @@ HttpResponse plain(int status, std::string body) {
   return r;
 }
 
+// The method for a log line: Beast only lets token characters through, but bound it.
+std::string escape_method(const std::string& m) {
+  std::string out;
+  for (char c : m.substr(0, 10)) out += std::isalpha(static_cast<unsigned char>(c)) ? c : '?';
+  return out;
+}
+
 bool is_framing_header(const std::string& name) {
   auto n = lower(name);
   return n == "content-length" || n == "transfer-encoding" || n == "connection";
@@ -83,6 +93,24 @@ struct AdminHttpServer::Impl {
   void forget(Session* s) {
     std::lock_guard lock(mu);
     sessions.erase(s);
+    --open;
+  }
+  // Reserves a place for a new connection; false when the cap is reached.
+  bool admit() {
+    std::lock_guard lock(mu);
+    if (open >= options.max_connections) return false;
+    ++open;
+    return true;
+  }
+  void observe(const HttpRequest& head, const HttpResponse& r) const {
+    if (r.status < 400 || r.status > 499 || !options.on_refused) return;
+    try {
+      options.on_refused(head, r);
+    } catch (const std::exception& e) {
+      spdlog::error("admin http: refusal observer failed: {}", e.what());
+    } catch (...) {
+      spdlog::error("admin http: refusal observer failed");
+    }
   }
   bool is_stopped() {
     std::lock_guard lock(mu);
@@ -95,11 +123,14 @@ struct AdminHttpServer::Impl {
   mutable std::mutex routes_mu;
   std::map<std::string, MethodMap> exact;   // path → method → handler
   std::map<std::string, MethodMap> prefix;  // prefix → method → handler
+  std::vector<std::pair<std::string, std::function<std::string(const HttpRequest&)>>> protected_prefixes;
 
   std::mutex mu;  // guards the members below
   bool stopped = false;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::size_t open = 0;  // admitted connections not yet destroyed
+  std::chrono::steady_clock::time_point last_cap_log{};
 };
 
 namespace {
@@ -216,7 +247,12 @@ class StreamSession final : public Session, public std::enable_shared_from_this<
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == http::error::body_limit) return reply_and_close(413, "request body too large\n");
+    if (ec == http::error::body_limit) {
+      HttpRequest head = to_request(parser_->get());
+      head.body.clear();
+      impl_->observe(head, plain(413, "request body too large"));
+      return reply_and_close(413, "request body too large\n");
+    }
     if (ec == http::error::header_limit) return reply_and_close(431, "request header too large\n");
     // Any other parse error leaves no way to find where the next request starts.
     if (is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message)
@@ -309,6 +345,26 @@ void accept_loop(std::shared_ptr<AdminHttpServer::Impl> impl, std::shared_ptr<tc
       });
       return;
     }
+    if (!impl->admit()) {
+      // Closed at once: no reply, which would need a read and a write we cannot afford.
+      // Counted before the close, so whoever sees the close also sees the count.
+      if (impl->options.on_connection_refused) impl->options.on_connection_refused();
+      beast::error_code ignored;
+      socket.close(ignored);
+      bool log = false;
+      {
+        std::lock_guard lock(impl->mu);
+        auto now = std::chrono::steady_clock::now();
+        if (now - impl->last_cap_log > std::chrono::seconds(10)) {
+          impl->last_cap_log = now;
+          log = true;
+        }
+      }
+      if (log)
+        spdlog::warn("admin http: {} connections open (http.max_connections); closing new ones",
+                     impl->options.max_connections);
+      return accept_loop(impl, acc);
+    }
     if (impl->options.tls)
       std::make_shared<StreamSession<beast::ssl_stream<beast::tcp_stream>>>(impl, std::move(socket), *impl->options.tls)
           ->start();
@@ -356,7 +412,37 @@ std::expected<HostPort, std::string> split_host_port(const std::string& s) {
 
 }  // namespace
 
-void AdminHttpServer::Impl::dispatch(const HttpRequest& req, Reply reply) const {
+void AdminHttpServer::Impl::dispatch(const HttpRequest& req, Reply outer) const {
+  // Refusals are shown to the observer (the audit log) with the request minus its body.
+  Reply reply = outer;
+  if (options.on_refused) {
+    HttpRequest head{.method = req.method, .target = req.target, .path = req.path, .query = req.query, .body = {},
+                     .headers = req.headers};
+    reply = [this, head = std::move(head), outer = std::move(outer)](HttpResponse r) {
+      observe(head, r);
+      outer(std::move(r));
+    };
+  }
+  if (auto why = refuse_request(req)) {
+    spdlog::warn("admin http: {} refused: {}", escape_method(req.method), *why);
+    HttpResponse r = plain(400, "");
+    r.content_type = "application/json";
+    r.body = "{\"error\":\"bad request\",\"reason\":\"" + *why + "\"}\n";
+    return reply(std::move(r));
+  }
+  {
+    std::function<std::string(const HttpRequest&)> check;
+    {
+      std::lock_guard lock(routes_mu);
+      for (const auto& [p, c] : protected_prefixes)
+        if (req.path.starts_with(p)) check = c;
+    }
+    if (check)
+      if (auto why = check(req); !why.empty()) {
+        spdlog::warn("api: {} {} refused: {}", escape_method(req.method), req.path, why);
+        return reply(BearerAuth::refuse(why));
+      }
+  }
   const Route* handler = nullptr;
   Route found;
   std::set<std::string> allowed;
@@ -445,6 +531,16 @@ void AdminHttpServer::add_prefix_route(std::string method, std::string prefix, H
 void AdminHttpServer::add_async_prefix_route(std::string method, std::string prefix, AsyncHandler h) {
   std::lock_guard lock(impl_->routes_mu);
   impl_->prefix[std::move(prefix)][std::move(method)] = Impl::Route{{}, std::move(h)};
+}
+
+void AdminHttpServer::protect_prefix(std::string prefix, std::function<std::string(const HttpRequest&)> check) {
+  std::lock_guard lock(impl_->routes_mu);
+  impl_->protected_prefixes.emplace_back(std::move(prefix), std::move(check));
+}
+
+std::size_t AdminHttpServer::open_connections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->open;
 }
 
 HttpResponse AdminHttpServer::dispatch(const HttpRequest& req) const {

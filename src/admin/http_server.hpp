@@ -3,6 +3,8 @@
 //
 // Handlers run on the io_context's threads, one request at a time per connection, so
 // they must be quick and thread-safe: anything slow belongs on another executor.
+// Every request passes request_guard.hpp first: a path, query or header value a
+// handler reads that is not clean UTF-8 gets 400 before any route sees it.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -57,8 +59,17 @@ struct AdminHttpOptions {
   // For a whole request (headers and body) and for writing a response, so that a
   // stuck or slow client cannot hold a session forever.
   std::chrono::milliseconds io_timeout = std::chrono::seconds(30);
+  // The same deadline also closes a keep-alive connection that sends nothing more.
   // Serve HTTPS with this context (make_tls_context); null: plain HTTP.
   std::shared_ptr<boost::asio::ssl::context> tls{};
+  // Connections open at once; one more is closed as soon as it is accepted, so one
+  // client cannot take every file descriptor (http.max_connections).
+  std::size_t max_connections = 256;
+  // Told of each connection closed for the cap (e.g. to count it); any thread.
+  std::function<void()> on_connection_refused{};
+  // Told of every 4xx answer (the request without its body): the audit log of refusals.
+  // Called on the server's threads, so it must not block.
+  std::function<void(const HttpRequest&, const HttpResponse&)> on_refused{};
 };
 
 // A TLS 1.2+ server context from PEM files (certificate chain, private key); the error
@@ -81,6 +92,13 @@ class AdminHttpServer {
   void add_route(std::string method, std::string path, Handler h);
   void add_prefix_route(std::string method, std::string prefix, Handler h);
   void add_async_prefix_route(std::string method, std::string prefix, AsyncHandler h);
+
+  // Every request whose path starts with `prefix` (any method) must pass `check`
+  // (empty string: allowed; else the reason of a 401), before its route runs.
+  void protect_prefix(std::string prefix, std::function<std::string(const HttpRequest&)> check);
+
+  // Connections open now (tests and metrics).
+  std::size_t open_connections() const;
 
   // "127.0.0.1:9464", "[::1]:9464", "localhost:0". Port 0 picks a free port; the bound
   // endpoint is returned so it can be logged. May be called more than once.

@@ -250,6 +250,7 @@ class Loader {
         if (auto err = check_listen(*v)) m.error("listen", *err);
         else h.http.listen = *v;
       }
+      if (auto v = m.integer("max_connections", Need::Optional, 1, 10000)) h.http.max_connections = static_cast<int>(*v);
       if (auto tls = m.map("tls")) {
         MapReader t(*tls, shown, "http: tls", diags_);
         auto cert = t.str("cert_file", Need::Required);

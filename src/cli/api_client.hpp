@@ -1,5 +1,6 @@
 #pragma once
 // renkeictl's way into a running renkeid: its admin HTTP API on loopback.
+#include <chrono>
 #include <expected>
 #include <string>
 #include <utility>
@@ -34,6 +35,11 @@ std::expected<ApiResponse, std::string> api_call(const ApiEndpoint& endpoint, co
                                                  const std::string& target, const std::string& token,
                                                  const std::string& json_body = "",
                                                  const std::string& operator_name = "");
+
+// How long one api_call may take in all (connect, TLS, request, answer); past it the
+// call fails with a message saying so. Default 60 s (renkeictl --timeout).
+void set_api_timeout(std::chrono::milliseconds timeout);
+std::chrono::milliseconds api_timeout();
 
 // The login name of whoever runs renkeictl (SUDO_USER first: `sudo renkeictl` is still
 // that person), for the audit log.

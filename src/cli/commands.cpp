@@ -5,7 +5,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <chrono>
 #include <map>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "renkei/adapter_spec.hpp"
@@ -156,12 +160,21 @@ int cmd_adapter_kinds(bool json, std::ostream& out) {
   return kOk;
 }
 
+// Which page(s) `dlq list` asks for: given --partition/--from/--limit, that one page;
+// else every page of every partition, followed by the `next` cursor.
+struct DlqPaging {
+  std::optional<int> partition;
+  std::optional<long long> from;
+  std::optional<int> limit;
+  bool one_page() const { return partition || from || limit; }
+};
+
 // dlq list/replay: through the daemon's API, the address and token from the config
-// unless given.
-int cmd_dlq(const std::string& config, const std::string& action, int id, bool all, std::string api,
+// unless given. Both need the token (every /api/v1 call does).
+int cmd_dlq(const std::string& config, const std::string& action, int id, const DlqPaging& paging, std::string api,
             std::string token_file, std::ostream& out, std::ostream& err) {
   ApiEndpoint endpoint{api};
-  const bool needs_config = api.empty() || (action == "replay" && token_file.empty());
+  const bool needs_config = api.empty() || token_file.empty();
   // An https address given by hand still takes the hub's certificate from the config.
   if (needs_config || api.starts_with("https://")) {
     auto cat = load_catalogue(config);
@@ -172,24 +185,67 @@ int cmd_dlq(const std::string& config, const std::string& action, int id, bool a
     }
   }
   std::string token;
-  if (action == "replay") {
+  {
     std::ifstream in(token_file);
     if (!in || !std::getline(in, token) || token.empty()) {
-      err << "renkeictl dlq replay: cannot read the API token from " << token_file << "\n";
+      err << "renkeictl dlq " << action << ": cannot read the API token from " << token_file << "\n";
       return kInvalid;
     }
   }
-  const std::string target = "/api/v1/dlq/" + std::to_string(id) + (action == "replay" ? "/replay" : (all ? "?all=1" : ""));
-  auto r = api_call(endpoint, action == "replay" ? "POST" : "GET", target, token);
-  if (!r) {
-    err << "renkeictl dlq " << action << ": " << r.error() << "\n";
-    return kInvalid;
+  auto call = [&](const std::string& method, const std::string& target) -> std::optional<std::string> {
+    auto r = api_call(endpoint, method, target, token, "", operator_name());
+    if (!r) {
+      err << "renkeictl dlq " << action << ": " << r.error() << "\n";
+      return std::nullopt;
+    }
+    if (r->status != 200) {
+      err << "renkeictl dlq " << action << ": HTTP " << r->status << ": " << r->body;
+      return std::nullopt;
+    }
+    return r->body;
+  };
+  const std::string base = "/api/v1/dlq/" + std::to_string(id);
+  if (action == "replay") {
+    auto body = call("POST", base + "/replay");
+    if (!body) return kInvalid;
+    out << *body;
+    return kOk;
   }
-  if (r->status != 200) {
-    err << "renkeictl dlq " << action << ": HTTP " << r->status << ": " << r->body;
-    return kInvalid;
+  int partition = paging.partition.value_or(0);
+  long long from = paging.from.value_or(0);
+  const int limit = paging.limit.value_or(1000);
+  auto page_target = [&] {
+    return base + "?partition=" + std::to_string(partition) + "&from=" + std::to_string(from) +
+           "&limit=" + std::to_string(limit);
+  };
+  if (paging.one_page()) {
+    auto body = call("GET", page_target());
+    if (!body) return kInvalid;
+    out << *body;
+    return kOk;
   }
-  out << r->body;
+  // Every page, merged into one listing; the hub holds one page at a time, and so
+  // does this loop apart from the entries it prints.
+  nlohmann::json merged;
+  auto entries = nlohmann::json::array();
+  for (int pages = 0; pages < 100000; ++pages) {
+    auto body = call("GET", page_target());
+    if (!body) return kInvalid;
+    auto j = nlohmann::json::parse(*body, nullptr, false);
+    if (!j.is_object() || !j.contains("entries") || !j["entries"].is_array()) {
+      err << "renkeictl dlq list: the hub's answer is not a DLQ page\n";
+      return kInvalid;
+    }
+    if (merged.is_null()) merged = {{"interface", j.value("interface", id)}, {"topic", j.value("topic", "")},
+                                    {"partitions", j.value("partitions", 1)}};
+    for (auto& e : j["entries"]) entries.push_back(std::move(e));
+    const auto& next = j["next"];
+    if (!next.is_object()) break;
+    partition = next.value("partition", partition);
+    from = next.value("from", 0LL);
+  }
+  merged["entries"] = std::move(entries);
+  out << merged.dump(2) << "\n";
   return kOk;
 }
 
@@ -238,10 +294,17 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   dlq->require_subcommand(1);
   int dlq_id = 0;
   bool dlq_all = false;
+  DlqPaging paging;
   std::string api, token_file;
-  auto* dlq_list = dlq->add_subcommand("list", "Dead letters not replayed yet (positions, reasons; never contents)");
+  double timeout_s = 60;
+  auto* dlq_list = dlq->add_subcommand("list", "Dead letters of a route (positions, reasons; never contents; needs the token)");
   dlq_list->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
-  dlq_list->add_flag("--all", dlq_all, "Include those already replayed");
+  dlq_list->add_flag("--all", dlq_all, "Kept for old scripts: the listing always shows every dead letter");
+  dlq_list->add_option("--partition", paging.partition, "Only this partition's page (default: all, page by page)")
+      ->check(CLI::Range(0, 999));
+  dlq_list->add_option("--from", paging.from, "Only the page from this offset")->check(CLI::Range(0LL, 1LL << 62));
+  dlq_list->add_option("--limit", paging.limit, "Entries per page (the hub's maximum is 1000)")
+      ->check(CLI::Range(1, 1000));
   auto* dlq_replay = dlq->add_subcommand("replay", "Put the route's dead letters back on its topic (needs the token)");
   dlq_replay->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
   int run_id = 0;
@@ -258,6 +321,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
     c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 or https://… (default: http.listen, https with http.tls)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
+    c->add_option("--timeout", timeout_s, "Seconds to wait for each answer of renkeid (default 60)")
+        ->check(CLI::Range(0.1, 3600.0));
   }
 
   try {
@@ -270,6 +335,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return kUsage;
   }
 
+  set_api_timeout(std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000)));
+  (void)dlq_all;
   if (*validate) return cmd_validate(config, out, err);
   if (*interfaces) return cmd_interfaces(config, json, out, err);
   if (*systems) return cmd_systems(config, json, out, err);
@@ -282,8 +349,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
   if (*run_cmd) return cmd_run({config, api, token_file}, run_id, run_date, !run_no_wait, out, err);
   if (*ack_cmd) return cmd_ack({config, api, token_file}, run_id, ack_run, out, err);
-  if (*dlq_list) return cmd_dlq(config, "list", dlq_id, dlq_all, api, token_file, out, err);
-  if (*dlq_replay) return cmd_dlq(config, "replay", dlq_id, false, api, token_file, out, err);
+  if (*dlq_list) return cmd_dlq(config, "list", dlq_id, paging, api, token_file, out, err);
+  if (*dlq_replay) return cmd_dlq(config, "replay", dlq_id, {}, api, token_file, out, err);
   return kUsage;
 }
 

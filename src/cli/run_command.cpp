@@ -84,7 +84,7 @@ int cmd_run(const ApiTarget& target, int route, const std::optional<std::string>
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   while (std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    auto list = api_call(r->api, "GET", "/api/v1/interfaces/" + std::to_string(route) + "/runs", "");
+    auto list = api_call(r->api, "GET", "/api/v1/interfaces/" + std::to_string(route) + "/runs", r->token);
     if (!list || list->status != 200) continue;
     auto lj = nlohmann::json::parse(list->body, nullptr, false);
     if (!lj.is_object() || !lj.contains("runs")) continue;

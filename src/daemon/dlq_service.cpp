@@ -6,6 +6,9 @@
 #include <condition_variable>
 
 #include "renkei/batch.hpp"
+#include "renkei/outside_value.hpp"
+
+#include <algorithm>
 
 namespace renkei {
 
@@ -34,23 +37,45 @@ std::expected<DlqService::Read, std::string> DlqService::read_dlq(int id, bool f
   return r;
 }
 
-std::expected<nlohmann::json, std::string> DlqService::list(int id, bool all) {
-  std::lock_guard lock(mu_);
-  auto read = read_dlq(id, all);
-  if (!read) return std::unexpected(read.error());
-  const RouteDef* route = read->route;
+std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, int partition, int64_t from,
+                                                                       std::size_t limit) {
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* route = rt->catalogue->route(id);
+  if (!route) return std::unexpected(PageError{404, "no route " + std::to_string(id)});
+  const int partitions = rt->catalogue->hub.bus.partitions;
+  if (partition < 0 || partition >= partitions)
+    return std::unexpected(PageError{400, "partition must be 0.." + std::to_string(partitions - 1)});
+  limit = std::clamp<std::size_t>(limit, 1, kMaxPage);
+  const std::string topic = route->dlq_topic();
+  auto reader = bus_.make_reader(group_);
+  auto end = reader->end_offset(topic, partition, 8s);
+  if (!end) return std::unexpected(PageError{503, end.error().message});
+  from = std::max<int64_t>(from, 0);
+  // Offsets on a dead-letter topic are dense (no compaction, no transactions), so
+  // [from, from + limit) holds at most `limit` entries.
+  const int64_t to = std::min<int64_t>(*end, from + static_cast<int64_t>(limit));
   auto entries = nlohmann::json::array();
-  for (const auto& m : read->batch.messages)
-    entries.push_back({{"partition", m.partition},
-                       {"offset", m.offset},
-                       {"reason", header_or(m, hdr::kDlqReason)},
-                       {"detail", header_or(m, hdr::kDlqDetail)},
-                       {"origin", header_or(m, hdr::kDlqOrigin)},
-                       {"batch_id", header_or(m, hdr::kBatchId)},
-                       {"seq", header_or(m, hdr::kSeq)},
-                       {"batch_end", m.header(hdr::kBatchEnd).has_value()},
-                       {"bytes", m.value.size()}});
-  return nlohmann::json{{"interface", id}, {"topic", route->dlq_topic()}, {"pending_only", !all}, {"entries", entries}};
+  if (from < to) {
+    auto s = reader->scan(topic, partition, from, to, [&](const BusMessage& m) {
+      if (entries.size() >= limit) return;
+      entries.push_back({{"partition", m.partition},
+                         {"offset", m.offset},
+                         {"reason", escape_for_log(header_or(m, hdr::kDlqReason))},
+                         {"detail", escape_for_log(header_or(m, hdr::kDlqDetail))},
+                         {"origin", escape_for_log(header_or(m, hdr::kDlqOrigin))},
+                         {"batch_id", escape_for_log(header_or(m, hdr::kBatchId))},
+                         {"seq", escape_for_log(header_or(m, hdr::kSeq))},
+                         {"batch_end", m.header(hdr::kBatchEnd).has_value()},
+                         {"bytes", m.value.size()}});
+    }, 8s);
+    if (!s) return std::unexpected(PageError{503, s.error().message});
+  }
+  nlohmann::json next = nullptr;
+  if (std::max(from, to) < *end) next = {{"partition", partition}, {"from", std::max(from, to)}};
+  else if (partition + 1 < partitions) next = {{"partition", partition + 1}, {"from", 0}};
+  return nlohmann::json{{"interface", id},     {"topic", topic},       {"partition", partition},
+                        {"partitions", partitions}, {"from", from},    {"end", *end},
+                        {"limit", limit},      {"entries", entries},   {"next", next}};
 }
 
 std::expected<nlohmann::json, std::string> DlqService::replay(int id) {

@@ -17,9 +17,17 @@ class DlqService {
  public:
   DlqService(Bus& bus, Producer& producer, const RuntimeHolder& runtime, std::string group);
 
-  // Dead letters of route `id` not replayed yet (or all, with `all`): positions, reason
-  // and detail, batch id and sequence — never the record's bytes.
-  std::expected<nlohmann::json, std::string> list(int id, bool all);
+  // One page of route `id`'s dead letters: at most `limit` entries of `partition` from
+  // offset `from` on (positions, reason, detail, origin, batch id and sequence — never
+  // the record's bytes), and `next`, the {partition, from} of the following page or
+  // null at the end of the last partition. Only one page is ever held in memory.
+  static constexpr std::size_t kDefaultPage = 100;
+  static constexpr std::size_t kMaxPage = 1000;
+  struct PageError {
+    int status;  // 404 no such route, 400 no such partition, 503 the bus did not answer
+    std::string message;
+  };
+  std::expected<nlohmann::json, PageError> page(int id, int partition, int64_t from, std::size_t limit);
   // Puts every dead letter not replayed yet back on the route topic; returns how many.
   std::expected<nlohmann::json, std::string> replay(int id);
 

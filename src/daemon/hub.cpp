@@ -1,5 +1,7 @@
 #include "hub.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -9,6 +11,8 @@
 #include "renkei/catalogue/config_loader.hpp"
 #include "renkei/hub_clock.hpp"
 #include "renkei/scheduler/calendar_config.hpp"
+#include "renkei/outside_value.hpp"
+#include "request_guard.hpp"
 #include "status_page.hpp"
 
 #ifndef RENKEI_VERSION
@@ -62,13 +66,30 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
                                                    hub->metrics_, hub->audit_, hub->bus_->member_name());
   hub->scheduler_->configure(*catalogue, *calendar);
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
+  hub->bus_workers_ = std::make_unique<boost::asio::thread_pool>(2);
+  hub->audit_worker_ = std::make_unique<boost::asio::thread_pool>(1);
   AdminHttpOptions http_options;
+  http_options.max_connections = static_cast<std::size_t>(cfg.http.max_connections);
+  {
+    auto& refused = hub->registry_.counter("renkei_http_connections_refused_total",
+                                           "Admin HTTP connections closed at once for http.max_connections");
+    http_options.on_connection_refused = [&refused] { refused.inc(); };
+  }
+  Hub* self_for_audit = hub.get();
+  http_options.on_refused = [self_for_audit](const HttpRequest& req, const HttpResponse& resp) {
+    self_for_audit->audit_refused(req, resp);
+  };
   if (!cfg.http.tls_cert_file.empty()) {
     auto tls = make_tls_context(cfg.http.tls_cert_file, cfg.http.tls_key_file);
     if (!tls) return std::unexpected("http.tls: " + tls.error());
     http_options.tls = *tls;
   }
   hub->http_ = std::make_unique<AdminHttpServer>(io, http_options);
+  // Every API call, reads too, needs the token: the API names routes, runs and dead
+  // letters. /metrics, /healthz, /readyz and the status page stay open.
+  hub->http_->protect_prefix("/api/v1/", [self_for_audit](const HttpRequest& req) {
+    return self_for_audit->auth_.check(req);
+  });
   hub->add_api_routes();
   Hub* self = hub.get();
   add_standard_routes(
@@ -120,9 +141,34 @@ HttpResponse json_error(int status, const std::string& message) {
 }
 
 // Who asked: the CLI sends the operator's login name; audited, never trusted for access.
+// The request guard has checked it is clean UTF-8; a longer one is "unknown", never cut
+// in the middle of a character.
 std::string operator_of(const HttpRequest& req) {
   auto it = req.headers.find("x-renkei-operator");
-  return it == req.headers.end() || it->second.empty() ? std::string() : it->second.substr(0, 64);
+  if (it == req.headers.end() || it->second.empty()) return std::string();
+  return audit_operator(req);
+}
+
+// How long an admin request waits for Kafka before it gets 503; and how many may wait.
+constexpr auto kBusDeadline = std::chrono::seconds(10);
+constexpr int kMaxBusWaiting = 16;
+constexpr int kMaxAuditWaiting = 1000;
+
+// A number from the query ("from=12&limit=100"); nullopt when absent, error when bad.
+std::expected<std::optional<int64_t>, std::string> query_number(const std::string& query, std::string_view key) {
+  std::string_view q = query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+    auto eq = part.find('=');
+    if (part.substr(0, eq) != key) continue;
+    auto digits = eq == std::string_view::npos ? std::string_view() : part.substr(eq + 1);
+    if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+      return std::unexpected(std::string(key) + " must be a number");
+    return std::optional<int64_t>(std::stoll(std::string(digits)));
+  }
+  return std::optional<int64_t>();
 }
 
 // "/api/v1/dlq/12" or "/api/v1/dlq/12/replay" → 12 and the rest.
@@ -144,15 +190,22 @@ void Hub::add_api_routes() {
       *http_, [this] { auto rt = runtime_.get(); return rt ? rt->catalogue : nullptr; }, registry_, metrics_.status(),
       [this](int route) { return scheduler_->route_runs(route); });
   static constexpr std::string_view kDlq = "/api/v1/dlq/";
-  http_->add_prefix_route("GET", std::string(kDlq), [this](const HttpRequest& req) {
+  // GET /api/v1/dlq/{id}?partition=P&from=OFFSET&limit=N: one bounded page (README).
+  http_->add_async_prefix_route("GET", std::string(kDlq), on_bus_workers([this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kDlq);
     if (!id || !id->second.empty()) return json_error(404, "expected /api/v1/dlq/{interface id}");
-    const bool all = req.query.find("all=1") != std::string::npos || req.query.find("all=true") != std::string::npos;
-    auto r = dlq_->list(id->first, all);
-    if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
+    auto partition = query_number(req.query, "partition");
+    auto from = query_number(req.query, "from");
+    auto limit = query_number(req.query, "limit");
+    for (const auto* q : {&partition, &from, &limit})
+      if (!*q) return json_error(400, q->error());
+    auto r = dlq_->page(id->first, static_cast<int>(std::min<int64_t>(partition->value_or(0), 1'000'000)),
+                        from->value_or(0),
+                        static_cast<std::size_t>(limit->value_or(static_cast<int64_t>(DlqService::kDefaultPage))));
+    if (!r) return json_error(r.error().status, r.error().message);
     return json_response(200, *r);
-  });
-  http_->add_prefix_route("POST", std::string(kDlq), require_token(auth_, [this](const HttpRequest& req) {
+  }));
+  http_->add_async_prefix_route("POST", std::string(kDlq), on_bus_workers(require_token(auth_, [this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kDlq);
     if (!id || id->second != "/replay") return json_error(404, "expected /api/v1/dlq/{interface id}/replay");
     if (auto a = audit_.write({{"action", "dlq-replay"}, {"operator", operator_of(req)},
@@ -162,29 +215,97 @@ void Hub::add_api_routes() {
     auto r = dlq_->replay(id->first);
     if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
     return json_response(200, *r);
-  }, audit_refusal()));
+  })));
   ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
   add_run_routes();
 }
 
-RefusalHook Hub::audit_refusal() {
-  return [this](const HttpRequest& req, const std::string& why) {
-    if (auto a = audit_.write({{"action", "refused"}, {"method", req.method}, {"path", req.path}, {"reason", why}}); !a)
-      spdlog::error("audit log: {}", a.error());
+AsyncHandler Hub::on_bus_workers(Handler h) {
+  return [this, h = std::make_shared<Handler>(std::move(h))](const HttpRequest& req, Reply reply) {
+    if (stopping_) return reply(json_error(503, "stopping"));
+    if (bus_waiting_.fetch_add(1) >= kMaxBusWaiting) {
+      --bus_waiting_;
+      return reply(json_error(503, "busy: too many requests wait for the bus; try again later"));
+    }
+    // The reply is called once (AdminHttpServer): whichever comes first, answer or deadline.
+    auto timer = std::make_shared<boost::asio::steady_timer>(io_, kBusDeadline);
+    timer->async_wait([reply](const boost::system::error_code& ec) {
+      if (!ec) reply(json_error(503, "the bus did not answer in time; try again later"));
+    });
+    boost::asio::post(*bus_workers_, [this, h, req, reply, timer] {
+      HttpResponse r;
+      try {
+        r = (*h)(req);
+      } catch (const std::exception& e) {
+        spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+        r = json_error(500, "internal error (see the log)");
+      } catch (...) {
+        spdlog::error("api: {} {} failed with a non-standard exception", req.method, req.path);
+        r = json_error(500, "internal error (see the log)");
+      }
+      --bus_waiting_;
+      boost::asio::post(io_, [timer] { timer->cancel(); });
+      reply(std::move(r));
+    });
   };
+}
+
+void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
+  // 404 and 405 are not attempts at anything; the rest is someone refused.
+  if (resp.status != 400 && resp.status != 401 && resp.status != 403 && resp.status != 413) return;
+  if (audit_waiting_.fetch_add(1) >= kMaxAuditWaiting) {
+    --audit_waiting_;
+    spdlog::warn("audit log: too many refusals waiting; one not written");
+    return;
+  }
+  // The reason is the answer's own ("reason" or "error"); every field from outside is
+  // escaped, so the line is valid JSON whatever bytes came in.
+  std::string reason;
+  auto body = nlohmann::json::parse(resp.body, nullptr, false);
+  if (body.is_object()) {
+    for (const char* k : {"reason", "error"})
+      if (body.contains(k) && body[k].is_string()) {
+        reason = body[k].get<std::string>();
+        break;
+      }
+  } else {
+    reason = resp.body.substr(0, 200);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+  }
+  nlohmann::ordered_json entry{{"action", "refused"},
+                               {"status", resp.status},
+                               {"method", escape_for_log(req.method.substr(0, 16))},
+                               {"path", escape_for_log(req.path.substr(0, 200))},
+                               {"operator", audit_operator(req)},
+                               {"reason", escape_for_log(reason)}};
+  for (std::string_view prefix : {"/api/v1/dlq/", "/api/v1/interfaces/"})
+    if (auto id = route_id_in(req.path, prefix)) entry["interface"] = interface_label(id->first);
+  if (req.path.starts_with("/ingest/")) {
+    auto rest = std::string_view(req.path).substr(8);
+    auto system = safe_header_value("system", rest.substr(0, rest.find('/')), 64);
+    if (system && !system->empty()) entry["system"] = std::string(*system);
+  }
+  boost::asio::post(*audit_worker_, [this, entry = std::move(entry)]() mutable {
+    try {
+      if (auto a = audit_.write(std::move(entry)); !a) spdlog::error("audit log: {}", a.error());
+    } catch (const std::exception& e) {
+      spdlog::error("audit log: {}", e.what());
+    }
+    --audit_waiting_;
+  });
 }
 
 void Hub::add_run_routes() {
   static constexpr std::string_view kIf = "/api/v1/interfaces/";
   // GET /api/v1/interfaces/{id}/runs: the route's recent runs, next run and due date.
-  http_->add_prefix_route("GET", std::string(kIf), [this](const HttpRequest& req) {
+  http_->add_async_prefix_route("GET", std::string(kIf), on_bus_workers([this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kIf);
     if (!id || id->second != "/runs") return json_error(404, "expected /api/v1/interfaces/{id}/runs");
     auto a = scheduler_->runs(id->first, 50);
     return json_response(a.status, a.body);
-  });
+  }));
   // POST …/{id}/run {"operator", "date"?} and …/{id}/ack {"operator", "run"}.
-  http_->add_prefix_route("POST", std::string(kIf), require_token(auth_, [this](const HttpRequest& req) {
+  http_->add_async_prefix_route("POST", std::string(kIf), on_bus_workers(require_token(auth_, [this](const HttpRequest& req) {
     auto id = route_id_in(req.path, kIf);
     if (!id || (id->second != "/run" && id->second != "/ack"))
       return json_error(404, "expected /api/v1/interfaces/{id}/run or /ack");
@@ -204,7 +325,7 @@ void Hub::add_run_routes() {
       a = scheduler_->acknowledge(id->first, *run, who);
     }
     return json_response(a.status, a.body);
-  }, audit_refusal()));
+  })));
 }
 
 std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
@@ -316,6 +437,12 @@ void Hub::stop() {
   stopped_ = true;
   stopping_ = true;
   spdlog::info("stopping: draining in-flight work");
+  // Admin requests waiting for the bus are answered 503 by their deadline; those under
+  // way finish (bounded by their Kafka timeouts) before the parts they use stop.
+  if (bus_workers_) {
+    bus_workers_->stop();
+    bus_workers_->join();
+  }
   if (scheduler_) scheduler_->stop();
   if (scheduler_thread_.joinable()) scheduler_thread_.join();
   if (election_) election_->stop();
@@ -330,6 +457,7 @@ void Hub::stop() {
     if (auto r = producer_->flush(10s); !r) spdlog::warn("stopping: {}", r.error().message);
   }
   if (http_) http_->stop();
+  if (audit_worker_) audit_worker_->join();
   // The producer goes first: purging it reports to handlers the runners still own.
   producer_.reset();
   router_.reset();

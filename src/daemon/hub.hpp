@@ -2,6 +2,7 @@
 // renkeid's parts wired together: bus, producer, source runner, router, admin HTTP,
 // metrics, and the catalogue with its reload.
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <expected>
@@ -51,7 +52,13 @@ class Hub {
   std::expected<void, std::string> ensure_topics(const Catalogue& c);
   void add_api_routes();
   void add_run_routes();
-  RefusalHook audit_refusal();
+  // Runs `h` (which talks to Kafka) on the bus workers, never on the event loop; the
+  // client gets 503 when it has not answered within kBusDeadline, or at once when
+  // too many such requests wait already.
+  AsyncHandler on_bus_workers(Handler h);
+  // The audit line of a refused request (AdminHttpOptions::on_refused), written off
+  // the event loop.
+  void audit_refused(const HttpRequest& req, const HttpResponse& resp);
 
   boost::asio::io_context& io_;
   std::string config_path_;
@@ -80,6 +87,11 @@ class Hub {
   std::atomic<bool> bus_reachable_{false};
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;
+  // Last, so they are joined before anything their tasks use goes away.
+  std::unique_ptr<boost::asio::thread_pool> bus_workers_;  // admin handlers that touch Kafka
+  std::unique_ptr<boost::asio::thread_pool> audit_worker_; // refusal audit lines (fsync)
+  std::atomic<int> bus_waiting_{0};
+  std::atomic<int> audit_waiting_{0};
 };
 
 }  // namespace renkei

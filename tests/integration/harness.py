@@ -18,6 +18,7 @@ left on the shared topics.
 """
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -414,9 +415,28 @@ class Hub:
     def http_status(self, path):
         return http_status(f"http://127.0.0.1:{self.port}{path}")
 
+    def api_token(self):
+        return (self.state / "api-token").read_text(encoding="utf-8").strip()
+
     def http_get(self, path):
-        with urllib.request.urlopen(f"http://127.0.0.1:{self._find_port()}{path}", timeout=10) as r:
+        # /api/v1/** reads need the hub's bearer token; the open endpoints ignore it.
+        headers = {}
+        if (self.state / "api-token").exists():
+            headers["Authorization"] = f"Bearer {self.api_token()}"
+        req = urllib.request.Request(f"http://127.0.0.1:{self._find_port()}{path}", headers=headers)
+        with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.read().decode("utf-8")
+
+    def dlq_entries(self, route):
+        """Every dead letter of `route`, following the pages of GET /api/v1/dlq/{id}."""
+        entries, cursor = [], {"partition": 0, "from": 0}
+        while cursor:
+            _, body = self.http_get(f"/api/v1/dlq/{route}?partition={cursor['partition']}"
+                                    f"&from={cursor['from']}&limit=1000")
+            page = json.loads(body)
+            entries += page["entries"]
+            cursor = page["next"]
+        return entries
 
     def metrics(self):
         status, body = self.http_get("/metrics")

@@ -251,8 +251,7 @@ class KafkaRoute(h.HubTestCase):
         self.assertIn(f"000001\t", [line[:7] for line in keys.splitlines() if f"peer-{tag}" in line])
 
         # The dead letter names why and where it came from; the body is never logged.
-        _, listing = hub.http_get(f"/api/v1/dlq/{ROUTE}")
-        entries = [e for e in json.loads(listing)["entries"] if e["origin"].startswith(peer_topic + ":")]
+        entries = [e for e in hub.dlq_entries(ROUTE) if e["origin"].startswith(peer_topic + ":")]
         self.assertEqual([e["reason"] for e in entries], ["illegal-sequence"])
         self.assertIn("byte 9", entries[0]["detail"])
         self.assertNotIn(tag, hub.log_bytes().decode("utf-8", "replace"), "record contents in the log")

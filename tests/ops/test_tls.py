@@ -41,8 +41,10 @@ class AdminTls(unittest.TestCase):
         ctx = ssl.create_default_context(cafile=str(cert))
 
         def get(path, context=ctx, scheme="https"):
-            with urllib.request.urlopen(f"{scheme}://127.0.0.1:{hub._find_port()}{path}", timeout=10,
-                                        context=context) as r:
+            # /api/v1/** reads need the token (created by renkeid at start).
+            auth = {"Authorization": f"Bearer {hub.api_token()}"} if path.startswith("/api/") else {}
+            req = urllib.request.Request(f"{scheme}://127.0.0.1:{hub._find_port()}{path}", headers=auth)
+            with urllib.request.urlopen(req, timeout=10, context=context) as r:
                 return r.status, r.read().decode("utf-8")
 
         def ready():

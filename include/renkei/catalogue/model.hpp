@@ -167,6 +167,9 @@ struct HttpConfig {
   // empty: plain HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // http.max_connections: open admin connections beyond this are closed at once (and
+  // counted), so one client cannot use up renkeid's file descriptors.
+  int max_connections = 256;
 };
 
 struct SchedulerConfig {

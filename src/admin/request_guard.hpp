@@ -1,0 +1,21 @@
+#pragma once
+// The first look at an HTTP request from outside, before any route sees it: the path,
+// the query and the header values a handler uses (Authorization, X-Renkei-Operator,
+// Renkei-Interface, Idempotency-Key) must be valid UTF-8 without control characters.
+// A refusal names the field and the byte offset, never the value: it may be hostile,
+// and it ends up in a 400 body, a log line and the audit log.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http_server.hpp"
+
+namespace renkei {
+
+// nullopt: the request may be routed. Otherwise the reason for a 400.
+std::optional<std::string> refuse_request(const HttpRequest& req);
+
+// The operator name for the audit log: X-Renkei-Operator when it is clean, else "unknown".
+std::string audit_operator(const HttpRequest& req);
+
+}  // namespace renkei
