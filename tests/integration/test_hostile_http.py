@@ -18,6 +18,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -278,6 +279,80 @@ class HostileHttp(h.HubTestCase):
             self.assertLess(worst, 1.0, "/healthz or /metrics waited for the stopped broker")
         finally:
             os.kill(pid, signal.SIGCONT)
+        hub.stop()
+
+    def test_e_a_minute_without_the_broker_keeps_health_metrics_watchdog_and_cli_answering(self):
+        """SIGSTOP (not a clean stop: connections stay open, nothing answers) for 60 s."""
+        brokers = h.need_brokers(self)
+        notify_dir = Path(tempfile.mkdtemp(prefix="renkei-notify-"))
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", str(notify_dir)]))
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(str(notify_dir / "notify.sock"))
+        sock.settimeout(0.2)
+        self.addCleanup(sock.close)
+        pings, stop_reading = [], threading.Event()
+
+        def read_notify():
+            while not stop_reading.is_set():
+                try:
+                    data = sock.recv(4096)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if b"WATCHDOG=1" in data.split(b"\n"):
+                    pings.append(time.monotonic())
+
+        reader = threading.Thread(target=read_notify, daemon=True)
+        reader.start()
+        self.addCleanup(stop_reading.set)
+        watchdog_usec = 2_000_000
+        hub = Hub(self, brokers, "hostile-e")
+        env = dict(os.environ, NOTIFY_SOCKET=str(notify_dir / "notify.sock"), WATCHDOG_USEC=str(watchdog_usec))
+        env.pop("WATCHDOG_PID", None)
+        hub.start(env=env)
+        port, token = hub._find_port(), hub.api_token()
+        m = re.match(r"^[^,]*:(\d+)", brokers)
+        kafka_dir = Path(os.environ.get("RENKEI_KAFKA_DIR", f"/tmp/renkei-kafka-{m.group(1)}"))
+        pid = int((kafka_dir / "kafka.pid").read_text().split()[0])
+        h.wait_for(lambda: status_of(get(port, b"/api/v1/dlq/9", token)) == 200, 90, "a DLQ page from the broker",
+                   interval=1, on_timeout=hub.log_tail)
+        token_file = hub.state / "api-token"
+
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            t_stop = time.monotonic()
+            worst, cli = 0.0, []
+            while time.monotonic() - t_stop < 60:
+                for path in (b"/healthz", b"/metrics"):
+                    status, took = timed_get(port, path)
+                    self.assertEqual(status, 200, path)
+                    worst = max(worst, took)
+                if len(cli) < 2 and time.monotonic() - t_stop > 20 * len(cli) + 5:
+                    t0 = time.monotonic()
+                    r = subprocess.run([RENKEICTL, "run", "9", "--no-wait", "--api", f"http://127.0.0.1:{port}",
+                                        "--token-file", str(token_file), "--timeout", "30"],
+                                       capture_output=True, text=True, timeout=60)
+                    cli.append((r.returncode, time.monotonic() - t0, r.stderr))
+                time.sleep(0.5)
+            t_end = time.monotonic()
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        self.assertLess(worst, 1.0, "/healthz or /metrics waited for the stopped broker")
+        self.assertEqual(len(cli), 2)
+        for code, took, err in cli:
+            self.assertNotEqual(code, 0, "renkeictl run succeeded against a stopped broker?")
+            self.assertLess(took, BUS_DEADLINE + 5, f"renkeictl run took {took:.1f} s: {err}")
+        during = [t for t in pings if t_stop <= t <= t_end]
+        gaps = [b - a for a, b in zip([t_stop] + during, during + [t_end])]
+        self.assertGreater(len(during), 20, "WATCHDOG=1 stopped while the broker was stopped")
+        self.assertLess(max(gaps), watchdog_usec / 1e6, "a watchdog gap as long as WATCHDOG_USEC")
+        # The hub comes back by itself: a file on route 9 is delivered once the broker runs.
+        self.assertTrue(hub.alive())
+        data = h.make_file(10, "after-sigstop")
+        hub.drop("after.csv", data)
+        delivered = hub.wait_delivered("after.csv", 120)
+        self.assertSameFile(delivered[0], data)
         hub.stop()
 
 
