@@ -181,6 +181,9 @@ class TopicReader {
   virtual std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
                                              const std::function<void(const BusMessage&)>& on_message,
                                              std::chrono::milliseconds timeout) = 0;
+  // The reader's group's committed offset of the partition; -1 when nothing is committed.
+  virtual std::expected<int64_t, BusError> committed(const std::string& topic, int32_t partition,
+                                                     std::chrono::milliseconds timeout) = 0;
   // The offset the next message of the partition will get (its high watermark).
   virtual std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
                                                       std::chrono::milliseconds timeout) = 0;

@@ -469,6 +469,15 @@ class KafkaTopicReader final : public TopicReader {
     return {};
   }
 
+  std::expected<int64_t, BusError> committed(const std::string& topic, int32_t partition,
+                                             std::chrono::milliseconds timeout) override {
+    PartitionList list(std::vector<TopicPartition>{{topic, partition, -1}});
+    if (auto e = rd_kafka_committed(rk_.get(), list.list, static_cast<int>(timeout.count())))
+      return std::unexpected(error_from(e, "committed offset of " + topic));
+    const int64_t at = list.list->elems[0].offset;
+    return at >= 0 ? at : -1;
+  }
+
   std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
                                               std::chrono::milliseconds timeout) override {
     int64_t lo = 0, hi = 0;

@@ -166,6 +166,7 @@ struct DlqPaging {
   std::optional<int> partition;
   std::optional<long long> from;
   std::optional<int> limit;
+  bool all = false;  // also the dead letters replayed already
   bool one_page() const { return partition || from || limit; }
 };
 
@@ -212,11 +213,12 @@ int cmd_dlq(const std::string& config, const std::string& action, int id, const 
     return kOk;
   }
   int partition = paging.partition.value_or(0);
-  long long from = paging.from.value_or(0);
+  // No offset: the hub starts each partition where replay has come (or at 0 with --all).
+  std::optional<long long> from = paging.from;
   const int limit = paging.limit.value_or(1000);
   auto page_target = [&] {
-    return base + "?partition=" + std::to_string(partition) + "&from=" + std::to_string(from) +
-           "&limit=" + std::to_string(limit);
+    return base + "?partition=" + std::to_string(partition) + (from ? "&from=" + std::to_string(*from) : "") +
+           "&limit=" + std::to_string(limit) + (paging.all ? "&all=1" : "");
   };
   if (paging.one_page()) {
     auto body = call("GET", page_target());
@@ -299,7 +301,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   double timeout_s = 60;
   auto* dlq_list = dlq->add_subcommand("list", "Dead letters of a route (positions, reasons; never contents; needs the token)");
   dlq_list->add_option("N", dlq_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
-  dlq_list->add_flag("--all", dlq_all, "Kept for old scripts: the listing always shows every dead letter");
+  dlq_list->add_flag("--all", dlq_all, "Also the dead letters replayed already (default: those still waiting)");
   dlq_list->add_option("--partition", paging.partition, "Only this partition's page (default: all, page by page)")
       ->check(CLI::Range(0, 999));
   dlq_list->add_option("--from", paging.from, "Only the page from this offset")->check(CLI::Range(0LL, 1LL << 62));
@@ -336,7 +338,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   }
 
   set_api_timeout(std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000)));
-  (void)dlq_all;
+  paging.all = dlq_all;
   if (*validate) return cmd_validate(config, out, err);
   if (*interfaces) return cmd_interfaces(config, json, out, err);
   if (*systems) return cmd_systems(config, json, out, err);

@@ -37,8 +37,9 @@ std::expected<DlqService::Read, std::string> DlqService::read_dlq(int id, bool f
   return r;
 }
 
-std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, int partition, int64_t from,
-                                                                       std::size_t limit) {
+std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, int partition,
+                                                                       std::optional<int64_t> from_offset,
+                                                                       std::size_t limit, bool all) {
   RuntimePtr rt = runtime_.get();
   const RouteDef* route = rt->catalogue->route(id);
   if (!route) return std::unexpected(PageError{404, "no route " + std::to_string(id)});
@@ -50,7 +51,21 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
   auto reader = bus_.make_reader(group_);
   auto end = reader->end_offset(topic, partition, 8s);
   if (!end) return std::unexpected(PageError{503, end.error().message});
-  from = std::max<int64_t>(from, 0);
+  // Where a partition's listing starts when the client names no offset.
+  auto first_of = [&](int p) -> std::expected<int64_t, PageError> {
+    if (all) return 0;
+    auto c = reader->committed(topic, p, 8s);
+    if (!c) return std::unexpected(PageError{503, c.error().message});
+    return std::max<int64_t>(*c, 0);
+  };
+  int64_t from = 0;
+  if (from_offset) {
+    from = std::max<int64_t>(*from_offset, 0);
+  } else {
+    auto f = first_of(partition);
+    if (!f) return std::unexpected(f.error());
+    from = *f;
+  }
   // Offsets on a dead-letter topic are dense (no compaction, no transactions), so
   // [from, from + limit) holds at most `limit` entries.
   const int64_t to = std::min<int64_t>(*end, from + static_cast<int64_t>(limit));
@@ -72,7 +87,11 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
   }
   nlohmann::json next = nullptr;
   if (std::max(from, to) < *end) next = {{"partition", partition}, {"from", std::max(from, to)}};
-  else if (partition + 1 < partitions) next = {{"partition", partition + 1}, {"from", 0}};
+  else if (partition + 1 < partitions) {
+    auto f = first_of(partition + 1);
+    if (!f) return std::unexpected(f.error());
+    next = {{"partition", partition + 1}, {"from", *f}};
+  }
   return nlohmann::json{{"interface", id},     {"topic", topic},       {"partition", partition},
                         {"partitions", partitions}, {"from", from},    {"end", *end},
                         {"limit", limit},      {"entries", entries},   {"next", next}};

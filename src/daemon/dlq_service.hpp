@@ -4,6 +4,7 @@
 // in the meantime gets a second chance. How far replay has come is kept as the committed
 // offsets of a group of its own, so nothing is replayed twice.
 #include <expected>
+#include <optional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -27,7 +28,10 @@ class DlqService {
     int status;  // 404 no such route, 400 no such partition, 503 the bus did not answer
     std::string message;
   };
-  std::expected<nlohmann::json, PageError> page(int id, int partition, int64_t from, std::size_t limit);
+  // `from` absent: the partition's dead letters still waiting, i.e. from where replay has
+  // come (the replay group's committed offset); with `all`, from the partition's start.
+  std::expected<nlohmann::json, PageError> page(int id, int partition, std::optional<int64_t> from, std::size_t limit,
+                                                bool all = false);
   // Puts every dead letter not replayed yet back on the route topic; returns how many.
   std::expected<nlohmann::json, std::string> replay(int id);
 

@@ -199,9 +199,11 @@ void Hub::add_api_routes() {
     auto limit = query_number(req.query, "limit");
     for (const auto* q : {&partition, &from, &limit})
       if (!*q) return json_error(400, q->error());
-    auto r = dlq_->page(id->first, static_cast<int>(std::min<int64_t>(partition->value_or(0), 1'000'000)),
-                        from->value_or(0),
-                        static_cast<std::size_t>(limit->value_or(static_cast<int64_t>(DlqService::kDefaultPage))));
+    auto all = query_number(req.query, "all");
+    if (!all) return json_error(400, all.error());
+    auto r = dlq_->page(id->first, static_cast<int>(std::min<int64_t>(partition->value_or(0), 1'000'000)), *from,
+                        static_cast<std::size_t>(limit->value_or(static_cast<int64_t>(DlqService::kDefaultPage))),
+                        all->value_or(0) != 0);
     if (!r) return json_error(r.error().status, r.error().message);
     return json_response(200, *r);
   }));
