@@ -388,23 +388,31 @@ bool Router::hold_batch(const Key& key, Partition& p, const BusMessage& msg, con
     // only has converted ones): the batch is kept whole, never half.
     b.out->abort();
     b.out.reset();
-    if (!scanner_) scanner_ = bus_.make_reader("renkei-router-scan");
-    auto scanned = scanner_->scan(
-        std::string(msg.topic), msg.partition, b.first_offset, msg.offset,
-        [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
-          // Each sequence number once: a source that re-sent after a crash left copies.
-          if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(b.batch_id)) return;
-          if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
-          ++expect;
-          dead_letter(p, earlier, route, "batch-held", why.detail, &b);
-        },
-        std::chrono::seconds(60));
-    if (!scanned) {
-      back_off(key, p, scanned.error().message, route.id, msg.offset);
+    if (!dead_letter_from_topic(key, p, route, b, b.first_offset, msg.offset, "batch-held", why.detail, msg.offset))
       return false;
-    }
   }
   b.held = why;
+  return true;
+}
+
+bool Router::dead_letter_from_topic(const Key& key, Partition& p, const RouteDef& route, OpenBatch& b, int64_t from,
+                                    int64_t to, const std::string& reason, const std::string& detail,
+                                    int64_t resume_at) {
+  if (!scanner_) scanner_ = bus_.make_reader("renkei-router-scan");
+  auto scanned = scanner_->scan(
+      key.first, key.second, from, to,
+      [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
+        // Each sequence number once: a source that re-sent after a crash left copies.
+        if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(b.batch_id)) return;
+        if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
+        ++expect;
+        dead_letter(p, earlier, route, reason, detail, &b);
+      },
+      std::chrono::seconds(60));
+  if (!scanned) {
+    back_off(key, p, scanned.error().message, route.id, resume_at);
+    return false;
+  }
   return true;
 }
 
@@ -511,20 +519,9 @@ bool Router::expire(const Key& key, Partition& p, OpenBatch& b, const RouteDef& 
     // from the topic (original bytes), each sequence number once.
     const std::string why = "batch " + b.batch_id + " had no end marker after " + std::to_string(silent) +
                             " s (bus.batch_timeout_ms)";
-    if (!scanner_) scanner_ = bus_.make_reader("renkei-router-scan");
-    auto scanned = scanner_->scan(
-        key.first, key.second, b.first_offset, b.last_offset + 1,
-        [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
-          if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(b.batch_id)) return;
-          if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
-          ++expect;
-          dead_letter(p, earlier, route, "batch-incomplete", why, &b);
-        },
-        std::chrono::seconds(60));
-    if (!scanned) {
-      back_off(key, p, scanned.error().message, route.id, b.first_offset);
+    if (!dead_letter_from_topic(key, p, route, b, b.first_offset, b.last_offset + 1, "batch-incomplete", why,
+                                b.first_offset))
       return false;
-    }
   }
   spdlog::warn("route {}: batch {} ended without its end marker ({} s silent); not delivered, its records are on {}",
                interface_label(route.id), b.batch_id, silent, route.dlq_topic());

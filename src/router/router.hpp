@@ -70,6 +70,12 @@ class Router final : public RebalanceListener {
   // false when that failed transiently and the partition backed off (`b` is gone then).
   [[nodiscard]] bool hold_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
                   const StageError& why);
+  // Reads the batch's records in [from, to) again from the topic (original bytes) and puts
+  // each sequence number once on the DLQ with this reason; false when the read failed
+  // and the partition backed off (`b` is gone then), resuming at `resume_at`.
+  [[nodiscard]] bool dead_letter_from_topic(const Key& key, Partition& p, const RouteDef& route, OpenBatch& b,
+                                            int64_t from, int64_t to, const std::string& reason,
+                                            const std::string& detail, int64_t resume_at);
   // A transient failure: abandon the partition's open batches, seek back, pause a while.
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void resume_due();
