@@ -239,10 +239,10 @@ AsyncHandler Hub::on_bus_workers(Handler h) {
       try {
         r = (*h)(req);
       } catch (const std::exception& e) {
-        spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+        spdlog::error("api: {} {} failed: {}", escape_for_log(req.method), escape_for_log(req.path), e.what());
         r = json_error(500, "internal error (see the log)");
       } catch (...) {
-        spdlog::error("api: {} {} failed with a non-standard exception", req.method, req.path);
+        spdlog::error("api: {} {} failed with a non-standard exception", escape_for_log(req.method), escape_for_log(req.path));
         r = json_error(500, "internal error (see the log)");
       }
       --bus_waiting_;
