@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "renkei/bus.hpp"
+#include "renkei/guarded_thread.hpp"
 
 namespace renkei {
 
@@ -111,8 +112,11 @@ std::expected<Handle, BusError> make_handle(rd_kafka_type_t type, rd_kafka_conf_
 class KafkaProducer final : public Producer {
  public:
   explicit KafkaProducer(Handle rk) : rk_(std::move(rk)) {
+    // Delivery callbacks run here: one that throws must not end delivery reports for all.
     poller_ = std::thread([this] {
-      while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
+      run_guarded("renkei:produce", [this] {
+        while (!stop_.load(std::memory_order_relaxed)) rd_kafka_poll(rk_.get(), 100);
+      }, [this] { return stop_.load(); }, std::chrono::milliseconds(100));
     });
   }
   ~KafkaProducer() override {

@@ -1,5 +1,7 @@
 #include "leader_election.hpp"
 
+#include "renkei/guarded_thread.hpp"
+
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -17,9 +19,10 @@ LeaderElection::~LeaderElection() { stop(); }
 void LeaderElection::start() {
   if (auto r = consumer_->subscribe({kStateTopic}); !r) spdlog::error("scheduler election: {}", r.error().message);
   thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "renkei:leader");
     // Polling keeps the membership alive; the messages themselves are the state store's.
-    while (!stopping_) (void)consumer_->poll(200ms);
+    run_guarded("renkei:leader", [this] {
+      while (!stopping_) (void)consumer_->poll(200ms);
+    }, [this] { return stopping_.load(); });
   });
 }
 

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include "renkei/guarded_thread.hpp"
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <sys/stat.h>
@@ -95,7 +97,14 @@ int run(const std::string& config, bool check_only) {
   };
   if (period.count() > 0) ping({});
   spdlog::info("renkeid {} running; SIGHUP reloads, SIGTERM stops", RENKEI_VERSION);
-  io.run();
+  // A handler that throws ends io.run() with the exception; the loop serves /healthz, the
+  // watchdog and signals, so it is logged and run again (Asio allows that) until stopped.
+  while (!io.stopped()) {
+    if (auto failed = run_catching([&] { io.run(); })) {
+      ++guarded_thread_restarts();
+      spdlog::error("admin event loop: {}; serving again", *failed);
+    }
+  }
   hub->reset();
   return 0;
 }
