@@ -9,6 +9,7 @@
 
 #include "renkei/adapter.hpp"
 #include "renkei/catalogue/config_loader.hpp"
+#include "renkei/guarded_thread.hpp"
 #include "renkei/hub_clock.hpp"
 #include "renkei/scheduler/calendar_config.hpp"
 #include "renkei/outside_value.hpp"
@@ -30,6 +31,14 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   std::unique_ptr<Hub> hub(new Hub(io, std::move(config_path)));
   const auto& cfg = catalogue->hub;
   hub->registry_.gauge("renkei_build_info", "Version of this renkeid", {{"version", RENKEI_VERSION}}).set(1);
+  {
+    auto& restarts = hub->registry_.counter("renkei_thread_restarts_total",
+                                            "Loops of renkeid's threads started again after an exception");
+    hub->registry_.add_collector([&restarts] {
+      const auto seen = static_cast<double>(guarded_thread_restarts().load());
+      if (seen > restarts.value()) restarts.inc(seen - restarts.value());
+    });
+  }
 
   auto bus = make_kafka_bus(cfg.bus);
   if (!bus) return std::unexpected("bus: " + bus.error().message);
@@ -100,30 +109,37 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   spdlog::info("admin http on {}:{} (/metrics /healthz /readyz){}", bound->address().to_string(), bound->port(),
                http_options.tls ? " over TLS" : "");
 
-  hub->router_ = std::make_unique<Router>(*hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_);
+  StateStore* state = hub->state_.get();
+  hub->router_ = std::make_unique<Router>(
+      *hub->bus_, *hub->producer_, hub->runtime_, hub->metrics_,
+      [state](int route, const std::string& batch_id, const BatchOutcome& o,
+              std::function<void(const std::optional<BusError>&)> done) {
+        state->write_async(batch_outcome_key(route, batch_id), to_json(o), std::move(done));
+      });
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
   hub->events_ = std::make_unique<EventRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
   hub->election_->start();
   // Named threads: `top -H` and profiles then say which part is busy.
-  hub->router_thread_ = std::thread([self] {
-    pthread_setname_np(pthread_self(), "renkei:router");
-    self->router_->run();
+  auto stopping = [self] { return self->stopping_.load(); };
+  hub->router_thread_ = std::thread([self, stopping] {
+    run_guarded("renkei:router", [self] { self->router_->run(); }, stopping);
   });
-  hub->source_thread_ = std::thread([self] {
-    pthread_setname_np(pthread_self(), "renkei:sources");
-    self->sources_->run();
+  hub->source_thread_ = std::thread([self, stopping] {
+    run_guarded("renkei:sources", [self] { self->sources_->run(); }, stopping);
   });
-  hub->event_thread_ = std::thread([self] {
-    pthread_setname_np(pthread_self(), "renkei:events");
-    self->events_->run();
+  hub->event_thread_ = std::thread([self, stopping] {
+    run_guarded("renkei:events", [self] { self->events_->run(); }, stopping);
   });
-  hub->scheduler_thread_ = std::thread([self] { self->scheduler_->run(); });
-  hub->health_thread_ = std::thread([self] {
-    pthread_setname_np(pthread_self(), "renkei:health");
-    while (!self->stopping_) {
-      self->bus_reachable_ = self->bus_->reachable(2s);
-      for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);
-    }
+  hub->scheduler_thread_ = std::thread([self, stopping] {
+    run_guarded("renkei:sched", [self] { self->scheduler_->run(); }, stopping);
+  });
+  hub->health_thread_ = std::thread([self, stopping] {
+    run_guarded("renkei:health", [self] {
+      while (!self->stopping_) {
+        self->bus_reachable_ = self->bus_->reachable(2s);
+        for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);
+      }
+    }, stopping);
   });
   return hub;
 }
@@ -291,7 +307,9 @@ void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
     try {
       if (auto a = audit_.write(std::move(entry)); !a) spdlog::error("audit log: {}", a.error());
     } catch (const std::exception& e) {
-      spdlog::error("audit log: {}", e.what());
+      spdlog::error("audit log: {}", escape_for_log(e.what()));
+    } catch (...) {
+      spdlog::error("audit log: an exception that is not a std::exception");
     }
     --audit_waiting_;
   });

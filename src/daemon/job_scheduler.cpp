@@ -50,10 +50,8 @@ JobScheduler::JobScheduler(const RuntimeHolder& runtime, StateStore& store, Lead
 
 void JobScheduler::configure(const Catalogue& c, std::shared_ptr<const JpCalendar> calendar) {
   std::set<int> gated;
-  for (const auto& r : c.routes) {
-    const bool scheduled_at_run = r.method == Method::Auto && r.schedule && collect_mode(r, c.hub) == CollectMode::AtRun;
-    if (r.method == Method::Manual || r.timing == Timing::Adhoc || scheduled_at_run) gated.insert(r.id);
-  }
+  for (const auto& r : c.routes)
+    if (collected_by_runs(r, c.hub)) gated.insert(r.id);
   gate_.set_gated(std::move(gated));
   std::lock_guard lock(mu_);
   calendar_ = std::move(calendar);
@@ -207,7 +205,7 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       a.run.files = t->files;
       a.run.records = t->records;
       const bool drained = t->scans >= 1 && !t->left_over;
-      if (drained && t->files > 0) outcome = {RunState::Succeeded, ""};
+      if (drained && t->files > 0) outcome = delivery_outcome(c, id, *t, now, deadline);
       else if (now >= deadline && t->files == 0 && t->error) outcome = {RunState::Failed, *t->error};
       else if (drained && now >= deadline)
         outcome = {RunState::Missing, "no data in the source's inbox by the deadline " + format_tokyo(deadline)};
@@ -246,6 +244,44 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
     }
     ++it;
   }
+}
+
+std::optional<std::pair<RunState, std::string>> JobScheduler::delivery_outcome(const Catalogue& c, int route,
+                                                                               const CollectGate::Tally& t,
+                                                                               sys_seconds now, sys_seconds deadline) {
+  // The run succeeds when every file it carried is delivered, on whichever hub's router
+  // assembled it (renkei.state); a held one makes it fail, naming the reasons, not the data.
+  std::size_t delivered = 0;
+  std::size_t held = 0;
+  std::set<std::string> reasons;
+  for (const auto& batch : t.batch_ids) {
+    const BatchOutcome* o = state_.batch_outcome(route, batch);
+    if (!o) continue;
+    if (o->delivered) ++delivered;
+    else {
+      ++held;
+      reasons.insert(o->reason.empty() ? std::string("held") : o->reason);
+    }
+  }
+  const std::size_t pending = t.batch_ids.size() - delivered - held;
+  auto held_text = [&] {
+    std::string why;
+    for (const auto& r : reasons) why += (why.empty() ? "" : ", ") + r;
+    return std::to_string(held) + " of " + std::to_string(t.batch_ids.size()) + " files held (" + why +
+           "); their records are on the route's DLQ";
+  };
+  if (pending == 0) {
+    if (held == 0) return std::pair{RunState::Succeeded, std::string()};
+    return std::pair{RunState::Failed, held_text()};
+  }
+  // A batch the router cannot finish is dead-lettered after bus.batch_timeout; a target
+  // that keeps refusing is waited for that long past the deadline too.
+  const auto grace = std::chrono::duration_cast<seconds>(c.hub.bus.batch_timeout) + 60s;
+  if (now < deadline + grace) return std::nullopt;
+  std::string why = std::to_string(pending) + " of " + std::to_string(t.batch_ids.size()) +
+                    " files carried but not delivered by " + format_tokyo(deadline + grace);
+  if (held > 0) why += "; " + held_text();
+  return std::pair{RunState::Failed, why};
 }
 
 void JobScheduler::publish(const Catalogue& c, sys_seconds now) {

@@ -66,6 +66,12 @@ class JobScheduler {
   void plan_scheduled(const Catalogue& c, std::chrono::sys_seconds now);
   void adopt(const JobRun& run);
   void advance(const Catalogue& c, std::chrono::sys_seconds now);
+  // A drained run's result from what became of the batches it carried; nullopt while
+  // some are still on their way.
+  std::optional<std::pair<RunState, std::string>> delivery_outcome(const Catalogue& c, int route,
+                                                                    const CollectGate::Tally& t,
+                                                                    std::chrono::sys_seconds now,
+                                                                    std::chrono::sys_seconds deadline);
   // Writes the run to renkei.state and, once the broker has it, to the local view.
   bool record(const JobRun& run);
   void publish(const Catalogue& c, std::chrono::sys_seconds now);

@@ -42,4 +42,12 @@ std::expected<void, BusError> StateStore::write(const std::string& key, const st
   return {};
 }
 
+void StateStore::write_async(const std::string& key, const std::string& value,
+                             std::function<void(const std::optional<BusError>&)> done) {
+  auto shared = std::make_shared<std::function<void(const std::optional<BusError>&)>>(std::move(done));
+  auto queued = producer_.produce(OutMessage{kStateTopic, prefix_ + key, value, {}},
+                                  [shared](const std::optional<BusError>& e) { (*shared)(e); });
+  if (!queued) (*shared)(queued.error());
+}
+
 }  // namespace renkei

@@ -5,6 +5,7 @@
 // with the hub cluster's consumer group ("renkei-hub/run/009/2026-11-25"): hub clusters
 // sharing one Kafka cluster keep apart, as their groups already do.
 #include <expected>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,9 @@ class StateStore {
   bool loaded() const { return loaded_; }
   // Writes one key and waits until the broker has it.
   std::expected<void, BusError> write(const std::string& key, const std::string& value);
+  // Writes one key without waiting; `done` is told once, from the producer's thread.
+  void write_async(const std::string& key, const std::string& value,
+                   std::function<void(const std::optional<BusError>&)> done);
 
  private:
   Producer& producer_;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "renkei/adapter.hpp"
 
@@ -33,6 +34,7 @@ class CollectGate {
     std::optional<std::string> error;  // the last failure to carry (no record contents)
     std::string business_date;     // of the run that opened the gate (YYYY-MM-DD)
     std::uint64_t opening = 0;     // tells one opening from the next, for per-run state
+    std::vector<std::string> batch_ids;  // of the units carried: the run waits for their outcome
   };
 
   void set_gated(std::set<int> routes);
@@ -48,7 +50,7 @@ class CollectGate {
   std::optional<Time> last_carried(int route) const;
 
   // Source runner side.
-  void carried(int route, std::uint64_t records, Time at);
+  void carried(int route, std::uint64_t records, Time at, const std::string& batch_id = {});
   void failed(int route, std::string detail);
   void scanned(int route, bool left_over);
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "renkei/batch.hpp"
+#include "renkei/hub_clock.hpp"
 #include "renkei/outside_value.hpp"
 
 namespace renkei {
@@ -60,14 +61,28 @@ std::string event_id(const BusMessage& msg) {
 
 // The headers the router reads or copies onward: the batch id becomes a file name and an
 // outbound header, source and charset name a system and an ICU converter and reach logs.
-std::optional<OutsideValueError> check_headers(const BusMessage& msg) {
+// The batch id comes first: a record whose other headers are bad can still be told to its
+// batch, which is then held at once (a lost end marker would leave it open until expiry).
+std::optional<OutsideValueError> check_batch_id(const BusMessage& msg) {
   if (auto id = msg.header(hdr::kBatchId); id && !id->empty())
     if (auto r = BatchId::parse(*id); !r) return r.error();
+  return std::nullopt;
+}
+
+std::optional<std::string> check_other_headers(const BusMessage& msg, const Catalogue& c) {
   for (auto name : {hdr::kSource, hdr::kCharset, hdr::kSeq, hdr::kInterface, hdr::kIngestedAt})
     if (auto v = msg.header(name))
-      if (auto r = safe_header_value(name, *v, 64); !r) return r.error();
+      if (auto r = safe_header_value(name, *v, 64); !r) return r.error().message();
   if (auto v = msg.header(hdr::kBatchEnd))
-    if (auto r = safe_header_value(hdr::kBatchEnd, *v, 512); !r) return r.error();
+    if (auto r = safe_header_value(hdr::kBatchEnd, *v, 512); !r) return r.error().message();
+  // Names the catalogue defines: a system and a charset one of its systems declares.
+  if (auto v = msg.header(hdr::kSource); v && !c.system(std::string(*v)))
+    return std::string(hdr::kSource) + " names no system of the catalogue";
+  if (auto v = msg.header(hdr::kCharset)) {
+    bool known = false;
+    for (const auto& s : c.systems) known = known || s.charset == *v;
+    if (!known) return std::string(hdr::kCharset) + " names no charset of the catalogue's systems";
+  }
   return std::nullopt;
 }
 
@@ -79,8 +94,9 @@ std::vector<std::string> topics_of(const Runtime& rt) {
 
 }  // namespace
 
-Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics)
-    : bus_(bus), dlq_(dlq_producer), runtime_(runtime), metrics_(metrics), stage_(make_conversion_stage([this](int route) { metrics_.shrinks(route).inc(); })) {
+Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics,
+               BatchOutcomeReport report)
+    : bus_(bus), dlq_(dlq_producer), runtime_(runtime), metrics_(metrics), report_(std::move(report)), stage_(make_conversion_stage([this](int route) { metrics_.shrinks(route).inc(); })) {
   consumer_ = bus_.make_consumer(this);
 }
 
@@ -186,18 +202,23 @@ void Router::handle(const BusMessage& msg) {
   }
   // Any producer can write to a route topic: the headers the hub acts on are checked
   // here, once, and a record whose headers break their grammar goes to the DLQ as it is.
-  if (auto bad = check_headers(msg)) {
+  if (auto bad = check_batch_id(msg)) {
     spdlog::warn("route {}: record at {}:{}:{} refused: {}", interface_label(route->id), route->topic, msg.partition,
                  msg.offset, bad->message());
     dead_letter(p, msg, *route, "bad-header", bad->message());
     p.offsets->processed(msg.offset);
     return;
   }
+  const std::optional<std::string> bad = check_other_headers(msg, *rt->catalogue);
+  if (bad)
+    spdlog::warn("route {}: record at {}:{}:{} refused: {}", interface_label(route->id), route->topic, msg.partition,
+                 msg.offset, *bad);
   auto batch_header = msg.header(hdr::kBatchId);
   if (!batch_header || batch_header->empty()) {
     // No batch at all is a realtime event; batch headers without the id are a broken batch.
-    if (!msg.header(hdr::kSeq) && !msg.header(hdr::kBatchEnd)) return handle_event(key, p, msg, *route);
-    dead_letter(p, msg, *route, "bad-header", "record has no renkei-batch-id header");
+    const bool event = !msg.header(hdr::kSeq) && !msg.header(hdr::kBatchEnd);
+    if (event && !bad) return handle_event(key, p, msg, *route);
+    dead_letter(p, msg, *route, "bad-header", bad ? *bad : std::string("record has no renkei-batch-id header"));
     p.offsets->processed(msg.offset);
     return;
   }
@@ -209,10 +230,11 @@ void Router::handle(const BusMessage& msg) {
     b.batch_id = std::string(batch_id);
     b.first_offset = msg.offset;
     // Batch-wide headers come with the first record; the route's source system answers
-    // if they are missing (e.g. the batch began before a partial re-send).
+    // if they are missing (or refused: a refused value is never copied on).
     const SystemDef* from = rt->catalogue->system(route->from);
-    b.source = std::string(msg.header(hdr::kSource).value_or(route->from));
-    b.charset = std::string(msg.header(hdr::kCharset).value_or(from ? std::string_view(from->charset) : std::string_view()));
+    const std::string_view own_charset = from ? std::string_view(from->charset) : std::string_view();
+    b.source = bad ? route->from : std::string(msg.header(hdr::kSource).value_or(route->from));
+    b.charset = bad ? std::string(own_charset) : std::string(msg.header(hdr::kCharset).value_or(own_charset));
     auto sink_it = rt->sinks.find(Catalogue::target_carrier(*route));
     if (sink_it == rt->sinks.end()) {
       b.held = StageError{"bad-record", "system " + Catalogue::target_carrier(*route) + " has no sink adapter"};
@@ -224,7 +246,7 @@ void Router::handle(const BusMessage& msg) {
         b.held = StageError{done.error().kind, done.error().detail};
       } else if (*done) {
         b.skip = true;
-      } else {
+      } else if (!bad) {
         auto out = sink_it->second->begin(info);
         if (!out && out.error().transient) return back_off(key, p, out.error().detail, route->id, msg.offset);
         if (!out) b.held = StageError{out.error().kind, out.error().detail};
@@ -233,6 +255,18 @@ void Router::handle(const BusMessage& msg) {
     }
     p.offsets->hold(b.first_offset);
     it = p.batches.emplace(b.batch_id, std::move(b)).first;
+  }
+  if (bad) {
+    // The batch cannot be delivered whole: held now, this record on the DLQ as it came.
+    OpenBatch& b = it->second;
+    b.last_seen = Clock::now();
+    b.last_offset = msg.offset;
+    if (!b.skip) {
+      if (!hold_batch(key, p, msg, *route, b, {"bad-header", *bad})) return;
+      dead_letter(p, msg, *route, "bad-header", *bad, &b);
+    }
+    if (msg.header(hdr::kBatchEnd)) return finish_batch(key, p, msg, *route, b, true);
+    return p.offsets->processed(msg.offset);
   }
   OpenBatch& b = it->second;
   b.last_seen = Clock::now();
@@ -322,7 +356,8 @@ void Router::handle_batch_record(const Key& key, Partition& p, const BusMessage&
   p.offsets->processed(msg.offset);
 }
 
-void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b) {
+void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
+                          bool marker_dead_lettered) {
   const std::string id = b.batch_id;
   auto close = [&] {
     p.offsets->release(b.first_offset);
@@ -331,6 +366,7 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
   };
   if (b.skip) {
     spdlog::info("route {}: batch {} was delivered before; not again", interface_label(route.id), id);
+    report_outcome(p, route, id, true, "", msg.offset);
     return close();
   }
   auto end = BatchEnd::parse(*msg.header(hdr::kBatchEnd));
@@ -364,12 +400,15 @@ void Router::finish_batch(const Key& key, Partition& p, const BusMessage& msg, c
     if (!c && !hold_batch(key, p, msg, route, b, {c.error().kind, c.error().detail})) return;
   }
   if (b.held) {
-    dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail, &b);
+    if (!marker_dead_lettered)
+      dead_letter(p, msg, route, "batch-held", "end of held batch " + id + ": " + b.held->detail, &b);
     spdlog::warn("route {}: batch {} held, not delivered ({}); its records are on {}", interface_label(route.id), id,
                  b.held->detail, route.dlq_topic());
     metrics_.status().held(route.id);
+    report_outcome(p, route, id, false, b.held->kind, msg.offset);
     return close();
   }
+  report_outcome(p, route, id, true, "", msg.offset);
   metrics_.delivered(route.id, route.to).inc(static_cast<double>(end->count));
   metrics_.status().delivered(route.id);
   if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
@@ -526,7 +565,25 @@ bool Router::expire(const Key& key, Partition& p, OpenBatch& b, const RouteDef& 
   spdlog::warn("route {}: batch {} ended without its end marker ({} s silent); not delivered, its records are on {}",
                interface_label(route.id), b.batch_id, silent, route.dlq_topic());
   if (route.id > 0) metrics_.status().held(route.id);
+  report_outcome(p, route, b.batch_id, false, b.held ? b.held->kind : "batch-incomplete", b.first_offset);
   return true;
+}
+
+void Router::report_outcome(Partition& p, const RouteDef& route, const std::string& batch_id, bool delivered,
+                            const std::string& reason, int64_t hold_at) {
+  // Only a route whose data moves inside runs has a run that waits for the answer.
+  if (!report_ || route.id <= 0 || !current_ || !collected_by_runs(route, current_->catalogue->hub)) return;
+  auto offsets = p.offsets;
+  offsets->hold(hold_at);
+  BatchOutcome o{delivered, reason, hub_now_seconds().time_since_epoch().count()};
+  report_(route.id, batch_id, o, [offsets, hold_at, id = route.id](const std::optional<BusError>& err) {
+    if (err) {
+      // Keep the hold: a restart reads the batch again and settles it once more.
+      spdlog::error("route {}: outcome of a batch not recorded: {}", interface_label(id), err->message);
+      return;
+    }
+    offsets->release(hold_at);
+  });
 }
 
 void Router::recount_paused() {

@@ -3,6 +3,7 @@
 // order through the conversion stage to the target's sink; commits only what is durable.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -10,14 +11,22 @@
 #include "partition_offsets.hpp"
 #include "renkei/bus.hpp"
 #include "renkei/sha256.hpp"
+#include "renkei/scheduler/job_run.hpp"
 #include "renkei/stage.hpp"
 #include "runtime.hpp"
 
 namespace renkei {
 
+// Where the router says what became of a batch of a scheduled route (the hub writes it to
+// renkei.state, so the run that carried it decides on whichever hub it runs); `done` is
+// told once the report is durable or failed.
+using BatchOutcomeReport = std::function<void(int route, const std::string& batch_id, const BatchOutcome& outcome,
+                                              std::function<void(const std::optional<BusError>&)> done)>;
+
 class Router final : public RebalanceListener {
  public:
-  Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics);
+  Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics,
+         BatchOutcomeReport report = {});
   ~Router() override;
 
   // The consumer loop; returns after stop() once in-flight work is drained and committed.
@@ -62,7 +71,9 @@ class Router final : public RebalanceListener {
   // A realtime record (no batch headers): converted and delivered on its own.
   void handle_event(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route);
   void handle_batch_record(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
-  void finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b);
+  // `marker_dead_lettered`: the end marker itself was refused and is on the DLQ already.
+  void finish_batch(const Key& key, Partition& p, const BusMessage& msg, const RouteDef& route, OpenBatch& b,
+                    bool marker_dead_lettered = false);
   // Sends one message to the route's DLQ; its offset stays held until the write is durable.
   void dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
                    const std::string& detail, const OpenBatch* batch = nullptr);
@@ -76,6 +87,10 @@ class Router final : public RebalanceListener {
   [[nodiscard]] bool dead_letter_from_topic(const Key& key, Partition& p, const RouteDef& route, OpenBatch& b,
                                             int64_t from, int64_t to, const std::string& reason,
                                             const std::string& detail, int64_t resume_at);
+  // Tells the run of a scheduled route what became of its batch; `hold_at` stays
+  // uncommitted until the report is durable (a restart settles the batch again).
+  void report_outcome(Partition& p, const RouteDef& route, const std::string& batch_id, bool delivered,
+                      const std::string& reason, int64_t hold_at);
   // A transient failure: abandon the partition's open batches, seek back, pause a while.
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void resume_due();
@@ -93,6 +108,7 @@ class Router final : public RebalanceListener {
   Producer& dlq_;
   const RuntimeHolder& runtime_;
   HubMetrics& metrics_;
+  BatchOutcomeReport report_;
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<TopicReader> scanner_;  // re-reads a held batch's first records
   std::unique_ptr<Stage> stage_;

@@ -1,5 +1,7 @@
 #include "source_runner.hpp"
 
+#include "renkei/guarded_thread.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -184,9 +186,11 @@ void SourceRunner::pull_for_runs(const std::string& system_id, const std::shared
     p.job->source = source;
     p.job->thread = std::thread([job = p.job.get(), source, route = r->id, date = t->business_date] {
       pthread_setname_np(pthread_self(), "renkei:pull");
-      auto got = source->pull(route, date);
+      std::optional<decltype(source->pull(route, date))> got;
+      if (auto failed = run_catching([&] { got.emplace(source->pull(route, date)); }))
+        got.emplace(std::unexpected(AdapterError{true, "pull-failed", "the pull stopped: " + *failed}));
       std::lock_guard lock(job->mu);
-      job->result = std::move(got);
+      job->result = std::move(*got);
     });
   }
 }
@@ -274,7 +278,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
   }
   spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
                Catalogue::source_carrier(route), end->count);
-  gate_.carried(route.id, end->count, hub_now());
+  gate_.carried(route.id, end->count, hub_now(), unit.batch_id);
   return true;
 }
 

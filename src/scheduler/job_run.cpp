@@ -108,6 +108,27 @@ std::optional<JobRun> job_run_from_json(std::string_view text) {
   }
 }
 
+std::string batch_outcome_key(int route, std::string_view batch_id) {
+  return "batch/" + interface_label(route) + "/" + std::string(batch_id);
+}
+
+std::string to_json(const BatchOutcome& o) {
+  return nlohmann::ordered_json{{"outcome", o.delivered ? "delivered" : "held"}, {"reason", o.reason}, {"at", o.at}}
+      .dump();
+}
+
+std::optional<BatchOutcome> batch_outcome_from_json(std::string_view text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("outcome") || !j["outcome"].is_string()) return std::nullopt;
+  const auto outcome = j["outcome"].get<std::string>();
+  if (outcome != "delivered" && outcome != "held") return std::nullopt;
+  BatchOutcome o;
+  o.delivered = outcome == "delivered";
+  if (j.contains("reason") && j["reason"].is_string()) o.reason = j["reason"].get<std::string>();
+  if (j.contains("at") && j["at"].is_number_integer()) o.at = j["at"].get<std::int64_t>();
+  return o;
+}
+
 std::string cursor_key(int route) { return "cursor/" + interface_label(route); }
 
 std::string cursor_json(std::chrono::sys_seconds to) {
@@ -130,6 +151,18 @@ void JobState::apply(std::string_view key, std::string_view value) {
       cursors_[route] = j["to"].get<std::int64_t>();
       return;
     }
+  } else if (key.starts_with("batch/")) {
+    // batch/NNN/<id>: the id's own grammar was checked by the router that wrote it.
+    auto rest = key.substr(6);
+    auto slash = rest.find('/');
+    auto digits = rest.substr(0, slash == std::string_view::npos ? 0 : slash);
+    bool numeric = !digits.empty() && digits.size() <= 4 &&
+                   digits.find_first_not_of("0123456789") == std::string_view::npos;
+    if (numeric && slash + 1 < rest.size())
+      if (auto o = batch_outcome_from_json(value)) {
+        put_batch_outcome(std::stoi(std::string(digits)), std::string(rest.substr(slash + 1)), std::move(*o));
+        return;
+      }
   }
   ++ignored_;
 }
@@ -169,6 +202,11 @@ std::optional<std::chrono::sys_seconds> JobState::cursor(int route) const {
   auto it = cursors_.find(route);
   if (it == cursors_.end()) return std::nullopt;
   return std::chrono::sys_seconds(std::chrono::seconds(it->second));
+}
+
+const BatchOutcome* JobState::batch_outcome(int route, std::string_view batch_id) const {
+  auto it = batches_.find(std::pair<int, std::string>{route, std::string(batch_id)});
+  return it == batches_.end() ? nullptr : &it->second;
 }
 
 std::vector<JobRun> JobState::running() const {

@@ -243,6 +243,14 @@ inline CollectMode collect_mode(const RouteDef& r, const HubConfig& h) {
   return r.schedule && r.schedule->collect ? *r.schedule->collect : h.scheduler.collect;
 }
 
+// Whether the route's data moves only inside a run (manual and ad-hoc rows, at-run
+// scheduled routes): the source leaves it until a run opens the gate, and the run
+// succeeds only once what it carried is delivered.
+inline bool collected_by_runs(const RouteDef& r, const HubConfig& h) {
+  const bool scheduled_at_run = r.method == Method::Auto && r.schedule && collect_mode(r, h) == CollectMode::AtRun;
+  return r.method == Method::Manual || r.timing == Timing::Adhoc || scheduled_at_run;
+}
+
 // A route's number as topics, spool directories and metric labels write it: "009".
 // Inline: every part needs it, including the adapters below the catalogue library.
 inline std::string interface_label(int route_id) {

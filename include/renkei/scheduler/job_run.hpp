@@ -8,6 +8,10 @@
 //   run/<NNN>/<YYYY-MM-DD>   the run's latest JobRun (JSON)
 //   cursor/<NNN>             {"to": epoch seconds}: the scheduler has started every
 //                            occurrence of the route up to this instant
+//   batch/<NNN>/<batch id>   {"outcome": "delivered"|"held", "reason", "at"}: what the
+//                            router did with a batch of a scheduled route, so that the run
+//                            that carried it (on whichever hub) succeeds only once it is
+//                            delivered and fails when it was held
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -57,6 +61,17 @@ std::optional<JobRun> job_run_from_json(std::string_view text);
 std::string cursor_key(int route);
 std::string cursor_json(std::chrono::sys_seconds to);
 
+// What became of one batch at its target; written by the hub whose router assembled it.
+struct BatchOutcome {
+  bool delivered = false;
+  std::string reason;        // the DLQ reason when held (batch-held's cause, batch-incomplete …)
+  std::int64_t at = 0;       // epoch seconds
+};
+
+std::string batch_outcome_key(int route, std::string_view batch_id);
+std::string to_json(const BatchOutcome& outcome);
+std::optional<BatchOutcome> batch_outcome_from_json(std::string_view text);
+
 // The scheduler's view of renkei.state, built by applying its messages in order.
 class JobState {
  public:
@@ -73,10 +88,15 @@ class JobState {
   std::optional<std::chrono::sys_seconds> cursor(int route) const;
   void set_cursor(int route, std::chrono::sys_seconds to) { cursors_[route] = to.time_since_epoch().count(); }
   std::vector<JobRun> running() const;
+  const BatchOutcome* batch_outcome(int route, std::string_view batch_id) const;
+  void put_batch_outcome(int route, std::string batch_id, BatchOutcome o) {
+    batches_[{route, std::move(batch_id)}] = std::move(o);
+  }
   std::size_t ignored() const { return ignored_; }
 
  private:
   std::map<std::pair<int, std::string>, JobRun> runs_;
+  std::map<std::pair<int, std::string>, BatchOutcome, std::less<>> batches_;
   std::map<int, std::int64_t> cursors_;
   std::size_t ignored_ = 0;
 };
