@@ -100,8 +100,8 @@ int run(const std::string& config, bool check_only) {
   // A handler that throws ends io.run() with the exception; the loop serves /healthz, the
   // watchdog and signals, so it is logged and run again (Asio allows that) until stopped.
   while (!io.stopped()) {
-    if (auto failed = run_catching([&] { io.run(); })) {
-      ++guarded_thread_restarts();
+    if (auto failed = renkei::run_catching([&] { io.run(); })) {
+      ++renkei::guarded_thread_restarts();
       spdlog::error("admin event loop: {}; serving again", *failed);
     }
   }

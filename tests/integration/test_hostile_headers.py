@@ -39,10 +39,10 @@ def end_marker(records, name):
     return f"count={len(records)};sha256={hashlib.sha256(body).hexdigest()};eol=1;name={name}"
 
 
-def send_batch(brokers, batch_id, records, name=None, extra=()):
+def send_batch(brokers, batch_id, records, name=None, extra=(), source=None, charset=None):
     """The records of a batch and (unless name is None) its closing marker."""
-    common = [("renkei-interface", f"{ROUTE:03d}"), ("renkei-source", h.SOURCE),
-              ("renkei-charset", h.SOURCE_CHARSET)]
+    common = [("renkei-interface", f"{ROUTE:03d}"), ("renkei-source", source or h.SOURCE),
+              ("renkei-charset", charset or h.SOURCE_CHARSET)]
     for seq, rec in enumerate(records, 1):
         produce(brokers, rec, common + [("renkei-batch-id", batch_id), ("renkei-seq", str(seq))] + list(extra))
     if name is not None:
@@ -127,17 +127,22 @@ class HostileHeaders(h.HubTestCase):
         send_batch(brokers, "hostile-name-0002", [b"m1"], "line\nbreak.csv")
         send_batch(brokers, "no-marker-0001", [b"i1", b"i2", b"i3"], None)         # never closed
         produce(brokers, b"s1", [("renkei-batch-id", "bad-seq-0001"), ("renkei-seq", "1\r\n")])
+        # Clean bytes, but no system and no charset of the catalogue: refused like a bad value.
+        send_batch(brokers, "unknown-source-0001", [b"u1", b"u2"], "u.csv", source="no-such-system")
+        send_batch(brokers, "unknown-charset-0001", [b"c1"], "c.csv", charset="EBCDIC-JP-KANA")
 
         want = {  # batch id (as sent) -> (reason, how many dead letters)
             rel: ("bad-header", 3),
             str(canary / "delivered-before"): ("bad-header", 2),
             "crlf\r\nX-Evil: 1": ("bad-header", 2),
             "hostile-name-0001": ("batch-held", 3),
-            # Its marker carries a LF, so the marker itself is refused (bad-header) and the
-            # batch, never closed, ends as batch-incomplete: both counted by reason below.
-            "hostile-name-0002": ({"bad-header", "batch-incomplete"}, 2),
+            # Its marker carries a LF: the marker is refused (bad-header) and its batch held at
+            # once (its record batch-held), not left open until batch-incomplete.
+            "hostile-name-0002": ({"bad-header", "batch-held"}, 2),
             "no-marker-0001": ("batch-incomplete", 3),
             "bad-seq-0001": ("bad-header", 1),
+            "unknown-source-0001": ("bad-header", 3),
+            "unknown-charset-0001": ("bad-header", 2),
         }
 
         def dead_letters():
@@ -168,7 +173,7 @@ class HostileHeaders(h.HubTestCase):
         self.assertEqual(sorted(m.value for m in got["no-marker-0001"]), [b"i1", b"i2", b"i3"],
                          "an incomplete batch's records are kept with their original bytes")
         self.assertGreaterEqual(hub.metric("renkei_records_dead_lettered_total", interface=f"{ROUTE:03d}",
-                                           reason="bad-header"), 9)
+                                           reason="bad-header"), 14)
 
         # Nothing outside the spool changed, nothing hostile reached the target.
         self.assertEqual(snapshot(canary), before, "the canary directory changed")

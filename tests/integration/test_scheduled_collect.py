@@ -120,6 +120,38 @@ class FileDateRoute(h.HubTestCase):
         hub.stop()
 
 
+    def test_a_run_whose_file_is_held_fails_and_says_why(self):
+        # The source carries the file whole; the router holds it at the target (a record
+        # that is not Windows-31J). The run must not say `succeeded`.
+        hub = Hub(self, self.brokers, "fdate-held", collect="at-run")
+        edit_route(hub, ROUTE, "on_non_business_day:", '      file_date: "RJ%Y%m%d"')
+        tag = h.unique("fh")
+        bad_line = f"{7:012d},ﾀﾛｳ,太郎,".encode("cp932") + b"\x81\x20" + f"19800401,1,{tag}".encode("cp932")
+        data = h.make_file(30, tag, bad={7: bad_line})
+        hub.drop("resident_RJ20261125.csv", data)
+        hub.start(env=clock(f"{WED}T21:59:40+09:00"))
+        h.wait_for(lambda: run_states(hub).get(WED, {}).get("state") in ("succeeded", "failed"), 90,
+                   "Wednesday's run to end", on_timeout=hub.log_tail)
+        run = run_states(hub)[WED]
+        self.assertEqual(run["state"], "failed", run)
+        detail = run.get("detail") or run.get("error") or json.dumps(run, ensure_ascii=False)
+        self.assertIn("1 of 1 files held", detail)
+        self.assertIn("illegal-sequence", detail)
+        self.assertNotIn(tag, json.dumps(run, ensure_ascii=False), "the run names record data")
+        self.assertEqual(hub.delivered("resident_RJ20261125.csv"), [])
+        # Told apart from a clean run on the same hub: Thursday's good file succeeds.
+        thu = h.make_file(20, tag + "-ok")
+        hub.drop("resident_RJ20261126.csv", thu)
+        hub.stop()
+        hub.start(env=clock("2026-11-26T21:59:40+09:00"))
+        h.wait_for(lambda: run_states(hub).get("2026-11-26", {}).get("state") in ("succeeded", "failed"), 90,
+                   "Thursday's run to end", on_timeout=hub.log_tail)
+        self.assertEqual(run_states(hub)["2026-11-26"]["state"], "succeeded", run_states(hub)["2026-11-26"])
+        self.assertEqual(run_states(hub)[WED]["state"], "failed", "a restart changed Wednesday's verdict")
+        self.assertSameFile(hub.wait_delivered("resident_RJ20261126.csv", 30)[0], thu)
+        hub.stop()
+
+
 class PulledRoute(h.HubTestCase):
 
     def setUp(self):

@@ -179,5 +179,30 @@ TEST(JobRunTest, IdsAndDatesOperatorsType) {
   EXPECT_EQ(back->state, RunState::Succeeded);
 }
 
+TEST(JobStateTest, KeepsWhatBecameOfEachBatchAndRefusesKeysItCannotRead) {
+  JobState state;
+  state.apply(batch_outcome_key(9, "RJ20261125.csv-1a2b"), to_json(BatchOutcome{true, "", 1764075600}));
+  state.apply(batch_outcome_key(9, "RJ20261126.csv-3c4d"), to_json(BatchOutcome{false, "bad-record", 1764162000}));
+  // A later outcome of the same batch replaces the earlier one (a restart settles it again).
+  state.apply(batch_outcome_key(9, "RJ20261126.csv-3c4d"), to_json(BatchOutcome{false, "batch-incomplete", 1764162100}));
+  state.apply("batch/009/", to_json(BatchOutcome{true, "", 1}));          // no batch id
+  state.apply("batch/abc/x", to_json(BatchOutcome{true, "", 1}));         // route not a number
+  state.apply("batch/12345/x", to_json(BatchOutcome{true, "", 1}));       // more digits than a route has
+  state.apply(batch_outcome_key(9, "y"), R"({"outcome":"maybe"})");        // no such outcome
+  state.apply(batch_outcome_key(9, "z"), "{not json");
+  EXPECT_EQ(batch_outcome_key(9, "RJ.csv-1"), "batch/009/RJ.csv-1");
+  const BatchOutcome* ok = state.batch_outcome(9, "RJ20261125.csv-1a2b");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_TRUE(ok->delivered);
+  EXPECT_EQ(ok->at, 1764075600);
+  const BatchOutcome* held = state.batch_outcome(9, "RJ20261126.csv-3c4d");
+  ASSERT_NE(held, nullptr);
+  EXPECT_FALSE(held->delivered);
+  EXPECT_EQ(held->reason, "batch-incomplete");
+  EXPECT_EQ(state.batch_outcome(10, "RJ20261125.csv-1a2b"), nullptr);  // another route's
+  EXPECT_EQ(state.batch_outcome(9, "y"), nullptr);
+  EXPECT_EQ(state.ignored(), 5u);
+}
+
 }  // namespace
 }  // namespace renkei
