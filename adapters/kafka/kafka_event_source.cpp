@@ -1,23 +1,15 @@
 // The kafka event source: the hub reads the peer topics of the routes the system sends on,
 // in the system's own consumer group on the peer cluster, and commits a peer offset only
 // when the daemon's event runner confirms the record is on the hub's bus.
-#include <cctype>
 #include <map>
 
 #include "kafka/kafka_adapter.hpp"
 #include "renkei/batch.hpp"
+#include "renkei/outside_value.hpp"
 
 namespace renkei::adapters {
 
 namespace {
-
-// The peer's own trace id is kept when it is one the hub can carry (safe in a header and
-// a file name): a peer that sends a record twice is then recognised too.
-bool usable_trace_id(std::string_view t) {
-  return !t.empty() && t.size() <= 100 && std::isalnum(static_cast<unsigned char>(t.front())) &&
-         t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") ==
-             std::string_view::npos;
-}
 
 class KafkaEventSource final : public EventSource {
  public:
@@ -70,7 +62,9 @@ class KafkaEventSource final : public EventSource {
     e.partition = msg.partition;
     e.position = msg.offset;
     e.origin = std::string(msg.topic) + ":" + std::to_string(msg.partition) + ":" + std::to_string(msg.offset);
-    if (auto t = msg.header(hdr::kTraceId); t && usable_trace_id(*t)) e.trace_id = std::string(*t);
+    // The peer's own trace id is kept when it parses (a peer that sends a record twice is
+    // then recognised); else the record's place on the peer topic names it.
+    if (auto t = msg.header(hdr::kTraceId); t && TraceId::parse(*t)) e.trace_id = std::string(*t);
     else
       e.trace_id = "kafka-" + std::string(msg.topic) + "-p" + std::to_string(msg.partition) + "-o" +
                    std::to_string(msg.offset);

@@ -35,6 +35,21 @@ class BatchId {
   std::string value_;
 };
 
+// The trace id a producer or a kafka peer gave a realtime record (`renkei-trace-id`). It
+// names the record at the target (Idempotency-Key, file name), so it has BatchId's
+// grammar; a record whose trace id breaks it is named by its place on the topic instead.
+class TraceId {
+ public:
+  static constexpr std::size_t kMaxBytes = 128;
+  static OutsideResult<TraceId> parse(std::string_view text);
+  const std::string& str() const { return value_; }
+  auto operator<=>(const TraceId&) const = default;
+
+ private:
+  explicit TraceId(std::string v) : value_(std::move(v)) {}
+  std::string value_;
+};
+
 // A file name as a system put it in a spool (or as named in a batch's end marker, which
 // becomes part of the delivered file's name). Grammar: 1–200 bytes of valid UTF-8, no
 // '/', no NUL or other C0/C1 control character, no DEL, not starting with '.' (temp and

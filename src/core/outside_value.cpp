@@ -3,6 +3,7 @@
 #include <unicode/utf8.h>
 
 #include <cstdio>
+#include <optional>
 
 namespace renkei {
 namespace {
@@ -48,20 +49,31 @@ std::string OutsideValueError::message() const {
   return what + " " + problem + " at byte " + std::to_string(offset);
 }
 
-OutsideResult<BatchId> BatchId::parse(std::string_view text) {
-  constexpr std::string_view what = "renkei-batch-id";
-  if (text.empty()) return std::unexpected(fail(what, "is empty", 0));
-  if (text.size() > kMaxBytes)
-    return std::unexpected(fail(what, "is longer than " + std::to_string(kMaxBytes) + " bytes", kMaxBytes));
+namespace {
+
+// BatchId's and TraceId's grammar; `what` names the header in the error.
+std::optional<OutsideValueError> id_grammar(std::string_view what, std::string_view text, std::size_t max_bytes) {
+  if (text.empty()) return fail(what, "is empty", 0);
+  if (text.size() > max_bytes) return fail(what, "is longer than " + std::to_string(max_bytes) + " bytes", max_bytes);
   for (std::size_t i = 0; i < text.size(); ++i)
-    if (!batch_id_byte(static_cast<unsigned char>(text[i])))
-      return std::unexpected(fail(what, "has a byte outside [A-Za-z0-9._:-]", i));
+    if (!batch_id_byte(static_cast<unsigned char>(text[i]))) return fail(what, "has a byte outside [A-Za-z0-9._:-]", i);
   const auto first = static_cast<unsigned char>(text[0]);
   if (first == '.' || first == '_' || first == ':' || first == '-')
-    return std::unexpected(fail(what, "does not start with a letter or digit", 0));
-  if (auto dots = text.find(".."); dots != std::string_view::npos)
-    return std::unexpected(fail(what, "contains \"..\"", dots));
+    return fail(what, "does not start with a letter or digit", 0);
+  if (auto dots = text.find(".."); dots != std::string_view::npos) return fail(what, "contains \"..\"", dots);
+  return std::nullopt;
+}
+
+}  // namespace
+
+OutsideResult<BatchId> BatchId::parse(std::string_view text) {
+  if (auto bad = id_grammar("renkei-batch-id", text, kMaxBytes)) return std::unexpected(std::move(*bad));
   return BatchId(std::string(text));
+}
+
+OutsideResult<TraceId> TraceId::parse(std::string_view text) {
+  if (auto bad = id_grammar("renkei-trace-id", text, kMaxBytes)) return std::unexpected(std::move(*bad));
+  return TraceId(std::string(text));
 }
 
 OutsideResult<SpoolName> SpoolName::parse(std::string_view text) {

@@ -48,14 +48,11 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A realtime record's identity for the target: its trace id when that is safe to put in a
-// header and a file name, else its place on the topic (stable too: the record never moves).
+// A realtime record's identity for the target: its trace id when it parses (safe in a
+// header and a file name), else its place on the topic (stable too: the record never moves).
 std::string event_id(const BusMessage& msg) {
-  constexpr std::string_view kSafe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-";
-  auto t = msg.header(hdr::kTraceId);
-  if (t && !t->empty() && t->size() <= 128 && std::isalnum(static_cast<unsigned char>(t->front())) &&
-      t->find_first_not_of(kSafe) == std::string_view::npos)
-    return std::string(*t);
+  if (auto t = msg.header(hdr::kTraceId))
+    if (auto id = TraceId::parse(*t)) return id->str();
   return "p" + std::to_string(msg.partition) + "-o" + std::to_string(msg.offset);
 }
 

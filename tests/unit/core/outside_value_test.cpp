@@ -5,6 +5,18 @@
 namespace renkei {
 namespace {
 
+TEST(TraceId, HasTheBatchIdsGrammarAndNamesItsHeader) {
+  EXPECT_TRUE(TraceId::parse("kafka-renkei.if.028-p0-o17"));
+  EXPECT_TRUE(TraceId::parse("01J9Z3K6Q4:trace_7"));
+  for (std::string_view bad : {"", "../etc", "a/b", "crlf\r\nX: 1", "-lead", "a..b", "\xe6\xbc\xa2"}) {
+    auto t = TraceId::parse(bad);
+    ASSERT_FALSE(t) << "accepted a hostile trace id of " << bad.size() << " bytes";
+    EXPECT_EQ(t.error().what, "renkei-trace-id");
+  }
+  EXPECT_FALSE(TraceId::parse(std::string(TraceId::kMaxBytes + 1, 't')));
+  EXPECT_TRUE(TraceId::parse(std::string(TraceId::kMaxBytes, 't')));
+}
+
 TEST(BatchId, TheIdsTheSourcesMakeParse) {
   EXPECT_TRUE(BatchId::parse("20261125T094630Z-0123456789abcdef"));
   EXPECT_TRUE(BatchId::parse("pull-20261125-0123abcd"));
