@@ -35,12 +35,13 @@ class BatchId {
   std::string value_;
 };
 
-// The trace id a producer or a kafka peer gave a realtime record (`renkei-trace-id`). It
-// names the record at the target (Idempotency-Key, file name), so it has BatchId's
-// grammar; a record whose trace id breaks it is named by its place on the topic instead.
+// The trace id an /ingest client (its Idempotency-Key), a producer or a kafka peer gave a
+// realtime record (`renkei-trace-id`). It names the record at the target (Idempotency-Key,
+// file name), so it has BatchId's grammar, in at most 100 bytes; a record whose trace id
+// breaks it is named by its place on the topic instead.
 class TraceId {
  public:
-  static constexpr std::size_t kMaxBytes = 128;
+  static constexpr std::size_t kMaxBytes = 100;
   static OutsideResult<TraceId> parse(std::string_view text);
   const std::string& str() const { return value_; }
   auto operator<=>(const TraceId&) const = default;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "renkei/batch.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/convert/record_fields.hpp"
 
 namespace renkei {
@@ -34,16 +35,6 @@ long long setting(const SystemDef& s, const std::string& name, long long fallbac
   long long v = 0;
   auto [p, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   return ec == std::errc{} && v > 0 ? v : fallback;
-}
-
-// A client's own id for the event (its Idempotency-Key): kept as the trace id, so a
-// client that sends again after a lost answer produces the same outbound Idempotency-Key.
-// It must be safe in a header and a file name, and start like neither a temp nor a
-// hidden file.
-bool usable_trace_id(std::string_view t) {
-  return !t.empty() && t.size() <= 100 && std::isalnum(static_cast<unsigned char>(t.front())) &&
-         t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") ==
-             std::string_view::npos;
 }
 
 std::string new_trace_id() {
@@ -200,8 +191,10 @@ void IngestService::handle(const HttpRequest& req, Reply reply) {
   std::string trace;
   for (const char* h : {"idempotency-key", "x-request-id"})
     if (auto it = req.headers.find(h); it != req.headers.end()) {
-      if (!usable_trace_id(it->second))
-        return reply(refusal(400, std::string(h) + " must be 1-100 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit"));
+      // A client's own id for the event is kept as the trace id, so a client that sends
+      // again after a lost answer produces the same outbound Idempotency-Key.
+      if (auto t = TraceId::parse(it->second); !t)
+        return reply(refusal(400, std::string(h) + " must be 1-100 characters of A-Z a-z 0-9 . _ : - starting with a letter or digit, without \"..\" (" + t.error().problem + " at byte " + std::to_string(t.error().offset) + ")"));
       trace = it->second;
       break;
     }

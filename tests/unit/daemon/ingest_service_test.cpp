@@ -173,6 +173,8 @@ TEST_F(Ingest, BadInputIsRefusedWithAReason) {
   EXPECT_EQ(post("/ingest/seal/abc", "x").status, 400);
   EXPECT_EQ(post("/ingest/cert", "x").status, 400) << "cert sends on two routes: which one?";
   EXPECT_EQ(post("/ingest/seal/028", "x", {{"idempotency-key", ".hidden"}}).status, 400);
+  EXPECT_EQ(post("/ingest/seal/028", "x", {{"idempotency-key", "a..b"}}).status, 400);
+  EXPECT_EQ(post("/ingest/seal/028", "x", {{"x-request-id", std::string(101, 'k')}}).status, 400);
   EXPECT_TRUE(producer_.sent.empty());
   // The route from a header, or the system's only one.
   EXPECT_EQ(post("/ingest/cert", "x", {{"renkei-interface", "031"}}).status, 202);
