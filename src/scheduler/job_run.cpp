@@ -135,6 +135,17 @@ std::string cursor_json(std::chrono::sys_seconds to) {
   return nlohmann::json{{"to", to.time_since_epoch().count()}}.dump();
 }
 
+namespace {
+
+// The route of a key's NNN part: 1-4 digits (so std::stoi cannot overflow on a hostile key).
+std::optional<int> route_number(std::string_view digits) {
+  if (digits.empty() || digits.size() > 4 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoi(std::string(digits));
+}
+
+}  // namespace
+
 void JobState::apply(std::string_view key, std::string_view value) {
   if (key.starts_with("run/")) {
     if (auto r = job_run_from_json(value); r && key == r->key()) {
@@ -143,24 +154,19 @@ void JobState::apply(std::string_view key, std::string_view value) {
     }
   } else if (key.starts_with("cursor/")) {
     auto j = nlohmann::json::parse(value, nullptr, false);
-    int route = 0;
-    auto digits = key.substr(7);
-    bool numeric = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
-    if (numeric && j.is_object() && j.contains("to") && j["to"].is_number_integer()) {
-      route = std::stoi(std::string(digits));
-      cursors_[route] = j["to"].get<std::int64_t>();
+    auto route = route_number(key.substr(7));
+    if (route && j.is_object() && j.contains("to") && j["to"].is_number_integer()) {
+      cursors_[*route] = j["to"].get<std::int64_t>();
       return;
     }
   } else if (key.starts_with("batch/")) {
     // batch/NNN/<id>: the id's own grammar was checked by the router that wrote it.
     auto rest = key.substr(6);
     auto slash = rest.find('/');
-    auto digits = rest.substr(0, slash == std::string_view::npos ? 0 : slash);
-    bool numeric = !digits.empty() && digits.size() <= 4 &&
-                   digits.find_first_not_of("0123456789") == std::string_view::npos;
-    if (numeric && slash + 1 < rest.size())
+    auto route = route_number(rest.substr(0, slash == std::string_view::npos ? 0 : slash));
+    if (route && slash + 1 < rest.size())
       if (auto o = batch_outcome_from_json(value)) {
-        put_batch_outcome(std::stoi(std::string(digits)), std::string(rest.substr(slash + 1)), std::move(*o));
+        put_batch_outcome(*route, std::string(rest.substr(slash + 1)), std::move(*o));
         return;
       }
   }

@@ -156,12 +156,13 @@ TEST(JobStateTest, AppliesRunsAndCursorsAndIgnoresWhatItCannotRead) {
   state.apply("run/009/2026-11-26", "{not json");
   state.apply("run/010/2026-11-25", to_json(r));  // key and body disagree
   state.apply("something/else", "{}");
+  state.apply("cursor/99999999999", cursor_json(std::chrono::sys_seconds(std::chrono::seconds(1))));  // no route
   ASSERT_NE(state.find(9, "2026-11-25"), nullptr);
   EXPECT_EQ(state.find(9, "2026-11-25")->state, RunState::Succeeded);
   EXPECT_EQ(state.find(9, "2026-11-25")->records, 10u);
   EXPECT_EQ(state.last_success(9), 1764075600);
   EXPECT_EQ(state.cursor(9)->time_since_epoch().count(), 1764075000);
-  EXPECT_EQ(state.ignored(), 3u);
+  EXPECT_EQ(state.ignored(), 4u);
   EXPECT_TRUE(state.running().empty());
 }
 
