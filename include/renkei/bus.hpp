@@ -177,16 +177,39 @@ class TopicReader {
   virtual std::expected<Batch, BusError> read_to_end(const std::string& topic, bool from_start,
                                                      std::chrono::milliseconds timeout) = 0;
   virtual std::expected<void, BusError> commit(const std::vector<TopicPartition>& offsets) = 0;
-  // Hands over the messages of one partition with offsets in [from, to), in order.
-  virtual std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
-                                             const std::function<void(const BusMessage&)>& on_message,
-                                             std::chrono::milliseconds timeout) = 0;
+  // Hands over the messages of one partition with offsets in [from, to), in order, until
+  // `on_message` returns false (it has taken that message). Returns the offset after the
+  // last message handed over (`from` when none was). Only what librdkafka pre-fetches
+  // (bounded by the reader's settings) and the message in hand are in memory.
+  virtual std::expected<int64_t, BusError> scan_while(const std::string& topic, int32_t partition, int64_t from,
+                                                      int64_t to,
+                                                      const std::function<bool(const BusMessage&)>& on_message,
+                                                      std::chrono::milliseconds timeout) = 0;
+  // Every message of [from, to).
+  std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
+                                     const std::function<void(const BusMessage&)>& on_message,
+                                     std::chrono::milliseconds timeout) {
+    auto r = scan_while(topic, partition, from, to, [&](const BusMessage& m) { on_message(m); return true; }, timeout);
+    if (!r) return std::unexpected(r.error());
+    return {};
+  }
   // The reader's group's committed offset of the partition; -1 when nothing is committed.
   virtual std::expected<int64_t, BusError> committed(const std::string& topic, int32_t partition,
                                                      std::chrono::milliseconds timeout) = 0;
-  // The offset the next message of the partition will get (its high watermark).
-  virtual std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
-                                                      std::chrono::milliseconds timeout) = 0;
+  // The partition's first offset still held (low) and the offset its next message will
+  // get (high watermark).
+  struct Watermarks {
+    int64_t low = 0;
+    int64_t high = 0;
+  };
+  virtual std::expected<Watermarks, BusError> watermarks(const std::string& topic, int32_t partition,
+                                                         std::chrono::milliseconds timeout) = 0;
+  std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
+                                              std::chrono::milliseconds timeout) {
+    auto w = watermarks(topic, partition, timeout);
+    if (!w) return std::unexpected(w.error());
+    return w->high;
+  }
 };
 
 struct TopicSpec {

@@ -442,10 +442,10 @@ class KafkaTopicReader final : public TopicReader {
     return {};
   }
 
-  std::expected<void, BusError> scan(const std::string& topic, int32_t partition, int64_t from, int64_t to,
-                                     const std::function<void(const BusMessage&)>& on_message,
-                                     std::chrono::milliseconds timeout) override {
-    if (from >= to) return {};
+  std::expected<int64_t, BusError> scan_while(const std::string& topic, int32_t partition, int64_t from, int64_t to,
+                                              const std::function<bool(const BusMessage&)>& on_message,
+                                              std::chrono::milliseconds timeout) override {
+    if (from >= to) return from;
     PartitionList list({{topic, partition, from}});
     if (auto e = rd_kafka_assign(rk_.get(), list.list)) return std::unexpected(error_from(e, "assign"));
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -465,12 +465,12 @@ class KafkaTopicReader final : public TopicReader {
         return std::unexpected(e);
       }
       if (m->offset < next) continue;
-      next = m->offset + 1;
       if (m->offset >= to) break;
-      on_message(to_bus_message(std::move(owner)));
+      next = m->offset + 1;
+      if (!on_message(to_bus_message(std::move(owner)))) break;
     }
     rd_kafka_assign(rk_.get(), nullptr);
-    return {};
+    return next;
   }
 
   std::expected<int64_t, BusError> committed(const std::string& topic, int32_t partition,
@@ -482,13 +482,13 @@ class KafkaTopicReader final : public TopicReader {
     return at >= 0 ? at : -1;
   }
 
-  std::expected<int64_t, BusError> end_offset(const std::string& topic, int32_t partition,
-                                              std::chrono::milliseconds timeout) override {
-    int64_t lo = 0, hi = 0;
-    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition, &lo, &hi,
+  std::expected<Watermarks, BusError> watermarks(const std::string& topic, int32_t partition,
+                                                 std::chrono::milliseconds timeout) override {
+    Watermarks w;
+    if (auto e = rd_kafka_query_watermark_offsets(rk_.get(), topic.c_str(), partition, &w.low, &w.high,
                                                   static_cast<int>(timeout.count())))
       return std::unexpected(error_from(e, "watermarks of " + topic));
-    return hi;
+    return w;
   }
 
  private:
@@ -633,6 +633,9 @@ class KafkaBus final : public Bus {
                               {"auto.offset.reset", "earliest"},
                               // A daily file lands on one partition: fetch it in large pieces.
                               {"max.partition.fetch.bytes", "8388608"},
+                              // What is fetched ahead of the router, over all its partitions:
+                              // a backlog (a replay, a catch-up) waits on the broker, not here.
+                              {"queued.max.messages.kbytes", "16384"},
                               // Topics of routes added by a reload are found within this time.
                               {"topic.metadata.refresh.interval.ms", "10000"},
                           },
@@ -645,6 +648,10 @@ class KafkaBus final : public Bus {
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "false"},
+        // A reader walks a whole topic (a DLQ backlog, the state log): what librdkafka
+        // fetches ahead of it is what bounds its memory, not the topic's size.
+        {"queued.max.messages.kbytes", "4096"},
+        {"fetch.max.bytes", "4194304"},
     }));
     if (!conf) throw std::runtime_error(conf.error().message);
     auto h = make_handle(RD_KAFKA_CONSUMER, *conf);

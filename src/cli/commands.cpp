@@ -207,10 +207,35 @@ int cmd_dlq(const std::string& config, const std::string& action, int id, const 
   };
   const std::string base = "/api/v1/dlq/" + std::to_string(id);
   if (action == "replay") {
-    auto body = call("POST", base + "/replay");
-    if (!body) return kInvalid;
-    out << *body;
-    return kOk;
+    // The hub replays what one request's time allows and says whether it is complete;
+    // ask again until it is (each answer's records are committed already).
+    long long replayed = 0, chunks = 0;
+    for (int calls = 1;; ++calls) {
+      auto body = call("POST", base + "/replay");
+      if (!body) {
+        if (replayed > 0) err << "renkeictl dlq replay: " << replayed << " replayed before this request\n";
+        return kInvalid;
+      }
+      auto j = nlohmann::json::parse(*body, nullptr, false);
+      if (!j.is_object() || !j.contains("replayed") || !j["replayed"].is_number_integer() ||
+          !j.value("complete", nlohmann::json(true)).is_boolean()) {
+        err << "renkeictl dlq replay: the hub's answer is not a replay result\n";
+        return kInvalid;
+      }
+      replayed += j["replayed"].get<long long>();
+      chunks += j.value("chunks", 0LL);
+      if (j.value("complete", true) || calls >= 100000) {
+        j["replayed"] = replayed;
+        j["chunks"] = chunks;
+        j["requests"] = calls;
+        out << j.dump() << "\n";
+        return j.value("complete", true) ? kOk : kInvalid;
+      }
+      if (j.value("replayed", 0LL) == 0) {
+        err << "renkeictl dlq replay: the hub replayed nothing in a request and is not complete\n";
+        return kInvalid;
+      }
+    }
   }
   int partition = paging.partition.value_or(0);
   // No offset: the hub starts each partition where replay has come (or at 0 with --all).

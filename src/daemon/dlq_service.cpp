@@ -25,18 +25,6 @@ std::string header_or(const BusMessage& m, std::string_view name) {
 
 }  // namespace
 
-std::expected<DlqService::Read, std::string> DlqService::read_dlq(int id, bool from_start) {
-  Read r;
-  r.runtime = runtime_.get();
-  r.route = r.runtime->catalogue->route(id);
-  if (!r.route) return std::unexpected("no route " + std::to_string(id));
-  r.reader = bus_.make_reader(group_);
-  auto batch = r.reader->read_to_end(r.route->dlq_topic(), from_start, 10s);
-  if (!batch) return std::unexpected(batch.error().message);
-  r.batch = std::move(*batch);
-  return r;
-}
-
 std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, int partition,
                                                                        std::optional<int64_t> from_offset,
                                                                        std::size_t limit, bool all) {
@@ -71,8 +59,7 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
   const int64_t to = std::min<int64_t>(*end, from + static_cast<int64_t>(limit));
   auto entries = nlohmann::json::array();
   if (from < to) {
-    auto s = reader->scan(topic, partition, from, to, [&](const BusMessage& m) {
-      if (entries.size() >= limit) return;
+    auto s = reader->scan_while(topic, partition, from, to, [&](const BusMessage& m) {
       entries.push_back({{"partition", m.partition},
                          {"offset", m.offset},
                          {"reason", escape_for_log(header_or(m, hdr::kDlqReason))},
@@ -82,6 +69,7 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
                          {"seq", escape_for_log(header_or(m, hdr::kSeq))},
                          {"batch_end", m.header(hdr::kBatchEnd).has_value()},
                          {"bytes", m.value.size()}});
+      return entries.size() < limit;
     }, 8s);
     if (!s) return std::unexpected(PageError{503, s.error().message});
   }
@@ -97,54 +85,129 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
                         {"limit", limit},      {"entries", entries},   {"next", next}};
 }
 
-std::expected<nlohmann::json, std::string> DlqService::replay(int id) {
-  std::lock_guard lock(mu_);
-  auto read = read_dlq(id, false);
-  if (!read) return std::unexpected(read.error());
-  const RouteDef* route = read->route;
-  auto& batch = read->batch;
-  auto& reader = read->reader;
+namespace {
 
-  struct Outcome {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::size_t done = 0;
-    std::optional<BusError> error;
-  } outcome;
+// The delivery reports of one chunk: the chunk is done when every record it produced
+// has its report, good or bad.
+struct ChunkAcks {
+  std::mutex mu;
+  std::condition_variable cv;
   std::size_t sent = 0;
-  for (const auto& m : batch.messages) {
-    OutMessage out;
-    out.topic = route->topic;
-    out.key = std::string(m.key);
-    out.value = std::string(m.value);
-    for (const auto& [k, v] : m.headers)
-      if (!k.starts_with("renkei-dlq-") && k != hdr::kReplayOf) out.headers.push_back({std::string(k), std::string(v)});
-    out.headers.push_back({std::string(hdr::kReplayOf), std::string(m.topic) + ":" + std::to_string(m.partition) + ":" +
-                                                             std::to_string(m.offset)});
-    auto r = producer_.produce(std::move(out), [&outcome](const std::optional<BusError>& e) {
-      std::lock_guard l(outcome.mu);
-      ++outcome.done;
-      if (e && !outcome.error) outcome.error = e;
-      outcome.cv.notify_all();
-    });
-    if (!r) {
-      std::unique_lock l(outcome.mu);
-      // Wait for those already queued, so the callbacks never outlive `outcome`.
-      outcome.cv.wait(l, [&] { return outcome.done == sent; });
-      return std::unexpected("replay stopped after " + std::to_string(sent) + ": " + r.error().message);
+  std::size_t done = 0;
+  std::optional<BusError> error;
+
+  void on_report(const std::optional<BusError>& e) {
+    std::lock_guard l(mu);
+    ++done;
+    if (e && !error) error = e;
+    cv.notify_all();
+  }
+  void wait_all() {
+    std::unique_lock l(mu);
+    cv.wait(l, [&] { return done == sent; });
+  }
+};
+
+OutMessage replay_copy(const BusMessage& m, const std::string& route_topic) {
+  OutMessage out;
+  out.topic = route_topic;
+  out.key = std::string(m.key);
+  out.value = std::string(m.value);
+  for (const auto& [k, v] : m.headers)
+    if (!k.starts_with("renkei-dlq-") && k != hdr::kReplayOf) out.headers.push_back({std::string(k), std::string(v)});
+  out.headers.push_back({std::string(hdr::kReplayOf),
+                         std::string(m.topic) + ":" + std::to_string(m.partition) + ":" + std::to_string(m.offset)});
+  return out;
+}
+
+}  // namespace
+
+std::expected<nlohmann::json, DlqService::ReplayError> DlqService::replay(int id, ReplayLimits limits) {
+  std::lock_guard lock(mu_);
+  RuntimePtr rt = runtime_.get();
+  const RouteDef* route = rt->catalogue->route(id);
+  if (!route) return std::unexpected(ReplayError{404, "no route " + std::to_string(id), nullptr});
+  const std::string topic = route->dlq_topic();
+  const int partitions = rt->catalogue->hub.bus.partitions;
+  auto reader = bus_.make_reader(group_);
+  const auto started = std::chrono::steady_clock::now();
+
+  // Where each partition's replay starts and ends, fixed now: dead letters that arrive
+  // while replaying (a record that fails again) wait for the next replay.
+  struct Span {
+    int32_t partition;
+    int64_t next;
+    int64_t end;
+  };
+  std::vector<Span> spans;
+  for (int p = 0; p < partitions; ++p) {
+    auto w = reader->watermarks(topic, p, 8s);
+    if (!w) return std::unexpected(ReplayError{503, w.error().message, nullptr});
+    auto c = reader->committed(topic, p, 8s);
+    if (!c) return std::unexpected(ReplayError{503, c.error().message, nullptr});
+    spans.push_back({p, std::max(*c, w->low), w->high});
+  }
+  auto remaining = [&] {
+    int64_t n = 0;
+    for (const auto& s : spans) n += std::max<int64_t>(0, s.end - s.next);
+    return n;
+  };
+  std::size_t replayed = 0, chunks = 0;
+  auto progress = [&](bool complete) {
+    return nlohmann::json{{"interface", id},       {"replayed", replayed}, {"topic", route->topic},
+                          {"chunks", chunks},      {"complete", complete}, {"remaining", remaining()}};
+  };
+  auto stopped = [&](std::string why) {
+    spdlog::warn("dlq: route {}: replay stopped after {} dead letters: {}", interface_label(id), replayed, why);
+    return std::unexpected(ReplayError{503, "replay stopped after " + std::to_string(replayed) + ": " + why,
+                                       progress(false)});
+  };
+
+  // One chunk at a time: read at most max_records / max_bytes, produce them, wait for
+  // Kafka's acknowledgement of all, then commit the chunk's end. Memory holds one chunk;
+  // a crash repeats at most the chunk in flight (the router skips a batch's records it
+  // has seen, by sequence number, and a batch delivered before, by its ledger).
+  for (auto& span : spans) {
+    while (span.next < span.end) {
+      if (chunks > 0 && std::chrono::steady_clock::now() - started >= limits.budget) {
+        spdlog::info("dlq: route {}: {} dead letters replayed onto {}, {} still waiting (time budget spent)",
+                     interface_label(id), replayed, route->topic, remaining());
+        return progress(false);
+      }
+      ChunkAcks acks;
+      std::size_t records = 0, bytes = 0;
+      std::optional<BusError> produce_error;
+      auto read = reader->scan_while(topic, span.partition, span.next, span.end, [&](const BusMessage& m) {
+        auto r = producer_.produce(replay_copy(m, route->topic),
+                                   [&acks](const std::optional<BusError>& e) { acks.on_report(e); });
+        if (!r) {
+          produce_error = r.error();
+          return false;
+        }
+        {
+          std::lock_guard l(acks.mu);
+          ++acks.sent;
+        }
+        ++records;
+        bytes += m.value.size();
+        return records < limits.max_records && bytes < limits.max_bytes;
+      }, limits.chunk_deadline);
+      // Every report must be in before `acks` goes out of scope, whatever happened.
+      acks.wait_all();
+      if (produce_error) return stopped(produce_error->message);
+      if (!read) return stopped(read.error().message);
+      if (acks.error) return stopped("not confirmed by Kafka: " + acks.error->message);
+      if (*read == span.next) return stopped("no dead letter read from partition " + std::to_string(span.partition));
+      if (auto c = reader->commit({{topic, span.partition, *read}}); !c)
+        return stopped("replayed, but the position was not saved: " + c.error().message);
+      replayed += records;
+      ++chunks;
+      span.next = *read;
     }
-    ++sent;
   }
-  {
-    std::unique_lock l(outcome.mu);
-    outcome.cv.wait(l, [&] { return outcome.done == sent; });
-    // Only when every record is durably back on the route topic does the position move:
-    // a failed replay is repeated whole, and the router recognises a batch it delivered.
-    if (outcome.error) return std::unexpected("replay not confirmed by Kafka: " + outcome.error->message);
-  }
-  if (auto c = reader->commit(batch.ends); !c) return std::unexpected("replayed, but position not saved: " + c.error().message);
-  spdlog::info("dlq: route {}: {} dead letters replayed onto {}", interface_label(id), sent, route->topic);
-  return nlohmann::json{{"interface", id}, {"replayed", sent}, {"topic", route->topic}};
+  spdlog::info("dlq: route {}: {} dead letters replayed onto {} in {} chunks", interface_label(id), replayed,
+               route->topic, chunks);
+  return progress(true);
 }
 
 }  // namespace renkei

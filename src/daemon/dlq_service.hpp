@@ -3,6 +3,7 @@
 // goes back onto its route topic with its original bytes and headers, so a codemap fixed
 // in the meantime gets a second chance. How far replay has come is kept as the committed
 // offsets of a group of its own, so nothing is replayed twice.
+#include <chrono>
 #include <expected>
 #include <optional>
 #include <mutex>
@@ -32,19 +33,26 @@ class DlqService {
   // come (the replay group's committed offset); with `all`, from the partition's start.
   std::expected<nlohmann::json, PageError> page(int id, int partition, std::optional<int64_t> from, std::size_t limit,
                                                 bool all = false);
-  // Puts every dead letter not replayed yet back on the route topic; returns how many.
-  std::expected<nlohmann::json, std::string> replay(int id);
+  // Replay: every dead letter not replayed yet goes back on the route topic, in chunks
+  // (read, produce, wait for Kafka's acks, commit), so memory holds one chunk whatever
+  // the backlog. It replays up to the ends the partitions had when it began, and stops
+  // starting chunks once `budget` is spent: the answer then says `complete: false` and
+  // how many wait, and the next call goes on from there.
+  struct ReplayLimits {
+    std::size_t max_records = 500;
+    std::size_t max_bytes = 4u << 20;
+    std::chrono::milliseconds chunk_deadline{30'000};  // to read one chunk
+    std::chrono::milliseconds budget{7'000};            // below the API's bus deadline
+  };
+  struct ReplayError {
+    int status;  // 404 no such route, 503 the bus failed
+    std::string message;
+    nlohmann::json progress;  // what was replayed (and committed) before it stopped, or null
+  };
+  std::expected<nlohmann::json, ReplayError> replay(int id, ReplayLimits limits);
+  std::expected<nlohmann::json, ReplayError> replay(int id) { return replay(id, ReplayLimits{}); }
 
  private:
-  struct Read {
-    RuntimePtr runtime;  // keeps `route` alive
-    const RouteDef* route = nullptr;
-    std::unique_ptr<TopicReader> reader;
-    TopicReader::Batch batch;
-  };
-  // The route's dead letters from the replay position (or the start); caller holds mu_.
-  std::expected<Read, std::string> read_dlq(int id, bool from_start);
-
   Bus& bus_;
   Producer& producer_;
   const RuntimeHolder& runtime_;

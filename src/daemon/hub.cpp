@@ -231,7 +231,13 @@ void Hub::add_api_routes() {
         !a)
       return json_error(503, "audit log: " + a.error());
     auto r = dlq_->replay(id->first);
-    if (!r) return json_error(r.error().starts_with("no route") ? 404 : 503, r.error());
+    if (!r && r.error().progress.is_object()) {
+      // Some chunks may be replayed (and committed) before the failure: say how far.
+      nlohmann::json body = r.error().progress;
+      body["error"] = r.error().message;
+      return json_response(r.error().status, body);
+    }
+    if (!r) return json_error(r.error().status, r.error().message);
     return json_response(200, *r);
   })));
   ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
