@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -19,7 +21,6 @@
 #include "renkei/outside_value.hpp"
 #include "renkei/posix_file.hpp"
 #include "renkei/sha256.hpp"
-#include "renkei/spool_refusal.hpp"
 
 namespace fs = std::filesystem;
 
@@ -56,19 +57,18 @@ class Fd {
   int fd_;
 };
 
-// The reason word (metric label) and the words for the log line, for what is not a
-// regular file.
+// The refusal reason and the words for the log line, for what is not a regular file.
 struct Kind {
-  const char* reason;
+  SpoolRefusalReason reason;
   const char* words;
 };
 Kind kind_of(mode_t mode) {
-  if (S_ISLNK(mode)) return {"symlink", "a symbolic link"};
-  if (S_ISFIFO(mode)) return {"fifo", "a FIFO"};
-  if (S_ISCHR(mode) || S_ISBLK(mode)) return {"device", "a device"};
-  if (S_ISSOCK(mode)) return {"socket", "a socket"};
-  if (S_ISDIR(mode)) return {"directory", "a directory"};
-  return {"other-type", "not a regular file"};
+  if (S_ISLNK(mode)) return {SpoolRefusalReason::Symlink, "a symbolic link"};
+  if (S_ISFIFO(mode)) return {SpoolRefusalReason::Fifo, "a FIFO"};
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return {SpoolRefusalReason::Device, "a device"};
+  if (S_ISSOCK(mode)) return {SpoolRefusalReason::Socket, "a socket"};
+  if (S_ISDIR(mode)) return {SpoolRefusalReason::Directory, "a directory"};
+  return {SpoolRefusalReason::OtherType, "not a regular file"};
 }
 
 // How a refused entry is named in a log line: never the raw bytes.
@@ -133,7 +133,7 @@ class FileSource final : public Source {
         }
         auto name = SpoolName::parse(raw);
         if (!name) {
-          refuse(id, raw, st.st_ino, {"bad-name", "a file"}, seen);
+          refuse(id, raw, st.st_ino, {SpoolRefusalReason::BadName, "a file"}, seen);
           continue;
         }
         if (done_marker_ && !present.contains(raw + std::string(kDoneSuffix))) continue;
@@ -197,6 +197,18 @@ class FileSource final : public Source {
     return {};
   }
 
+  std::vector<SpoolRefusal> take_refusals() override {
+    std::lock_guard lock(refusals_mu_);
+    std::vector<SpoolRefusal> out;
+    for (const auto& [key, n] : refusals_) out.push_back({key.first, key.second, n});
+    refusals_.clear();
+    return out;
+  }
+
+  std::vector<SpoolRefusalReason> refusal_reasons() const override {
+    return {std::begin(kSpoolRefusalReasons), std::end(kSpoolRefusalReasons)};
+  }
+
   void close() override {}
 
  private:
@@ -207,20 +219,25 @@ class FileSource final : public Source {
     RefusalKey key{route, raw, ino};
     seen.insert(key);
     if (!reported_.insert(std::move(key)).second) return;
-    if (std::string_view(kind.reason) == "bad-name")
+    if (kind.reason == SpoolRefusalReason::BadName)
       spdlog::warn("route {}: spool entry refused: {} with {}; it stays in the outbox until renamed",
                    interface_label(route), kind.words, log_name(raw));
     else
       spdlog::warn("route {}: spool entry refused: {} is {}, only regular files are carried; it stays in the outbox",
                    interface_label(route), log_name(raw), kind.words);
-    spool_refusals().add(route, kind.reason);
+    tally(route, kind.reason);
+  }
+
+  void tally(int route, SpoolRefusalReason reason) {
+    std::lock_guard lock(refusals_mu_);
+    ++refusals_[{route, reason}];
   }
 
   // Scanned as a regular file, something else by the time it was opened: never read.
   AdapterError swapped(const SourceUnit& unit, const char* words) {
     spdlog::warn("route {}: spool entry refused: {} became {} after the scan; not read",
                  interface_label(unit.route_id), log_name(unit.name), words);
-    spool_refusals().add(unit.route_id, "swapped");
+    tally(unit.route_id, SpoolRefusalReason::Swapped);
     return AdapterError{true, "refused", "spool entry is no longer a regular file"};
   }
 
@@ -241,6 +258,8 @@ class FileSource final : public Source {
   bool done_marker_;
   std::vector<int> routes_;
   std::set<RefusalKey> reported_;
+  std::mutex refusals_mu_;  // scan and read may run on other threads than the runner's take
+  std::map<std::pair<int, SpoolRefusalReason>, std::uint64_t> refusals_;
 };
 
 }  // namespace

@@ -37,6 +37,47 @@ struct SourceUnit {
   std::optional<std::string> business_date;
 };
 
+// Why a source left an entry of its spool where it is, unread (renkei_spool_refused_total's
+// `reason` label: these words are a contract).
+enum class SpoolRefusalReason {
+  Symlink,    // a symbolic link: never followed
+  Fifo,
+  Device,
+  Socket,
+  Directory,
+  OtherType,  // any other non-regular file
+  BadName,    // a regular file whose name is not a SpoolName
+  Swapped,    // a regular file at scan, something else when opened
+  TooLarge,   // a record larger than the bus takes (the runner finds this one)
+};
+inline constexpr SpoolRefusalReason kSpoolRefusalReasons[] = {
+    SpoolRefusalReason::Symlink,   SpoolRefusalReason::Fifo,    SpoolRefusalReason::Device,
+    SpoolRefusalReason::Socket,    SpoolRefusalReason::Directory, SpoolRefusalReason::OtherType,
+    SpoolRefusalReason::BadName,   SpoolRefusalReason::Swapped, SpoolRefusalReason::TooLarge};
+constexpr std::string_view to_string(SpoolRefusalReason r) {
+  switch (r) {
+    case SpoolRefusalReason::Symlink: return "symlink";
+    case SpoolRefusalReason::Fifo: return "fifo";
+    case SpoolRefusalReason::Device: return "device";
+    case SpoolRefusalReason::Socket: return "socket";
+    case SpoolRefusalReason::Directory: return "directory";
+    case SpoolRefusalReason::OtherType: return "other-type";
+    case SpoolRefusalReason::BadName: return "bad-name";
+    case SpoolRefusalReason::Swapped: return "swapped";
+    case SpoolRefusalReason::TooLarge: return "too-large";
+  }
+  return "other-type";
+}
+
+// Refusals of one route and reason since the last take_refusals(). Only ids and the
+// reason travel, never the entry's name.
+struct SpoolRefusal {
+  int route_id = 0;
+  SpoolRefusalReason reason = SpoolRefusalReason::OtherType;
+  std::uint64_t count = 0;
+  auto operator<=>(const SpoolRefusal&) const = default;
+};
+
 // What a pull for one route and business date found.
 enum class PullOutcome {
   Ready,   // the date's unit is in the source (fetched now, or before)
@@ -65,6 +106,12 @@ class Source {
   virtual std::chrono::milliseconds pull_interval() const { return std::chrono::seconds(60); }
   // The hub is stopping: pulls under way give up soon with an error (and keep nothing).
   virtual void cancel_pulls() {}
+  // The entries refused since the last call (each entry once), tallied per route and
+  // reason, so what is waiting stays bounded however many entries are refused.
+  virtual std::vector<SpoolRefusal> take_refusals() { return {}; }
+  // The reasons this source can report (exported at 0 from the start). A record too large
+  // for the bus can come from any source.
+  virtual std::vector<SpoolRefusalReason> refusal_reasons() const { return {SpoolRefusalReason::TooLarge}; }
   virtual void close() = 0;
 };
 

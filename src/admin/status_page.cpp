@@ -18,6 +18,7 @@ constexpr const char* kDelivered = "renkei_records_delivered_total";
 constexpr const char* kDeadLettered = "renkei_records_dead_lettered_total";
 constexpr const char* kRetries = "renkei_delivery_retries_total";
 constexpr const char* kLag = "renkei_consumer_lag_records";
+constexpr const char* kSpoolRefused = "renkei_spool_refused_total";
 
 std::optional<int> interface_of(const Labels& labels) {
   for (const auto& [k, v] : labels) {
@@ -71,6 +72,7 @@ struct Summary {
   std::array<std::size_t, 6> by_state{};
   std::size_t with_lag = 0;
   std::size_t with_dead_letters = 0;
+  std::size_t with_spool_refusals = 0;
   std::size_t overdue = 0;
   bool overdue_known = false;
 };
@@ -83,6 +85,7 @@ Summary summarise(const Catalogue& c, const std::map<int, RouteLive>& live, Stat
     ++s.by_state[static_cast<std::size_t>(route_state(l, now))];
     if (l.lag.value_or(0) > 0) ++s.with_lag;
     if (l.dead_letter_total() > 0) ++s.with_dead_letters;
+    if (l.spool_refused_total() > 0) ++s.with_spool_refusals;
     if (l.runs.overdue) {
       s.overdue_known = true;
       if (*l.runs.overdue) ++s.overdue;
@@ -182,6 +185,12 @@ std::uint64_t RouteLive::dead_letter_total() const {
   return n;
 }
 
+std::uint64_t RouteLive::spool_refused_total() const {
+  std::uint64_t n = 0;
+  for (const auto& [reason, count] : spool_refused) n += count;
+  return n;
+}
+
 RouteState route_state(const RouteLive& live, StatusTime now) {
   const RouteActivity& a = live.activity;
   auto after = [](const std::optional<StatusTime>& x, const std::optional<StatusTime>& y) {
@@ -215,6 +224,9 @@ std::map<int, RouteLive> collect_route_live(const Catalogue& c, MetricsRegistry&
   each(kRetries, [](RouteLive& l, const Labels&, double v) { l.retries += count_of(v); });
   each(kDeadLettered, [](RouteLive& l, const Labels& labels, double v) {
     if (auto n = count_of(v)) l.dead_letters[label_value(labels, "reason")] += n;
+  });
+  each(kSpoolRefused, [](RouteLive& l, const Labels& labels, double v) {
+    if (auto n = count_of(v)) l.spool_refused[label_value(labels, "reason")] += n;
   });
   each(kLag, [](RouteLive& l, const Labels&, double v) {
     l.lag = std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0;
@@ -259,6 +271,7 @@ nlohmann::ordered_json interfaces_json(const Catalogue& c, const std::map<int, R
   for (RouteState st : kStates) summary[std::string(to_string(st))] = s.by_state[static_cast<std::size_t>(st)];
   summary["with_lag"] = s.with_lag;
   summary["with_dead_letters"] = s.with_dead_letters;
+  summary["with_spool_refusals"] = s.with_spool_refusals;
   summary["overdue"] = s.overdue_known ? nlohmann::ordered_json(s.overdue) : nlohmann::ordered_json(nullptr);
 
   auto routes = nlohmann::ordered_json::array();
@@ -276,6 +289,11 @@ nlohmann::ordered_json interfaces_json(const Catalogue& c, const std::map<int, R
     nlohmann::ordered_json by_reason = nlohmann::ordered_json::object();
     for (const auto& [reason, n] : l.dead_letters) by_reason[reason] = n;
     j["dead_letters"] = {{"total", l.dead_letter_total()}, {"by_reason", std::move(by_reason)}};
+    nlohmann::ordered_json refused_by = nlohmann::ordered_json::object();
+    for (const auto& [reason, n] : l.spool_refused) refused_by[reason] = n;
+    j["spool_refused"] = {{"total", l.spool_refused_total()},
+                          {"by_reason", std::move(refused_by)},
+                          {"last", time_or_null(l.activity.last_spool_refusal)}};
     j["last_delivery"] = time_or_null(l.activity.last_delivery);
     j["last_held"] = time_or_null(l.activity.last_held);
     j["last_backoff"] = time_or_null(l.activity.last_backoff);
@@ -311,7 +329,8 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
   out += "<p class=\"summary\" id=\"summary\">全 <b>" + n(s.routes) + "</b> 連携: 配信中 <b>" +
          n(state_count(RouteState::Flowing)) + "</b> ・ 滞留あり <b" + (s.with_lag ? " class=\"alert\"" : "") + ">" +
          n(s.with_lag) + "</b> ・ DLQあり <b" + (s.with_dead_letters ? " class=\"alert\"" : "") + ">" +
-         n(s.with_dead_letters) + "</b> ・ 再試行 <b>" +
+         n(s.with_dead_letters) + "</b> ・ 取込拒否あり <b" + (s.with_spool_refusals ? " class=\"alert\"" : "") + ">" +
+         n(s.with_spool_refusals) + "</b> ・ 再試行 <b>" +
          n(state_count(RouteState::BackingOff) + state_count(RouteState::Retrying)) + "</b> ・ 保留 <b>" +
          n(state_count(RouteState::Held)) + "</b> ・ 期限超過 <b>" + (s.overdue_known ? n(s.overdue) : "—") +
          "</b></p>\n";
@@ -321,7 +340,7 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
 
   out += "<table id=\"interfaces\">\n<thead><tr><th>No.</th><th>連携情報名</th><th>送信元 → 送信先</th>"
          "<th>方式</th><th>タイミング</th><th>状態</th><th>最終配信</th><th>前回実行</th><th>次回実行</th>"
-         "<th>滞留</th><th>DLQ</th><th>期限超過</th></tr></thead>\n<tbody>\n";
+         "<th>滞留</th><th>DLQ</th><th>取込拒否</th><th>期限超過</th></tr></thead>\n<tbody>\n";
   for (const auto& r : c.routes) {
     const RouteLive& l = live_of(live, r.id);
     const RouteState st = route_state(l, now);
@@ -364,6 +383,16 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
     out += std::string("<td class=\"num dlq") + (dlq > 0 ? " bad" : "") + "\"" +
            (reasons.empty() ? "" : " title=\"" + html_escape(reasons) + "\"") + ">" + html_escape(std::to_string(dlq)) +
            "</td>";
+    // Spool entries the source left where they are (a symlink, a bad name …): the
+    // operator must rename or remove them; the reasons and the last time in the title.
+    const auto refused = l.spool_refused_total();
+    std::string refused_title;
+    for (const auto& [reason, count] : l.spool_refused)
+      refused_title += (refused_title.empty() ? "" : ", ") + reason + ": " + std::to_string(count);
+    if (l.activity.last_spool_refusal) refused_title += " (最終 " + format_iso_tokyo(*l.activity.last_spool_refusal) + ")";
+    out += std::string("<td class=\"num refused") + (refused > 0 ? " bad" : "") + "\"" +
+           (refused_title.empty() ? "" : " title=\"" + html_escape(refused_title) + "\"") + ">" +
+           html_escape(std::to_string(refused)) + "</td>";
     if (l.runs.overdue) {
       out += *l.runs.overdue ? "<td class=\"overdue bad\">超過</td>" : "<td class=\"overdue\">—</td>";
     } else {
@@ -378,6 +407,8 @@ std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>&
   out += "</dl>\n<p>再試行待ち: 一時的な障害で一時停止中 ・ 再試行中: 停止明けに再処理中 ・ "
          "保留: 直近のバッチを DLQ に保留 (15 分以内) ・ 配信中: 5 分以内に配信 ・ "
          "未配信あり: トピックに未配信のレコード ・ 待機: 動きなし。"
+         "取込拒否: 送信元フォルダにあって取り込まなかったもの (シンボリックリンク、不正なファイル名、大きすぎるレコード等。"
+         "その場に残るので、名前を直すか削除してください)。"
          "前回/次回実行と期限超過はスケジューラが記入します (未接続の間は —)。</p>\n";
   out += "</footer>\n</body>\n</html>\n";
   return out;

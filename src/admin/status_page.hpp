@@ -63,10 +63,12 @@ struct RouteLive {
   std::uint64_t delivered = 0;      // records delivered to the target since start
   std::uint64_t retries = 0;        // transient failures retried since start
   std::map<std::string, std::uint64_t> dead_letters;  // since start, by reason
+  std::map<std::string, std::uint64_t> spool_refused;  // spool entries left unread since start, by reason
   RouteActivity activity;
   RouteRuns runs;
 
   std::uint64_t dead_letter_total() const;
+  std::uint64_t spool_refused_total() const;
 };
 
 RouteState route_state(const RouteLive& live, StatusTime now);

@@ -395,8 +395,15 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
   };
   for (const auto& s : catalogue->systems) {
     bool up = true;
-    if (!catalogue->routes_collected_by(s.id).empty())
-      open_side("source", s, std::shared_ptr<Source>(make_source(s, *catalogue)), rt->sources, up);
+    if (const auto collected = catalogue->routes_collected_by(s.id); !collected.empty()) {
+      auto source = std::shared_ptr<Source>(make_source(s, *catalogue));
+      // Every refusal series the source can produce exists from the first scrape, so an
+      // alert on rate() or increase() sees the first refusal.
+      if (source)
+        for (const RouteDef* r : collected)
+          for (SpoolRefusalReason reason : source->refusal_reasons()) metrics_.spool_refused(r->id, reason).inc(0);
+      open_side("source", s, std::move(source), rt->sources, up);
+    }
     if (!catalogue->routes_delivered_by(s.id).empty())
       open_side("sink", s, std::shared_ptr<Sink>(make_sink(s, *catalogue)), rt->sinks, up);
     metrics_.adapter_up(s.id).set(up ? 1 : 0);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "interface_status.hpp"
+#include "renkei/adapter.hpp"
 #include "renkei/catalogue/model.hpp"
 #include "renkei/metrics.hpp"
 
@@ -34,10 +35,10 @@ class HubMetrics {
                       "Characters degraded (縮退) through a declared shrink table",
                       {{"interface", interface_label(route)}});
   }
-  Counter& spool_refused(int route, const std::string& reason) {
+  Counter& spool_refused(int route, SpoolRefusalReason reason) {
     return r_.counter("renkei_spool_refused_total",
                       "Spool entries refused (not a regular file, or a name that is not valid); left in place",
-                      {{"interface", interface_label(route)}, {"reason", reason}});
+                      {{"interface", interface_label(route)}, {"reason", std::string(to_string(reason))}});
   }
   Counter& retries(int route) {
     return r_.counter("renkei_delivery_retries_total", "Deliveries retried after a transient failure",

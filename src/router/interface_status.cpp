@@ -46,10 +46,15 @@ void InterfaceStatus::backing_off(int route, std::chrono::milliseconds pause, Cl
   store_max(s->backoff_until, to_ms(at + pause));
 }
 
+void InterfaceStatus::spool_refused(int route, Clock::time_point at) {
+  if (Slot* s = slot(route)) store_max(s->spool_refused, to_ms(at));
+}
+
 RouteActivity InterfaceStatus::activity(int route) const {
   const Slot* s = slot(route);
   if (!s) return {};
-  return RouteActivity{from_ms(s->delivered), from_ms(s->held), from_ms(s->backoff), from_ms(s->backoff_until)};
+  return RouteActivity{from_ms(s->delivered), from_ms(s->held), from_ms(s->backoff), from_ms(s->backoff_until),
+                       from_ms(s->spool_refused)};
 }
 
 }  // namespace renkei

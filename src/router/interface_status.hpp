@@ -1,6 +1,7 @@
 #pragma once
 // What the router knows about each route beyond its counters: when a batch was last
-// delivered or held, and when the route last backed off after a transient failure.
+// delivered or held, when the route last backed off after a transient failure, and
+// when its source last refused a spool entry.
 // The counts themselves (received, delivered, dead letters, retries, lag) stay in the
 // metrics registry, so /metrics and the status page can never disagree about them.
 //
@@ -21,6 +22,7 @@ struct RouteActivity {
   std::optional<Time> last_held;      // the last batch held (dead-lettered whole)
   std::optional<Time> last_backoff;   // the last transient failure that paused the route
   std::optional<Time> backoff_until;  // when the longest running back-off ends (may be past)
+  std::optional<Time> last_spool_refusal;  // the last spool entry the source left unread
 };
 
 class InterfaceStatus {
@@ -34,6 +36,9 @@ class InterfaceStatus {
   // A partition of the route is paused for `pause` after a transient failure.
   void backing_off(int route, std::chrono::milliseconds pause, Clock::time_point at = Clock::now());
 
+  // The source refused an entry of the route's spool (a symlink, a bad name …).
+  void spool_refused(int route, Clock::time_point at = Clock::now());
+
   RouteActivity activity(int route) const;
 
  private:
@@ -43,6 +48,7 @@ class InterfaceStatus {
     std::atomic<std::int64_t> held{0};
     std::atomic<std::int64_t> backoff{0};
     std::atomic<std::int64_t> backoff_until{0};
+    std::atomic<std::int64_t> spool_refused{0};
   };
   Slot* slot(int route);
   const Slot* slot(int route) const;

@@ -16,7 +16,6 @@
 #include "renkei/batch.hpp"
 #include "renkei/hub_clock.hpp"
 #include "renkei/outside_value.hpp"
-#include "renkei/spool_refusal.hpp"
 
 namespace renkei {
 
@@ -88,6 +87,13 @@ void SourceRunner::finish_pulls() {
   pulls_.clear();
 }
 
+void SourceRunner::count_refusals(Source& source) {
+  for (const auto& r : source.take_refusals()) {
+    metrics_.spool_refused(r.route_id, r.reason).inc(static_cast<double>(r.count));
+    metrics_.status().spool_refused(r.route_id);
+  }
+}
+
 void SourceRunner::scan_once() {
   RuntimePtr rt = runtime_.get();
   for (const auto& [system_id, source] : rt->sources) {
@@ -95,7 +101,7 @@ void SourceRunner::scan_once() {
     const auto routes = rt->catalogue->routes_collected_by(system_id);
     if (source->pulls()) pull_for_runs(system_id, source, routes);
     auto units = source->scan();
-    for (const auto& refused : spool_refusals().take()) metrics_.spool_refused(refused.route_id, refused.reason).inc();
+    count_refusals(*source);
     bool ok = units.has_value();
     if (source_ok_[system_id] != ok || !source_ok_.contains(system_id)) {
       if (!ok) spdlog::warn("source {}: {}", system_id, units.error().detail);
@@ -243,7 +249,8 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
     spdlog::warn("route {}: record {} of batch {} is larger than the bus takes (producer message.max.bytes, "
                  "1000000 bytes with its headers by default); the file stays in the outbox, not sent",
                  iface, too_large_at, unit.batch_id);
-    metrics_.spool_refused(route.id, "too-large").inc();
+    metrics_.spool_refused(route.id, SpoolRefusalReason::TooLarge).inc();
+    metrics_.status().spool_refused(route.id);
     gate_.failed(route.id, "record " + std::to_string(too_large_at) + " of batch " + unit.batch_id +
                                " is larger than the bus takes");
     return false;

@@ -35,6 +35,8 @@ class SourceRunner {
   bool carry(const RouteDef& route, const SystemDef& producer, Source& source,
              const SourceUnit& unit);
   void scan_once();
+  // The source's refusals since the last scan into the metric and the status tracker.
+  void count_refusals(Source& source);
   // For the open runs of the source's routes, asks a pulling source for the run's date.
   void pull_for_runs(const std::string& system_id, const std::shared_ptr<Source>& source,
                      const std::vector<const RouteDef*>& routes);

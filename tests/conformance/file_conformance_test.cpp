@@ -2,12 +2,12 @@
 // only the file kind promises (names, processed/, done markers, the ledger).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
 #include "adapter_conformance.hpp"
 #include "file/file_adapter.hpp"
-#include "renkei/spool_refusal.hpp"
 
 namespace renkei::conformance {
 namespace {
@@ -339,17 +339,18 @@ TEST_F(FileAdapter, ScanFailsCleanlyWhenTheOutboxIsGone) {
 
 // ---- hostile spools: regular files only, names checked first -----------------------------
 
-std::map<std::string, int> refusal_counts(int route) {
+// What the source reports through take_refusals(): per reason, each entry once.
+std::map<std::string, int> refusal_counts(Source& src, int route) {
   std::map<std::string, int> out;
-  for (const auto& r : spool_refusals().take()) {
+  for (const auto& r : src.take_refusals()) {
     EXPECT_EQ(r.route_id, route);
-    ++out[r.reason];
+    EXPECT_GT(r.count, 0u);
+    out[std::string(to_string(r.reason))] += static_cast<int>(r.count);
   }
   return out;
 }
 
 TEST_F(FileAdapter, OnlyRegularFilesWithValidNamesAreOfferedTheRestIsReportedOnce) {
-  spool_refusals().take();
   auto src = source();
   fs::create_directories(outbox());
   const fs::path canary = dir_.path() / "outside" / "canary.csv";
@@ -365,11 +366,11 @@ TEST_F(FileAdapter, OnlyRegularFilesWithValidNamesAreOfferedTheRestIsReportedOnc
 
   auto units = scan(*src);  // a FIFO must not hang this
   ASSERT_EQ(names(units), std::vector<std::string>{"good.csv"});
-  EXPECT_EQ(refusal_counts(kRoute),
+  EXPECT_EQ(refusal_counts(*src, kRoute),
             (std::map<std::string, int>{{"bad-name", 3}, {"directory", 1}, {"fifo", 1}, {"symlink", 1}}));
   // Not on every scan: once per entry.
   ASSERT_EQ(names(scan(*src)), std::vector<std::string>{"good.csv"});
-  EXPECT_TRUE(refusal_counts(kRoute).empty());
+  EXPECT_TRUE(refusal_counts(*src, kRoute).empty());
 
   std::string got;
   auto end = src->read(units[0], [&](std::string_view r) {
@@ -393,11 +394,10 @@ TEST_F(FileAdapter, OnlyRegularFilesWithValidNamesAreOfferedTheRestIsReportedOnc
   write_bytes(outbox() / ".ctl.tmp", "c2\n");
   fs::rename(outbox() / ".ctl.tmp", outbox() / "ctl\x01.csv");
   scan(*src);
-  EXPECT_EQ(refusal_counts(kRoute), (std::map<std::string, int>{{"bad-name", 1}}));
+  EXPECT_EQ(refusal_counts(*src, kRoute), (std::map<std::string, int>{{"bad-name", 1}}));
 }
 
 TEST_F(FileAdapter, AFileSwappedForASymlinkAfterTheScanIsNotRead) {
-  spool_refusals().take();
   auto src = source();
   const fs::path canary = dir_.path() / "outside" / "canary.csv";
   fs::create_directories(canary.parent_path());
@@ -414,7 +414,7 @@ TEST_F(FileAdapter, AFileSwappedForASymlinkAfterTheScanIsNotRead) {
   });
   EXPECT_FALSE(end.has_value());
   EXPECT_EQ(got, "");
-  EXPECT_EQ(refusal_counts(kRoute), (std::map<std::string, int>{{"swapped", 1}}));
+  EXPECT_EQ(refusal_counts(*src, kRoute), (std::map<std::string, int>{{"swapped", 1}}));
 }
 
 TEST_F(FileAdapter, AFileSwappedForAFifoAfterTheScanDoesNotHangTheRead) {
@@ -426,7 +426,27 @@ TEST_F(FileAdapter, AFileSwappedForAFifoAfterTheScanDoesNotHangTheRead) {
   ASSERT_EQ(::mkfifo((outbox() / "pipe.csv").c_str(), 0600), 0);
   auto end = src->read(units[0], [](std::string_view) { return true; });
   EXPECT_FALSE(end.has_value());
-  spool_refusals().take();
+  EXPECT_EQ(refusal_counts(*src, kRoute), (std::map<std::string, int>{{"swapped", 1}}));
+}
+
+TEST_F(FileAdapter, RefusalsAreTalliedPerSourceAndReasonAndTakenOnce) {
+  auto src = source();
+  auto other = source();  // another instance (another hub in the same process) on the same spool
+  fs::create_directories(outbox());
+  for (int i = 0; i < 300; ++i) fs::create_directories(outbox() / ("dir" + std::to_string(i) + ".csv"));
+  scan(*src);
+  auto taken = src->take_refusals();
+  // 300 entries, one tally: what waits does not grow with the number of refused entries.
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0], (SpoolRefusal{kRoute, SpoolRefusalReason::Directory, 300}));
+  EXPECT_TRUE(src->take_refusals().empty()) << "taken once";
+  EXPECT_TRUE(other->take_refusals().empty()) << "one source's refusals are not another's";
+  scan(*other);
+  EXPECT_EQ(refusal_counts(*other, kRoute), (std::map<std::string, int>{{"directory", 300}}));
+  // Every reason the file source reports is declared, so the hub can export each at 0.
+  const auto declared = src->refusal_reasons();
+  for (SpoolRefusalReason r : kSpoolRefusalReasons)
+    EXPECT_NE(std::find(declared.begin(), declared.end(), r), declared.end()) << to_string(r);
 }
 
 }  // namespace

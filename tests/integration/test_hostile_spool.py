@@ -4,14 +4,16 @@ Route 9 (resident-record → health-care): next to one normal file, the outbox h
 symbolic link to a canary file outside the spool, a FIFO, a directory and a file whose
 name is not valid UTF-8. The normal file must arrive exactly once; the canary's bytes
 must appear nowhere the hub writes, and the canary must be untouched; each hostile
-entry is refused, counted once in renkei_spool_refused_total and left where it is; the
-hub keeps running.
+entry is refused, counted once in renkei_spool_refused_total (every reason of every
+file-spool route exported at 0 from the start), shown on the status API and page (取込拒否)
+and left where it is; the hub keeps running.
 
 Run by ctest as `python3 -m unittest -v test_hostile_spool` from tests/integration with
 RENKEID, RENKEICTL, RENKEI_SOURCE_DIR and RENKEI_TEST_BROKERS in the environment.
 """
 
 import hashlib
+import json
 import os
 import time
 import unittest
@@ -72,6 +74,13 @@ class HostileSpool(h.HubTestCase):
             f.write(h.record(1, bad_tag) + b"\n")
 
         hub.start()
+        # Every refusal series of every file-spool route exists at 0 from the first scrape
+        # (route 2 is another of 住民記録's outboxes, with nothing refused).
+        first = hub.metrics()
+        all_reasons = ("symlink", "fifo", "device", "socket", "directory", "other-type", "bad-name", "swapped",
+                       "too-large")
+        self.assertEqual({r: h.metric(first, "renkei_spool_refused_total", interface="002", reason=r)
+                          for r in all_reasons}, {r: 0.0 for r in all_reasons})
         tag = h.unique("t")
         data = h.make_file(20, tag)
         hub.drop("normal.csv", data)
@@ -99,7 +108,22 @@ class HostileSpool(h.HubTestCase):
         # Counted once each, not on every scan.
         reasons = ("symlink",) + others
         self.assertEqual({r: refused(r) for r in reasons}, {r: 1 for r in reasons})
+        self.assertEqual({r: refused(r) for r in all_reasons if r not in reasons},
+                         {r: 0 for r in all_reasons if r not in reasons})
         self.assertTrue(hub.alive(), "renkeid died")
+
+        # The operator sees them on the status API and page: per route, by reason, when.
+        _, body = hub.http_get("/api/v1/interfaces")
+        api = json.loads(body)
+        row = next(r for r in api["interfaces"] if r["id"] == ROUTE)
+        self.assertEqual(row["spool_refused"]["total"], 4)
+        self.assertEqual(row["spool_refused"]["by_reason"], {r: 1 for r in reasons})
+        self.assertIsNotNone(row["spool_refused"]["last"])
+        self.assertEqual(next(r for r in api["interfaces"] if r["id"] == 2)["spool_refused"]["total"], 0)
+        self.assertEqual(api["summary"]["with_spool_refusals"], 1)
+        _, page = hub.http_get("/")
+        self.assertRegex(page, r'id="if-009"[^\n]*<td class="num refused bad" title="bad-name: 1, directory: 1, '
+                               r'fifo: 1, symlink: 1 \(最終 [^"]+\)">4</td>')
 
         # The refused entries are where they were.
         self.assertTrue(os.path.islink(outbox / "link.csv"))

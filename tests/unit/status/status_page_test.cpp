@@ -162,6 +162,10 @@ TEST_F(StatusPage, LiveValuesComeFromTheRegistryAndTheTracker) {
   metrics.lag(9).set(0);
   metrics.status().delivered(9, now - 10s);
   metrics.status().backing_off(10, 4s, now - 1s);
+  metrics.spool_refused(9, SpoolRefusalReason::Symlink).inc(2);
+  metrics.spool_refused(9, SpoolRefusalReason::BadName).inc();
+  metrics.spool_refused(10, SpoolRefusalReason::Fifo).inc(0);  // exported at 0: not a refusal
+  metrics.status().spool_refused(9, now - 30s);
   const std::string before = registry.render();
 
   const auto live = collect_route_live(shipped(), registry, metrics.status());
@@ -186,16 +190,28 @@ TEST_F(StatusPage, LiveValuesComeFromTheRegistryAndTheTracker) {
   EXPECT_EQ(j["summary"]["backing-off"], 1);
   EXPECT_EQ(j["summary"]["with_lag"], 1);
   EXPECT_EQ(j["summary"]["with_dead_letters"], 1);
+  EXPECT_EQ(r9["spool_refused"]["total"], 3);
+  EXPECT_EQ(r9["spool_refused"]["by_reason"]["symlink"], 2);
+  EXPECT_EQ(r9["spool_refused"]["by_reason"]["bad-name"], 1);
+  EXPECT_EQ(r9["spool_refused"]["last"], "2025-02-25T21:59:30+09:00");
+  EXPECT_EQ(r10["spool_refused"]["total"], 0);
+  EXPECT_TRUE(r10["spool_refused"]["by_reason"].empty());
+  EXPECT_TRUE(r10["spool_refused"]["last"].is_null());
+  EXPECT_EQ(j["summary"]["with_spool_refusals"], 1);
 
   const std::string html = status_page_html(shipped(), live, now);
   EXPECT_NE(html.find("全 <b>97</b> 連携: 配信中 <b>1</b> ・ 滞留あり <b class=\"alert\">1</b> ・ DLQあり <b "
-                      "class=\"alert\">1</b> ・ 再試行 <b>1</b>"),
+                      "class=\"alert\">1</b> ・ 取込拒否あり <b class=\"alert\">1</b> ・ 再試行 <b>1</b>"),
             std::string::npos);
   EXPECT_NE(html.find("id=\"if-009\" data-route=\"9\" data-state=\"flowing\""), std::string::npos);
   EXPECT_NE(html.find("<time datetime=\"2025-02-25T21:59:50+09:00\">2025-02-25 21:59:50</time>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num dlq bad\" title=\"batch-held: 30, illegal-sequence: 1\">31</td>"),
             std::string::npos);
   EXPECT_NE(html.find("<td class=\"num lag warn\">50</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num refused bad\" title=\"bad-name: 1, symlink: 2 (最終 "
+                      "2025-02-25T21:59:30+09:00)\">3</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<th>取込拒否</th>"), std::string::npos);
 }
 
 TEST(RouteState, FollowsTheRoutesLatestEvents) {
