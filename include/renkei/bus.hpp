@@ -39,6 +39,7 @@ struct BusMessage {
   int64_t offset = 0;
   std::string_view key;
   std::string_view value;
+  bool tombstone = false;  // a null value (a compacted topic's delete), not an empty one
   // Inline room for the hub's own headers: no allocation per consumed record.
   boost::container::small_vector<std::pair<std::string_view, std::string_view>, 12> headers;
   std::shared_ptr<const void> owner;
@@ -52,6 +53,8 @@ struct OutMessage {
   std::string key;
   std::string value;
   std::vector<Header> headers;
+  // A null value: on a compacted topic the key's delete marker (an empty value is a value).
+  bool tombstone = false;
 };
 
 // A message to produce, borrowed: nothing is copied until librdkafka copies it. This is
@@ -65,6 +68,7 @@ struct MessageView {
   std::string_view key;
   std::string_view value;
   std::span<const HeaderView> headers;
+  bool tombstone = false;  // see OutMessage
 };
 
 // Told once per message, on librdkafka's delivery thread: keep it short.

@@ -45,7 +45,7 @@ std::expected<void, BusError> Producer::produce(OutMessage msg, DeliveryCallback
   headers.reserve(msg.headers.size());
   for (const auto& h : msg.headers) headers.push_back({h.key.c_str(), h.value});
   auto* handler = new CallbackHandler(std::move(on_delivery));
-  auto r = produce(MessageView{msg.topic, msg.key, msg.value, headers}, handler);
+  auto r = produce(MessageView{msg.topic, msg.key, msg.value, headers, msg.tombstone}, handler);
   if (!r) delete handler;
   return r;
 }
@@ -152,7 +152,8 @@ class KafkaProducer final : public Producer {
     vus[n].u.mem = {const_cast<char*>(msg.key.data()), msg.key.size()};
     ++n;
     vus[n].vtype = RD_KAFKA_VTYPE_VALUE;
-    vus[n].u.mem = {const_cast<char*>(msg.value.data()), msg.value.size()};
+    if (msg.tombstone) vus[n].u.mem = {nullptr, 0};
+    else vus[n].u.mem = {const_cast<char*>(msg.value.data()), msg.value.size()};
     ++n;
     vus[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     vus[n++].u.i = RD_KAFKA_MSG_F_COPY;
@@ -231,6 +232,7 @@ BusMessage to_bus_message(std::shared_ptr<rd_kafka_message_t> owner) {
   msg.offset = m->offset;
   if (m->key) msg.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
   if (m->payload) msg.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+  msg.tombstone = m->payload == nullptr;
   rd_kafka_headers_t* hdrs = nullptr;
   if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(m), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     msg.headers.reserve(rd_kafka_header_cnt(hdrs));

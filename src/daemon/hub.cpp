@@ -357,7 +357,8 @@ void Hub::add_run_routes() {
 std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
   std::vector<TopicSpec> topics;
   // The scheduler's state: one partition (its owner in the scheduler group is the
-  // leader), compacted so it keeps the latest value of every run and cursor for good.
+  // leader), compacted so it keeps the latest value of every run and cursor for good
+  // (batch outcomes until the leader's tombstone, kBatchOutcomeKept later).
   topics.push_back({kStateTopic, 1, c.hub.bus.replication_factor, {{"cleanup.policy", "compact"}}});
   for (const auto& r : c.routes) {
     topics.push_back({r.topic, c.hub.bus.partitions, c.hub.bus.replication_factor, {}});

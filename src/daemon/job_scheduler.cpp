@@ -110,7 +110,27 @@ void JobScheduler::tick() {
   }
   if (leader) plan_scheduled(c, now);
   advance(c, now);
+  if (leader) prune_batch_outcomes(now);
   publish(c, now);
+}
+
+void JobScheduler::prune_batch_outcomes(sys_seconds now) {
+  if (now < next_prune_) return;
+  constexpr std::size_t kPerPass = 1000;  // a backlog goes in passes, a tick each
+  const auto cutoff = (now - kBatchOutcomeKept).time_since_epoch().count();
+  auto old = state_.batch_outcomes_before(cutoff, kPerPass);
+  next_prune_ = old.size() < kPerPass ? now + std::chrono::hours(1) : now;
+  for (const auto& [route, batch] : old) {
+    // Gone here at once; should the delete not reach the broker, a restart reads the
+    // outcome again and the next pass deletes it again.
+    state_.erase_batch_outcome(route, batch);
+    store_.erase_async(batch_outcome_key(route, batch), [route](const std::optional<BusError>& e) {
+      if (e) spdlog::warn("route {}: deleting an old batch outcome from {}: {}", interface_label(route), kStateTopic,
+                          e->message);
+    });
+  }
+  if (!old.empty()) spdlog::info("scheduler: {} batch outcomes older than {} days deleted from {}", old.size(),
+                                 kBatchOutcomeKept.count(), kStateTopic);
 }
 
 void JobScheduler::plan_scheduled(const Catalogue& c, sys_seconds now) {

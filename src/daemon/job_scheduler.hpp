@@ -75,6 +75,8 @@ class JobScheduler {
   // Writes the run to renkei.state and, once the broker has it, to the local view.
   bool record(const JobRun& run);
   void publish(const Catalogue& c, std::chrono::sys_seconds now);
+  // The leader deletes batch outcomes older than kBatchOutcomeKept from renkei.state.
+  void prune_batch_outcomes(std::chrono::sys_seconds now);
   bool runnable(const RouteDef& r, std::string& why) const;
   std::optional<std::string> default_date(const RouteDef& r, std::chrono::sys_seconds now) const;
 
@@ -94,6 +96,7 @@ class JobScheduler {
   std::set<std::string> active_keys_;
   uint64_t term_ = 0;                   // the leadership term the scheduled runs belong to
   bool adopted_own_ = false;
+  std::chrono::sys_seconds next_prune_{};
   mutable std::mutex published_mu_;  // the status snapshot: never waits for the broker
   std::map<int, RouteRuns> published_;
 };

@@ -44,9 +44,16 @@ std::expected<void, BusError> StateStore::write(const std::string& key, const st
 
 void StateStore::write_async(const std::string& key, const std::string& value,
                              std::function<void(const std::optional<BusError>&)> done) {
+  produce_async(OutMessage{kStateTopic, prefix_ + key, value, {}}, std::move(done));
+}
+
+void StateStore::erase_async(const std::string& key, std::function<void(const std::optional<BusError>&)> done) {
+  produce_async(OutMessage{kStateTopic, prefix_ + key, {}, {}, true}, std::move(done));
+}
+
+void StateStore::produce_async(OutMessage msg, std::function<void(const std::optional<BusError>&)> done) {
   auto shared = std::make_shared<std::function<void(const std::optional<BusError>&)>>(std::move(done));
-  auto queued = producer_.produce(OutMessage{kStateTopic, prefix_ + key, value, {}},
-                                  [shared](const std::optional<BusError>& e) { (*shared)(e); });
+  auto queued = producer_.produce(std::move(msg), [shared](const std::optional<BusError>& e) { (*shared)(e); });
   if (!queued) (*shared)(queued.error());
 }
 

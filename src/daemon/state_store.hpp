@@ -31,8 +31,12 @@ class StateStore {
   // Writes one key without waiting; `done` is told once, from the producer's thread.
   void write_async(const std::string& key, const std::string& value,
                    std::function<void(const std::optional<BusError>&)> done);
+  // Deletes one key (a tombstone: compaction drops the key); `done` as for write_async.
+  void erase_async(const std::string& key, std::function<void(const std::optional<BusError>&)> done);
 
  private:
+  void produce_async(OutMessage msg, std::function<void(const std::optional<BusError>&)> done);
+
   Producer& producer_;
   std::string prefix_;
   std::unique_ptr<TopicReader> reader_;

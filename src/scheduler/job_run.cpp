@@ -164,6 +164,11 @@ void JobState::apply(std::string_view key, std::string_view value) {
     auto rest = key.substr(6);
     auto slash = rest.find('/');
     auto route = route_number(rest.substr(0, slash == std::string_view::npos ? 0 : slash));
+    if (route && slash + 1 < rest.size() && value.empty()) {
+      // A tombstone (a compacted topic's delete): nothing ever writes an empty outcome.
+      erase_batch_outcome(*route, rest.substr(slash + 1));
+      return;
+    }
     if (route && slash + 1 < rest.size())
       if (auto o = batch_outcome_from_json(value)) {
         put_batch_outcome(*route, std::string(rest.substr(slash + 1)), std::move(*o));
@@ -213,6 +218,20 @@ std::optional<std::chrono::sys_seconds> JobState::cursor(int route) const {
 const BatchOutcome* JobState::batch_outcome(int route, std::string_view batch_id) const {
   auto it = batches_.find(std::pair<int, std::string>{route, std::string(batch_id)});
   return it == batches_.end() ? nullptr : &it->second;
+}
+
+void JobState::erase_batch_outcome(int route, std::string_view batch_id) {
+  batches_.erase(std::pair<int, std::string>{route, std::string(batch_id)});
+}
+
+std::vector<std::pair<int, std::string>> JobState::batch_outcomes_before(std::int64_t cutoff,
+                                                                         std::size_t limit) const {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& [k, o] : batches_) {
+    if (out.size() >= limit) break;
+    if (o.at < cutoff) out.push_back(k);
+  }
+  return out;
 }
 
 std::vector<JobRun> JobState::running() const {

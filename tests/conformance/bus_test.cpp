@@ -230,6 +230,34 @@ TEST_F(KafkaBusEmbedded, RecordsWithHeadersComeBackInOrder) {
   consumer->close();
 }
 
+TEST_F(KafkaBusEmbedded, ATombstoneIsANullValueAndAnEmptyValueIsNot) {
+  // renkei.state deletes a key with a null value; an empty value (a batch's end marker)
+  // must stay a value, or compaction would drop it.
+  const std::string topic = unique("renkei.if.906");
+  make_topic(topic);
+  auto producer = bus_->make_producer();
+  std::atomic<int> ok{0};
+  auto count = [&](const std::optional<BusError>& e) { if (!e) ++ok; };
+  ASSERT_TRUE(producer->produce(OutMessage{topic, "gone", "", {}, true}, count).has_value());
+  ASSERT_TRUE(producer->produce(OutMessage{topic, "empty", "", {}}, count).has_value());
+  ASSERT_TRUE(producer->produce(OutMessage{topic, "full", "x", {}}, count).has_value());
+  ASSERT_TRUE(producer->flush(10s).has_value());
+  EXPECT_EQ(ok.load(), 3);
+
+  auto consumer = bus_->make_consumer(nullptr);
+  ASSERT_TRUE(consumer->subscribe({topic}).has_value());
+  std::vector<std::pair<std::string, bool>> got;
+  auto deadline = Clock::now() + 25s;
+  while (got.size() < 3 && Clock::now() < deadline) {
+    auto m = consumer->poll(200ms);
+    ASSERT_TRUE(m.has_value()) << m.error().message;
+    if (*m) got.emplace_back(std::string((*m)->key), (*m)->tombstone);
+  }
+  const std::vector<std::pair<std::string, bool>> want = {{"gone", true}, {"empty", false}, {"full", false}};
+  EXPECT_EQ(got, want);
+  consumer->close();
+}
+
 TEST_F(KafkaBusEmbedded, HeaderLookupOnAConsumedMessage) {
   const std::string topic = unique("renkei.if.905");
   make_topic(topic);

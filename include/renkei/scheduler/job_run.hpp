@@ -11,7 +11,8 @@
 //   batch/<NNN>/<batch id>   {"outcome": "delivered"|"held", "reason", "at"}: what the
 //                            router did with a batch of a scheduled route, so that the run
 //                            that carried it (on whichever hub) succeeds only once it is
-//                            delivered and fails when it was held
+//                            delivered and fails when it was held; a null value (the
+//                            leader's tombstone, kBatchOutcomeKept after `at`) deletes it
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -68,6 +69,10 @@ struct BatchOutcome {
   std::int64_t at = 0;       // epoch seconds
 };
 
+// An outcome is read only while the run that carried the batch is open (its deadline plus
+// bus.batch_timeout and a minute): a month and a margin, then the leader deletes it.
+inline constexpr std::chrono::days kBatchOutcomeKept{35};
+
 std::string batch_outcome_key(int route, std::string_view batch_id);
 std::string to_json(const BatchOutcome& outcome);
 std::optional<BatchOutcome> batch_outcome_from_json(std::string_view text);
@@ -92,6 +97,10 @@ class JobState {
   void put_batch_outcome(int route, std::string batch_id, BatchOutcome o) {
     batches_[{route, std::move(batch_id)}] = std::move(o);
   }
+  void erase_batch_outcome(int route, std::string_view batch_id);
+  // The (route, batch id) of outcomes settled before `cutoff` (epoch seconds), at most `limit`.
+  std::vector<std::pair<int, std::string>> batch_outcomes_before(std::int64_t cutoff, std::size_t limit) const;
+  std::size_t batch_outcomes() const { return batches_.size(); }
   std::size_t ignored() const { return ignored_; }
 
  private:

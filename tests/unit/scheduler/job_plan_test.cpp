@@ -205,5 +205,34 @@ TEST(JobStateTest, KeepsWhatBecameOfEachBatchAndRefusesKeysItCannotRead) {
   EXPECT_EQ(state.ignored(), 5u);
 }
 
+TEST(JobStateTest, ATombstoneDeletesAnOutcomeAndOldOutcomesAreFoundForPruning) {
+  JobState state;
+  state.apply(batch_outcome_key(9, "old-1"), to_json(BatchOutcome{true, "", 1000}));
+  state.apply(batch_outcome_key(9, "old-2"), to_json(BatchOutcome{false, "bad-record", 1500}));
+  state.apply(batch_outcome_key(12, "old-3"), to_json(BatchOutcome{true, "", 1999}));
+  state.apply(batch_outcome_key(9, "recent"), to_json(BatchOutcome{true, "", 2000}));
+  ASSERT_EQ(state.batch_outcomes(), 4u);
+
+  // Settled strictly before the cutoff, and never more than asked for.
+  auto old = state.batch_outcomes_before(2000, 10);
+  ASSERT_EQ(old.size(), 3u);
+  for (const auto& [route, batch] : old) EXPECT_NE(batch, "recent");
+  EXPECT_EQ(state.batch_outcomes_before(2000, 2).size(), 2u);
+  EXPECT_TRUE(state.batch_outcomes_before(1000, 10).empty());
+
+  // The leader's delete, read back from renkei.state (a null value arrives empty).
+  state.apply(batch_outcome_key(9, "old-1"), "");
+  EXPECT_EQ(state.batch_outcome(9, "old-1"), nullptr);
+  EXPECT_EQ(state.batch_outcomes(), 3u);
+  // A delete of a batch never seen, or replayed twice, is harmless and not a bad key.
+  state.apply(batch_outcome_key(9, "old-1"), "");
+  state.apply(batch_outcome_key(9, "never"), "");
+  EXPECT_EQ(state.ignored(), 0u);
+  state.erase_batch_outcome(12, "old-3");
+  EXPECT_EQ(state.batch_outcome(12, "old-3"), nullptr);
+  ASSERT_EQ(state.batch_outcomes_before(2000, 10).size(), 1u);
+  EXPECT_NE(state.batch_outcome(9, "recent"), nullptr);
+}
+
 }  // namespace
 }  // namespace renkei
