@@ -224,7 +224,21 @@ class Admin:
     def start_offsets(self, topic_regex):
         return self._list_offsets(topic_regex, -2)
 
-    def _list_offsets(self, topic_regex, timestamp):
+    # Errors a just-created topic answers with until its leader is known everywhere.
+    _SETTLING = {3, 5, 6}  # UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER
+
+    def _list_offsets(self, topic_regex, timestamp, settle_s=15.0):
+        import time
+        deadline = time.monotonic() + settle_s
+        while True:
+            try:
+                return self._list_offsets_once(topic_regex, timestamp)
+            except KafkaWireError as e:
+                if getattr(e, "code", None) not in self._SETTLING or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _list_offsets_once(self, topic_regex, timestamp):
         pattern = re.compile(topic_regex)
         topics, brokers = self.metadata(None)
         by_leader = {}
@@ -250,7 +264,9 @@ class Admin:
                         r.i64()  # timestamp
                         off = r.i64()
                         if err != ERR_NONE:
-                            raise KafkaWireError(f"ListOffsets {name}/{p}: error {err}")
+                            e = KafkaWireError(f"ListOffsets {name}/{p}: error {err}")
+                            e.code = err
+                            raise e
                         result[(name, p)] = off
         return result
 
