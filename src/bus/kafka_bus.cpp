@@ -618,7 +618,9 @@ class KafkaBus final : public Bus {
         // never loss.
         {"message.timeout.ms", std::to_string(limits.delivery_timeout.count())},
         {"queue.buffering.max.messages", "200000"},
-        {"queue.buffering.max.kbytes", "262144"},
+        // What waits for the broker's ack (bus.memory.producer_buffer_kib); beyond it a
+        // source waits (QUEUE_FULL), it does not buffer.
+        {"queue.buffering.max.kbytes", std::to_string(cfg_.memory.producer_buffer_kib)},
     };
     if (limits.max_message_bytes > 0) settings.emplace_back("message.max.bytes", std::to_string(limits.max_message_bytes));
     auto conf = make_conf(common(std::move(settings)));
@@ -636,11 +638,13 @@ class KafkaBus final : public Bus {
                               {"enable.auto.commit", "false"},
                               {"enable.auto.offset.store", "false"},
                               {"auto.offset.reset", "earliest"},
-                              // A daily file lands on one partition: fetch it in large pieces.
-                              {"max.partition.fetch.bytes", "8388608"},
-                              // What is fetched ahead of the router, over all its partitions:
-                              // a backlog (a replay, a catch-up) waits on the broker, not here.
-                              {"queued.max.messages.kbytes", "16384"},
+                              // bus.memory: a daily file lands on one partition and is fetched
+                              // in pieces of partition_fetch_kib; what is fetched ahead of the
+                              // router, over all its partitions, is bounded too: a backlog (a
+                              // replay, a catch-up, a stalled lane) waits on the broker, not here.
+                              {"max.partition.fetch.bytes", std::to_string(cfg_.memory.partition_fetch_kib * 1024LL)},
+                              {"fetch.max.bytes", std::to_string(cfg_.memory.fetch_max_kib * 1024LL)},
+                              {"queued.max.messages.kbytes", std::to_string(cfg_.memory.consumer_prefetch_kib)},
                               // Topics of routes added by a reload are found within this time.
                               {"topic.metadata.refresh.interval.ms", "10000"},
                           },

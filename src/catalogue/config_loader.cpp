@@ -242,6 +242,7 @@ class Loader {
       if (auto v = m.integer("batch_timeout_ms", Need::Optional, 1000, 7LL * 24 * 3600 * 1000))
         h.bus.batch_timeout = std::chrono::milliseconds(*v);
       if (auto sec = m.map("security")) read_bus_security(*sec, shown, h.bus);
+      if (auto mem = m.map("memory")) read_bus_memory(*mem, shown, h.bus.memory);
       m.finish();
     }
     if (auto n = top.map("http")) {
@@ -402,6 +403,22 @@ class Loader {
  private:
   // Only what a TLS/SASL connection needs passes: anything else could change delivery
   // guarantees (acks, idempotence) behind the hub's back.
+  void read_bus_memory(const YAML::Node& node, const std::string& shown, BusMemoryConfig& mem) {
+    MapReader m(node, shown, "bus: memory", diags_);
+    // Below these a record of the largest size the bus takes (1 MiB) could not pass.
+    auto kib = [&](const char* name, int& field, long long min) {
+      if (auto v = m.integer(name, Need::Optional, min, 4LL * 1024 * 1024)) field = static_cast<int>(*v);
+    };
+    kib("lane_queue_kib", mem.lane_queue_kib, 64);
+    kib("consumer_prefetch_kib", mem.consumer_prefetch_kib, 1024);
+    kib("fetch_max_kib", mem.fetch_max_kib, 1024);
+    kib("partition_fetch_kib", mem.partition_fetch_kib, 1024);
+    kib("producer_buffer_kib", mem.producer_buffer_kib, 4096);
+    if (mem.partition_fetch_kib > mem.fetch_max_kib)
+      m.error("partition_fetch_kib", "is larger than fetch_max_kib (" + std::to_string(mem.fetch_max_kib) + ")");
+    m.finish();
+  }
+
   void read_bus_security(const YAML::Node& node, const std::string& shown, BusConfig& bus) {
     if (!node.IsMap()) {
       diags_.error(shown, line_of(node), "bus: field 'security' must be a map of librdkafka settings");

@@ -115,7 +115,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
       [state](int route, const std::string& batch_id, const BatchOutcome& o,
               std::function<void(const std::optional<BusError>&)> done) {
         state->write_async(batch_outcome_key(route, batch_id), to_json(o), std::move(done));
-      });
+      },
+      static_cast<std::size_t>(cfg.bus.memory.lane_queue_kib) * 1024);
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
   hub->events_ = std::make_unique<EventRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
   hub->election_->start();

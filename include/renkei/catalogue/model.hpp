@@ -142,6 +142,16 @@ struct LayoutDef {
   }
 };
 
+// bus.memory: the most renkeid holds of records in flight, so its memory does not grow
+// with file size or backlog (what does not fit waits in Kafka as lag).
+struct BusMemoryConfig {
+  int lane_queue_kib = 4096;          // records queued for each delivery lane (one per target)
+  int consumer_prefetch_kib = 8192;   // fetched ahead of the router (queued.max.messages.kbytes)
+  int fetch_max_kib = 8192;           // one fetch response, all partitions (fetch.max.bytes)
+  int partition_fetch_kib = 4096;     // one partition's part of it (max.partition.fetch.bytes)
+  int producer_buffer_kib = 65536;    // produced, not yet acknowledged (queue.buffering.max.kbytes)
+};
+
 struct BusConfig {
   std::string brokers;             // empty: embedded mock cluster (not durable)
   int partitions = 3;
@@ -159,6 +169,7 @@ struct BusConfig {
   // An open batch that sees none of its records for this long (its end marker lost, its
   // producer gone) is dead-lettered as batch-incomplete, so its partition moves on.
   std::chrono::milliseconds batch_timeout{600'000};
+  BusMemoryConfig memory;
 };
 
 struct HttpConfig {

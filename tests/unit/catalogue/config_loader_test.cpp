@@ -175,6 +175,34 @@ TEST_F(ConfigDir, HubSchedulerCollectModeIsChecked) {
   EXPECT_NE(e[0].find("hub.yaml:6: scheduler: field 'collect': unknown value 'sometimes'"), std::string::npos) << e[0];
 }
 
+TEST_F(ConfigDir, BusMemoryBoundsAreTypedWithDefaults) {
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->hub.bus.memory.lane_queue_kib, 4096);
+  EXPECT_EQ((*c)->hub.bus.memory.producer_buffer_kib, 65536);
+
+  write("hub.yaml",
+        "bus:\n  brokers: \"\"\n  memory:\n    lane_queue_kib: 512\n    fetch_max_kib: 2048\n"
+        "    partition_fetch_kib: 1024\nspool:\n  root: spool\n");
+  c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->hub.bus.memory.lane_queue_kib, 512);
+  EXPECT_EQ((*c)->hub.bus.memory.fetch_max_kib, 2048);
+  EXPECT_EQ((*c)->hub.bus.memory.partition_fetch_kib, 1024);
+  EXPECT_EQ((*c)->hub.bus.memory.consumer_prefetch_kib, 8192);
+
+  write("hub.yaml",
+        "bus:\n  brokers: \"\"\n  memory:\n    lane_queue_kib: 8\n    fetch_max_kib: 2048\n"
+        "    partition_fetch_kib: 4096\n    queue_kib: 1\nspool:\n  root: spool\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
+  std::string all;
+  for (const auto& x : e) all += x + "\n";
+  EXPECT_NE(all.find("hub.yaml:4: bus: memory: field 'lane_queue_kib'"), std::string::npos) << all;
+  EXPECT_NE(all.find("partition_fetch_kib"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown field 'queue_kib'"), std::string::npos) << all;
+}
+
 TEST_F(ConfigDir, BusSecurityPassesTlsAndSaslSettingsOnly) {
   write("hub.yaml",
         "bus:\n  brokers: \"k1:9093\"\n  security:\n    security.protocol: SASL_SSL\n"
