@@ -7,9 +7,7 @@
 
 namespace renkei {
 
-namespace {
-
-std::optional<uint64_t> parse_seq(std::optional<std::string_view> s) {
+std::optional<uint64_t> BatchAssembler::parse_seq(std::optional<std::string_view> s) {
   if (!s) return std::nullopt;
   uint64_t v = 0;
   auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
@@ -17,7 +15,13 @@ std::optional<uint64_t> parse_seq(std::optional<std::string_view> s) {
   return v;
 }
 
-}  // namespace
+BatchAssembler::Batch* BatchAssembler::seen(std::string_view id, int64_t offset, Clock::time_point now) {
+  auto it = batches_.find(id);
+  if (it == batches_.end()) return nullptr;
+  it->second.last_seen = now;
+  it->second.last_offset = offset;
+  return &it->second;
+}
 
 void BatchAssembler::open(std::string_view id, int64_t first_offset, Opening how, std::optional<StageError> why,
                           Clock::time_point now) {
@@ -49,16 +53,11 @@ std::optional<BatchAssembler::Replay> BatchAssembler::hold(std::string_view id, 
 
 BatchAssembler::Step BatchAssembler::record(std::string_view id, int64_t offset, std::optional<std::string_view> seq_text,
                                             Clock::time_point now) {
-  auto it = batches_.find(id);
-  if (it == batches_.end()) return {};
-  Batch& b = it->second;
-  b.last_seen = now;
-  b.last_offset = offset;
+  Batch* found = seen(id, offset, now);
+  if (!found) return {};
+  Batch& b = *found;
+  if (b.how == Opening::DeliveredBefore) return only(Verdict::ReadPast);
   Step step;
-  if (b.how == Opening::DeliveredBefore) {
-    step.verdict = Verdict::ReadPast;
-    return step;
-  }
   auto seq = parse_seq(seq_text);
   if (!seq) {
     step.replay = hold(b, offset, {"bad-header", "record has no valid renkei-seq header"});
@@ -83,16 +82,11 @@ BatchAssembler::Step BatchAssembler::record(std::string_view id, int64_t offset,
 
 BatchAssembler::Step BatchAssembler::refuse(std::string_view id, int64_t offset, StageError why,
                                             Clock::time_point now) {
-  auto it = batches_.find(id);
-  if (it == batches_.end()) return {};
-  Batch& b = it->second;
-  b.last_seen = now;
-  b.last_offset = offset;
+  Batch* found = seen(id, offset, now);
+  if (!found) return {};
+  Batch& b = *found;
+  if (b.how == Opening::DeliveredBefore) return only(Verdict::ReadPast);
   Step step;
-  if (b.how == Opening::DeliveredBefore) {
-    step.verdict = Verdict::ReadPast;
-    return step;
-  }
   step.replay = hold(b, offset, std::move(why));
   step.verdict = Verdict::DeadLetter;
   step.held = b.held;
@@ -114,16 +108,11 @@ void BatchAssembler::appended(std::string_view id, std::string_view source, std:
 
 BatchAssembler::Step BatchAssembler::end(std::string_view id, int64_t offset, std::optional<std::string_view> marker,
                                          Clock::time_point now) {
-  auto it = batches_.find(id);
-  if (it == batches_.end()) return {};
-  Batch& b = it->second;
-  b.last_seen = now;
-  b.last_offset = offset;
+  Batch* found = seen(id, offset, now);
+  if (!found) return {};
+  Batch& b = *found;
+  if (b.how == Opening::DeliveredBefore) return only(Verdict::DeliveredBefore);
   Step step;
-  if (b.how == Opening::DeliveredBefore) {
-    step.verdict = Verdict::DeliveredBefore;
-    return step;
-  }
   auto parsed = marker ? BatchEnd::parse(*marker) : std::nullopt;
   if (!parsed) step.replay = hold(b, offset, {"bad-header", "unreadable renkei-batch-end header"});
   // The source's file name becomes part of the delivered file's name.

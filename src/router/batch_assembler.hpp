@@ -66,6 +66,9 @@ class BatchAssembler {
     std::chrono::seconds silent{0};
   };
 
+  // A renkei-seq header's value (decimal, nothing else), or nullopt.
+  static std::optional<uint64_t> parse_seq(std::optional<std::string_view> text);
+
   bool is_open(std::string_view id) const { return batches_.contains(id); }
   std::size_t open_count() const { return batches_.size(); }
 
@@ -116,6 +119,13 @@ class BatchAssembler {
     std::optional<Sha256> output_sum;
   };
   std::optional<Replay> hold(Batch& b, int64_t offset, StageError why);
+  static Step only(Verdict v) {
+    Step s;
+    s.verdict = v;
+    return s;
+  }
+  // The open batch `id`, seen now at `offset`; nullptr when none is open.
+  Batch* seen(std::string_view id, int64_t offset, Clock::time_point now);
 
   std::map<std::string, Batch, std::less<>> batches_;
 };

@@ -59,6 +59,17 @@ def need_brokers(testcase):
     return BROKERS
 
 
+def wait_route_topics_answer(brokers, timeout=60):
+    """A broker started a moment ago may still be electing leaders: waits until it
+    answers for every route topic."""
+    def answers():
+        try:
+            return kafkawire.Admin(brokers).end_offsets(ROUTE_TOPICS) is not None
+        except kafkawire.KafkaWireError:
+            return False
+    wait_for(answers, timeout, "the broker to answer for every route topic", interval=0.5)
+
+
 def unique(prefix):
     return f"{prefix}-{os.getpid()}-{time.time_ns() % 10**10}-{random.getrandbits(24):06x}"
 

@@ -110,12 +110,7 @@ class DeliveryLanes(h.HubTestCase):
         super().setUp()
         self.brokers = h.need_brokers(self)
 
-        def answers():
-            try:
-                return kafkawire.Admin(self.brokers).end_offsets(h.ROUTE_TOPICS) is not None
-            except kafkawire.KafkaWireError:
-                return False
-        h.wait_for(answers, 60, "the broker to answer for every route topic", interval=0.5)
+        h.wait_route_topics_answer(self.brokers)
         # A port for the http target: first a black hole on it, later a receiver.
         self.hole = BlackHole()
         self.addCleanup(self.hole.stop)

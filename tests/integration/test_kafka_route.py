@@ -171,12 +171,7 @@ class KafkaRoute(h.HubTestCase):
     def setUp(self):
         super().setUp()
         self.brokers = h.need_brokers(self)
-        def answers():
-            try:
-                return kafkawire.Admin(self.brokers).end_offsets(h.ROUTE_TOPICS) is not None
-            except kafkawire.KafkaWireError:
-                return False
-        h.wait_for(answers, 60, "the broker to answer for every route topic", interval=0.5)
+        h.wait_route_topics_answer(self.brokers)
         self.receiver = Receiver().start()
         self.addCleanup(self.receiver.stop)
         self.prefix = h.unique("renkei-it-peer").replace("_", "-")
