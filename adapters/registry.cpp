@@ -77,6 +77,8 @@ std::optional<std::string> check_option_value(const OptionSpec& spec, const std:
       long long v = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
       if (ec != std::errc{} || p != value.data() + value.size()) return "must be an integer";
+      if (spec.range && (v < spec.range->first || v > spec.range->second))
+        return "must be between " + std::to_string(spec.range->first) + " and " + std::to_string(spec.range->second);
       return std::nullopt;
     }
     case OptionType::Bool:

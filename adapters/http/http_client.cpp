@@ -211,4 +211,22 @@ std::expected<HttpAnswer, std::string> HttpClient::get_to_file(
   return *out.answer;
 }
 
+HttpClientPool::Lease HttpClientPool::take() {
+  std::unique_ptr<HttpClient> client;
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      client = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!client) client = std::make_unique<HttpClient>();
+  return Lease(*this, std::move(client));
+}
+
+void HttpClientPool::give_back(std::unique_ptr<HttpClient> client) {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(client));
+}
+
 }  // namespace renkei::adapters

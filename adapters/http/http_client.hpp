@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -58,6 +59,33 @@ class HttpClient {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+};
+
+// Kept-alive connections for a sink whose POSTs run on several threads at once (its events
+// in flight): each request borrows an idle connection, or a new one, and gives it back.
+class HttpClientPool {
+ public:
+  class Lease {
+   public:
+    Lease(HttpClientPool& pool, std::unique_ptr<HttpClient> client) : pool_(&pool), client_(std::move(client)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (client_) pool_->give_back(std::move(client_));
+    }
+    HttpClient& operator*() { return *client_; }
+    HttpClient* operator->() { return client_.get(); }
+
+   private:
+    HttpClientPool* pool_;
+    std::unique_ptr<HttpClient> client_;
+  };
+  Lease take();
+
+ private:
+  void give_back(std::unique_ptr<HttpClient> client);
+  std::mutex mu_;
+  std::vector<std::unique_ptr<HttpClient>> idle_;
 };
 
 }  // namespace renkei::adapters

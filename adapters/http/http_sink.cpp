@@ -30,6 +30,7 @@ class HttpSink final : public HeldBatchSink {
       : HeldBatchSink(system, catalogue),
         system_id_(system.id),
         timeout_(positive_setting(system, "timeout_ms", 5000)),
+        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 1))),
         policy_(backoff_setting(system)) {
     if (auto it = system.adapter.settings.find("url"); it != system.adapter.settings.end()) url_ = it->second;
     if (auto it = system.adapter.settings.find("content_type"); it != system.adapter.settings.end())
@@ -53,6 +54,8 @@ class HttpSink final : public HeldBatchSink {
   }
 
   RetryPolicy retry_policy() const override { return policy_; }
+  // post() is safe from several threads: each POST borrows its own connection.
+  unsigned events_in_flight() const override { return in_flight_; }
   void close() override {}
 
   AdapterResult<> post(int route_id, const std::string& id, std::string_view body,
@@ -68,7 +71,7 @@ class HttpSink final : public HeldBatchSink {
     for (const auto& [name, value] : extra)
       if (auto ok = safe_header_value(name, value); !ok)
         return std::unexpected(AdapterError{false, "bad-header", ok.error().message()});
-    auto answer = client_.post(*url, extra, body, timeout_);
+    auto answer = clients_.take()->post(*url, extra, body, timeout_);
     // Transport failures, 5xx, 408 and 429 mean "later"; other 4xx mean "never like this".
     if (!answer) return std::unexpected(AdapterError{true, "io", "POST to " + system_id_ + ": " + answer.error()});
     const int s = answer->status;
@@ -112,8 +115,10 @@ class HttpSink final : public HeldBatchSink {
   std::string url_;
   std::string content_type_ = "application/octet-stream";
   std::chrono::milliseconds timeout_;
+  unsigned in_flight_;
   RetryPolicy policy_;
-  HttpClient client_;  // one kept-alive connection: a POST per event must not pay a handshake
+  // Kept-alive connections, one per POST in flight: a POST per event must not pay a handshake.
+  HttpClientPool clients_;
 };
 
 }  // namespace

@@ -27,6 +27,14 @@ AdapterKindSpec http_adapter_spec() {
                   "Deadline for one outbound POST (connect, send, answer); past it the attempt counts as "
                   "failed and is retried.",
                   "5000"),
+              {.name = "in_flight",
+               .type = OptionType::Int,
+               .doc = "Realtime records delivered to this system at once (each on its own connection); records with the same "
+                    "key (the layout's key field, else the source system) keep their order, so a slow answer holds up only "
+                    "the later records of its key. Read at start.",
+               .default_value = "1",
+               .values = {},
+               .range = std::pair<long long, long long>{1, 64}},
               opt("backoff_initial_ms", OptionType::Int,
                   "First wait before retrying a failed delivery (5xx, timeout, refused); doubles each time.", "500"),
               opt("backoff_max_ms", OptionType::Int, "Longest wait between retries.", "60000"),

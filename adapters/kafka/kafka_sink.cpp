@@ -28,6 +28,7 @@ class KafkaSink final : public HeldBatchSink {
         system_(system),
         peer_(peer_bus_config(system, catalogue)),
         timeout_(positive_setting(system, "delivery_timeout_ms", 30'000)),
+        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 1))),
         max_message_(static_cast<int>(positive_setting(system, "max_message_bytes", 1'000'000))),
         policy_(backoff_setting(system)) {
     for (const auto* r : catalogue.routes_delivered_by(system.id)) source_of_[r->id] = r->from;
@@ -56,6 +57,7 @@ class KafkaSink final : public HeldBatchSink {
   }
 
   RetryPolicy retry_policy() const override { return policy_; }
+  unsigned events_in_flight() const override { return in_flight_; }
 
   void close() override {
     std::lock_guard lock(mu_);
@@ -112,23 +114,28 @@ class KafkaSink final : public HeldBatchSink {
   }
 
   // Everything `produce` emits, acknowledged by the peer; one attempt.
+  // Several events are in flight from as many threads: the lock covers connecting and
+  // queueing only, each caller waits for its own acknowledgements outside it.
   AdapterResult<> send(const std::function<void(const Emit&)>& produce) {
-    std::lock_guard lock(mu_);
-    if (auto c = connect(); !c) return c;
     auto tracker = std::make_shared<DeliveryTracker>();
     std::optional<BusError> refused;
-    produce([&](const MessageView& m) {
-      tracker->add();
-      auto r = producer_->produce(m, tracker.get());
-      if (!r) {
-        tracker->on_delivery(r.error());
-        refused = r.error();
-      }
-      return r.has_value();
-    });
+    {
+      std::lock_guard lock(mu_);
+      if (auto c = connect(); !c) return c;
+      produce([&](const MessageView& m) {
+        tracker->add();
+        auto r = producer_->produce(m, tracker.get());
+        if (!r) {
+          tracker->on_delivery(r.error());
+          refused = r.error();
+        }
+        return r.has_value();
+      });
+    }
     // librdkafka answers every message within message.timeout.ms; the margin covers its
     // timer granularity. A tracker given up on stays alive for the late answers.
     if (!tracker->wait_until(std::chrono::steady_clock::now() + timeout_ + 5s)) {
+      std::lock_guard lock(mu_);
       abandoned_.push_back(tracker);
       return std::unexpected(AdapterError{true, "io", "kafka peer " + system_.id + ": no acknowledgement within " +
                                                           std::to_string(timeout_.count()) + " ms"});
@@ -146,6 +153,7 @@ class KafkaSink final : public HeldBatchSink {
   SystemDef system_;
   BusConfig peer_;
   std::chrono::milliseconds timeout_;
+  unsigned in_flight_;
   int max_message_;
   RetryPolicy policy_;
   std::map<int, std::string> source_of_;  // route id → the system the records come from

@@ -89,6 +89,14 @@ AdapterKindSpec kafka_adapter_spec() {
                   "Largest file batch held in memory until its end marker proves it whole; a larger batch "
                   "is held into the DLQ.",
                   "67108864"),
+              {.name = "in_flight",
+               .type = OptionType::Int,
+               .doc = "Realtime records produced to the peer at once, each waiting for its own acknowledgement; "
+                      "records with the same key keep their order (one key waits for the ack of its previous "
+                      "record). Read at start.",
+               .default_value = "1",
+               .values = {},
+               .range = std::pair<long long, long long>{1, 64}},
               opt("backoff_initial_ms", OptionType::Int,
                   "First wait before retrying a failed delivery (peer away, no acknowledgement in time); "
                   "doubles each time.",

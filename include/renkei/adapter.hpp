@@ -162,6 +162,10 @@ class Sink {
   // once; kinds whose target recognises repeats (http) deliver it directly.
   virtual AdapterResult<> deliver_event(const SinkEvent& event, std::string_view record);
   virtual RetryPolicy retry_policy() const { return {}; }
+  // How many realtime records the router may have in deliver_event() at once (called
+  // from that many threads; order is kept per record key). 1 unless the kind is
+  // thread-safe there and says so (its in_flight option).
+  virtual unsigned events_in_flight() const { return 1; }
   virtual void close() = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "renkei/catalogue/model.hpp"
@@ -21,6 +22,8 @@ struct OptionSpec {
   // Default value; "{spool}" and "{system}" expand to the spool root and the system id.
   std::optional<std::string> default_value;
   std::vector<std::string> values;  // allowed values of an Enum option
+  // The inclusive bounds of an Int option, where it has them.
+  std::optional<std::pair<long long, long long>> range{};
 };
 
 struct AdapterKindSpec {

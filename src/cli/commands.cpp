@@ -137,6 +137,7 @@ int cmd_adapter_kinds(bool json, std::ostream& out) {
         nlohmann::ordered_json oj{{"name", o.name}, {"type", to_string(o.type)}, {"doc", o.doc}};
         oj["default"] = o.default_value ? nlohmann::ordered_json(*o.default_value) : nullptr;
         if (!o.values.empty()) oj["values"] = o.values;
+        if (o.range) oj["range"] = {o.range->first, o.range->second};
         kj["options"].push_back(oj);
       }
       arr.push_back(kj);
@@ -152,6 +153,7 @@ int cmd_adapter_kinds(bool json, std::ostream& out) {
         out << ":";
         for (const auto& v : o.values) out << " " << v;
       }
+      if (o.range) out << " " << o.range->first << ".." << o.range->second;
       out << ")";
       if (o.default_value) out << " default " << *o.default_value;
       out << "\n      " << o.doc << "\n";

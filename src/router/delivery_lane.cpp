@@ -2,9 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <ctime>
 
+#include "dead_letter.hpp"
 #include "renkei/batch.hpp"
 #include "renkei/guarded_thread.hpp"
 #include "renkei/hub_clock.hpp"
@@ -20,32 +20,6 @@ namespace {
 constexpr auto kMaxBackoff = std::chrono::milliseconds(60'000);
 constexpr auto kFirstBackoff = std::chrono::milliseconds(500);
 constexpr auto kExpireEvery = 1s;
-
-std::optional<uint64_t> parse_u64(std::optional<std::string_view> s) {
-  if (!s) return std::nullopt;
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), v);
-  if (ec != std::errc{} || p != s->data() + s->size()) return std::nullopt;
-  return v;
-}
-
-// "2026-11-25T09:46:30.123Z" → seconds since the epoch.
-std::optional<double> parse_timestamp(std::optional<std::string_view> s) {
-  if (!s) return std::nullopt;
-  std::tm tm{};
-  int ms = 0;
-  std::string text(*s);
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
-    return std::nullopt;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<double>(timegm(&tm)) + ms / 1000.0;
-}
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // A realtime record's identity for the target: its trace id when it parses (safe in a
 // header and a file name), else its place on the topic (stable too: the record never moves).
@@ -90,12 +64,17 @@ std::size_t lane_cost(const BusMessage& msg) {
   return n;
 }
 
-DeliveryLane::DeliveryLane(std::string target, int index, Deps deps, std::size_t max_bytes)
+DeliveryLane::DeliveryLane(std::string target, int index, Deps deps, std::size_t max_bytes, unsigned in_flight)
     : target_(std::move(target)),
       index_(index),
       deps_(std::move(deps)),
       max_bytes_(std::max<std::size_t>(max_bytes, 1)),
       stage_(make_conversion_stage([m = &deps_.metrics](int route) { m->shrinks(route).inc(); })) {
+  if (in_flight > 1)
+    slots_ = std::make_unique<EventSlots>(
+      "renkei:lane" + std::to_string(index_), in_flight,
+      EventSlots::Deps{deps_.dlq, deps_.metrics,
+                       [this](std::size_t cost) { queued_bytes_.fetch_sub(cost, std::memory_order_relaxed); }});
   worker_ = std::thread([this] {
     const std::string name = "renkei:lane" + std::to_string(index_);
     run_guarded(name.c_str(), [this] { work(); }, [this] { return stopping_.load(); });
@@ -119,6 +98,7 @@ void DeliveryLane::stop() {
   stopping_ = true;
   cv_.notify_all();
   worker_.join();
+  if (slots_) slots_->stop();
   std::deque<LaneItem> left;
   {
     std::lock_guard lock(mu_);
@@ -145,9 +125,10 @@ void DeliveryLane::work() {
       }
     }
     if (item) {
-      const std::size_t cost = lane_cost(item->msg);
+      item_cost_ = lane_cost(item->msg);
+      handed_off_ = false;
       handle(*item);
-      queued_bytes_.fetch_sub(cost, std::memory_order_relaxed);
+      if (!handed_off_) queued_bytes_.fetch_sub(item_cost_, std::memory_order_relaxed);
     }
     if (Clock::now() - last_expire >= kExpireEvery) {
       forget_retired();
@@ -370,8 +351,7 @@ void DeliveryLane::commit(const Key& key, Partition& p, const BusMessage& msg, c
   report_outcome(p, route, std::string(id), true, "", msg.offset);
   deps_.metrics.delivered(route.id, route.to).inc(static_cast<double>(end.count));
   deps_.metrics.status().delivered(route.id);
-  if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
-    deps_.metrics.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
+  if (auto age = seconds_since_ingest(msg)) deps_.metrics.latency(route.id).observe(*age);
   spdlog::info("route {}: batch {} delivered to {} ({} records)", interface_label(route.id), id,
                Catalogue::target_carrier(route), end.count);
   p.backoff = std::chrono::milliseconds(0);
@@ -414,35 +394,19 @@ void DeliveryLane::handle_event(Partition& p, const BusMessage& msg, const Route
     dead_letter(p, msg, route, r.error().kind, r.error().detail);
     return p.offsets->processed(msg.offset);
   }
-  const std::string_view converted = *r ? std::string_view(**r) : msg.value;
-  const SinkEvent ev{route.id, event_id(msg), std::string(msg.key)};
-  auto d = sink_it->second->deliver_event(ev, converted);
-  // An event has no state to rebuild: it is tried again where it is. The lane stays full
-  // meanwhile, so its partitions stay paused and nothing more is fetched for it (a seek
-  // back would fetch the lane full again for every attempt).
-  while (!d && d.error().transient) {
-    const RetryPolicy policy = sink_it->second->retry_policy();
-    p.backoff = std::clamp(p.backoff * 2, policy.first, policy.max);
-    deps_.metrics.retries(route.id).inc();
-    deps_.metrics.status().backing_off(route.id, p.backoff);
-    spdlog::warn("route {}: delivery failed ({}); trying offset {} again in {} ms", interface_label(route.id),
-                 d.error().detail, msg.offset, p.backoff.count());
-    if (!pause_for(p.backoff) || p.offsets->retired()) return;  // not processed: it comes again
-    d = sink_it->second->deliver_event(ev, converted);
+  EventJob job{msg, p.offsets, current_, &route, sink_it->second.get(), SinkEvent{route.id, event_id(msg), std::string(msg.key)},
+               *r ? std::optional<std::string>(std::move(**r)) : std::nullopt, item_cost_};
+  if (!slots_) {
+    // One at a time, here: the lane stays full while it is retried, so its partitions stay
+    // paused (a sink that does not say it is thread-safe sees one call at a time).
+    p.offsets->hold(msg.offset);
+    p.offsets->processed(msg.offset);
+    deliver_event_job(job, deps_.dlq, deps_.metrics, [this](std::chrono::milliseconds d) { return pause_for(d); });
+    return;
   }
-  if (!d) {
-    spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id),
-                 Catalogue::target_carrier(route), d.error().detail, route.dlq_topic());
-    dead_letter(p, msg, route, d.error().kind, d.error().detail);
-    return p.offsets->processed(msg.offset);
-  }
-  // The offset becomes committable only now, after the target took the record.
-  deps_.metrics.delivered(route.id, route.to).inc();
-  deps_.metrics.status().delivered(route.id);
-  if (auto at = parse_timestamp(msg.header(hdr::kIngestedAt)))
-    deps_.metrics.latency(route.id).observe(std::max(0.0, now_seconds() - *at));
-  p.backoff = std::chrono::milliseconds(0);
-  p.offsets->processed(msg.offset);
+  slots_->push(std::move(job));       // holds the offset until the target took the event
+  p.offsets->processed(msg.offset);  // only after the hold: a commit never passes it
+  handed_off_ = true;                 // its cost leaves the lane's bound when its slot is done
 }
 
 bool DeliveryLane::pause_for(std::chrono::milliseconds d) {
@@ -460,7 +424,7 @@ bool DeliveryLane::dead_letter_from_topic(const Key& key, Partition& p, const Ro
       [&, expect = uint64_t{1}](const BusMessage& earlier) mutable {
         // Each sequence number once: a source that re-sent after a crash left copies.
         if (earlier.header(hdr::kBatchId) != std::optional<std::string_view>(batch_id)) return;
-        if (parse_u64(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
+        if (BatchAssembler::parse_seq(earlier.header(hdr::kSeq)) != std::optional<uint64_t>(expect)) return;
         ++expect;
         dead_letter(p, earlier, route, reason, detail, batch_id);
       },
@@ -474,40 +438,13 @@ bool DeliveryLane::dead_letter_from_topic(const Key& key, Partition& p, const Ro
 
 void DeliveryLane::dead_letter(Partition& p, const BusMessage& msg, const RouteDef& route, const std::string& reason,
                                const std::string& detail, std::string_view batch_id) {
-  OutMessage out;
-  out.topic = route.dlq_topic();
-  out.key = std::string(msg.key);
-  out.value = std::string(msg.value);
-  for (const auto& [k, v] : msg.headers) out.headers.push_back({std::string(k), std::string(v)});
-  // Each dead letter stands alone: batch-wide headers are added where the record lacks them.
-  auto ensure = [&](std::string_view name, const std::string& value) {
-    if (!value.empty() && !msg.header(name)) out.headers.push_back({std::string(name), value});
-  };
-  if (route.id > 0) ensure(hdr::kInterface, interface_label(route.id));
+  DeadLetter why{reason, detail, {}, {}};
   if (!batch_id.empty())
     if (auto it = p.open.find(batch_id); it != p.open.end()) {
-      ensure(hdr::kSource, it->second.source);
-      ensure(hdr::kCharset, it->second.charset);
+      why.source = it->second.source;
+      why.charset = it->second.charset;
     }
-  out.headers.push_back({std::string(hdr::kDlqReason), reason});
-  out.headers.push_back({std::string(hdr::kDlqDetail), detail});
-  out.headers.push_back({std::string(hdr::kDlqOrigin),
-                         std::string(msg.topic) + ":" + std::to_string(msg.partition) + ":" + std::to_string(msg.offset)});
-  auto offsets = p.offsets;
-  const int64_t held_at = msg.offset;
-  offsets->hold(held_at);
-  Counter* counter = route.id > 0 ? &deps_.metrics.dead_lettered(route.id, reason) : nullptr;
-  auto topic = out.topic;
-  auto r = deps_.dlq.produce(std::move(out), [offsets, held_at, counter, topic](const std::optional<BusError>& err) {
-    if (err) {
-      // Keep the hold: the offset is never committed, a restart processes it again.
-      spdlog::error("dead-letter write to {} failed: {}", topic, err->message);
-      return;
-    }
-    if (counter) counter->inc();
-    offsets->release(held_at);
-  });
-  if (!r) spdlog::error("dead-letter write to {} refused: {}", topic, r.error().message);
+  write_dead_letter(deps_.dlq, deps_.metrics, p.offsets, msg, route, why);
 }
 
 void DeliveryLane::back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "batch_assembler.hpp"
+#include "event_slots.hpp"
 #include "hub_metrics.hpp"
 #include "partition_offsets.hpp"
 #include "renkei/adapter.hpp"
@@ -62,7 +63,8 @@ class DeliveryLane {
     std::function<void(LaneRewind)> rewind;  // thread-safe: called on the lane's worker
   };
   // `target`: the carrier system the lane delivers to (a catalogue id; for logs only).
-  DeliveryLane(std::string target, int index, Deps deps, std::size_t max_bytes);
+  // `in_flight`: realtime events delivered at once (its sink's events_in_flight()).
+  DeliveryLane(std::string target, int index, Deps deps, std::size_t max_bytes, unsigned in_flight = 1);
   ~DeliveryLane();
   DeliveryLane(const DeliveryLane&) = delete;
   DeliveryLane& operator=(const DeliveryLane&) = delete;
@@ -137,6 +139,9 @@ class DeliveryLane {
   std::unique_ptr<TopicReader> scanner_;  // re-reads a held batch's first records
   RuntimePtr current_;
   std::map<Key, Partition> parts_;
+  std::unique_ptr<EventSlots> slots_;  // the realtime events in flight
+  std::size_t item_cost_ = 0;          // of the record in hand
+  bool handed_off_ = false;            // it went to a slot, which releases its cost
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

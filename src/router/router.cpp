@@ -92,7 +92,11 @@ DeliveryLane& Router::lane_for(const Runtime& rt, std::string_view topic) {
                             rewinds_.push_back(std::move(r));
                             have_rewinds_.store(true, std::memory_order_release);
                           }};
-  auto lane = std::make_unique<DeliveryLane>(carrier, static_cast<int>(lanes_.size()), std::move(deps), lane_bytes_);
+  // The count of events in flight is the lane's from its start (a change takes a restart).
+  unsigned in_flight = 1;
+  if (auto s = rt.sinks.find(carrier); s != rt.sinks.end()) in_flight = s->second->events_in_flight();
+  auto lane = std::make_unique<DeliveryLane>(carrier, static_cast<int>(lanes_.size()), std::move(deps), lane_bytes_,
+                                             in_flight);
   spdlog::info("router: delivery lane {} for {}", lanes_.size(), carrier.empty() ? "records without a route" : carrier);
   return *lanes_.emplace(carrier, std::move(lane)).first->second;
 }

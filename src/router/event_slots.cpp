@@ -1,0 +1,145 @@
+#include "event_slots.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#include "dead_letter.hpp"
+#include "renkei/batch.hpp"
+#include "renkei/guarded_thread.hpp"
+
+namespace renkei {
+
+using namespace std::chrono_literals;
+
+std::optional<double> seconds_since_ingest(const BusMessage& msg) {
+  // "2026-11-25T09:46:30.123Z"
+  auto s = msg.header(hdr::kIngestedAt);
+  if (!s || s->size() > 32) return std::nullopt;
+  std::tm tm{};
+  int ms = 0;
+  const std::string text(*s);
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const double at = static_cast<double>(timegm(&tm)) + ms / 1000.0;
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::max(0.0, now - at);
+}
+
+std::string EventSlots::ordering_key(const BusMessage& msg) {
+  if (!msg.key.empty()) return std::string(msg.key);
+  // No key: the partition is the unit of order, as on the route topic itself.
+  return std::string(msg.topic) + ":" + std::to_string(msg.partition);
+}
+
+unsigned EventSlots::slot_of(std::string_view ordering_key, unsigned count) {
+  if (count <= 1) return 0;
+  // FNV-1a: the same key lands on the same slot in every run (std::hash need not).
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : ordering_key) h = (h ^ c) * 1099511628211ull;
+  return static_cast<unsigned>(h % count);
+}
+
+EventSlots::EventSlots(const std::string& lane_name, unsigned count, Deps deps) : deps_(std::move(deps)) {
+  count = std::max(1u, count);
+  for (unsigned i = 0; i < count; ++i) slots_.push_back(std::make_unique<Slot>());
+  for (unsigned i = 0; i < count; ++i) {
+    Slot& slot = *slots_[i];
+    slot.worker = std::thread([this, &slot, name = lane_name + "." + std::to_string(i)] {
+      run_guarded(name.c_str(), [this, &slot] { work(slot); }, [this] { return stopping_.load(); });
+    });
+  }
+}
+
+EventSlots::~EventSlots() { stop(); }
+
+void EventSlots::push(EventJob job) {
+  job.offsets->hold(job.msg.offset);
+  Slot& slot = *slots_[slot_of(ordering_key(job.msg), size())];
+  {
+    std::lock_guard lock(slot.mu);
+    slot.queue.push_back(std::move(job));
+  }
+  slot.cv.notify_one();
+}
+
+void EventSlots::stop() {
+  stopping_ = true;
+  for (auto& s : slots_) {
+    {
+      std::lock_guard lock(s->mu);  // a worker between its check and its wait sees the flag
+    }
+    s->cv.notify_all();
+  }
+  for (auto& s : slots_)
+    if (s->worker.joinable()) s->worker.join();
+  for (auto& s : slots_) {
+    // Left held: nothing of these is committed, they come again.
+    for (auto& job : s->queue) deps_.finished(job.cost);
+    s->queue.clear();
+  }
+}
+
+void EventSlots::work(Slot& slot) {
+  while (!stopping_) {
+    std::optional<EventJob> job;
+    {
+      std::unique_lock lock(slot.mu);
+      slot.cv.wait(lock, [&] { return stopping_ || !slot.queue.empty(); });
+      if (stopping_) return;
+      job.emplace(std::move(slot.queue.front()));
+      slot.queue.pop_front();
+    }
+    deliver(slot, *job);
+    deps_.finished(job->cost);
+  }
+}
+
+bool EventSlots::pause_for(Slot& slot, std::chrono::milliseconds d) {
+  std::unique_lock lock(slot.mu);
+  return !slot.cv.wait_for(lock, d, [this] { return stopping_.load(); });
+}
+
+void EventSlots::deliver(Slot& slot, EventJob& job) {
+  deliver_event_job(job, deps_.dlq, deps_.metrics, [&](std::chrono::milliseconds d) { return pause_for(slot, d); });
+}
+
+void deliver_event_job(EventJob& job, Producer& dlq, HubMetrics& metrics,
+                       const std::function<bool(std::chrono::milliseconds)>& pause) {
+  if (job.offsets->retired()) return;  // revoked: its next owner delivers it
+  const RouteDef& route = *job.route;
+  const std::string_view record = job.converted ? std::string_view(*job.converted) : job.msg.value;
+  auto d = job.sink->deliver_event(job.event, record);
+  // An event has no state to rebuild: it is tried again where it is, holding up only the
+  // events queued behind it (the lane's bound pauses the partitions once enough wait, so
+  // nothing more is fetched meanwhile).
+  std::chrono::milliseconds backoff{0};
+  while (!d && d.error().transient) {
+    const RetryPolicy policy = job.sink->retry_policy();
+    backoff = std::clamp(backoff * 2, policy.first, policy.max);
+    metrics.retries(route.id).inc();
+    metrics.status().backing_off(route.id, backoff);
+    spdlog::warn("route {}: delivery failed ({}); trying offset {} again in {} ms", interface_label(route.id),
+                 d.error().detail, job.msg.offset, backoff.count());
+    if (!pause(backoff) || job.offsets->retired()) return;  // still held: it comes again
+    d = job.sink->deliver_event(job.event, record);
+  }
+  if (!d) {
+    spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id),
+                 Catalogue::target_carrier(route), d.error().detail, route.dlq_topic());
+    write_dead_letter(dlq, metrics, job.offsets, job.msg, route, {d.error().kind, d.error().detail, {}, {}});
+  } else {
+    metrics.delivered(route.id, route.to).inc();
+    metrics.status().delivered(route.id);
+    if (auto age = seconds_since_ingest(job.msg)) metrics.latency(route.id).observe(*age);
+  }
+  // The target took it (or the DLQ write holds it now): its offset may be committed.
+  job.offsets->release(job.msg.offset);
+}
+
+}  // namespace renkei
