@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <ctime>
-
 #include "dead_letter.hpp"
 #include "renkei/batch.hpp"
 #include "renkei/guarded_thread.hpp"
@@ -70,13 +68,13 @@ DeliveryLane::DeliveryLane(std::string target, int index, Deps deps, std::size_t
       deps_(std::move(deps)),
       max_bytes_(std::max<std::size_t>(max_bytes, 1)),
       stage_(make_conversion_stage([m = &deps_.metrics](int route) { m->shrinks(route).inc(); })) {
+  const std::string name = "renkei:lane" + std::to_string(index_);
   if (in_flight > 1)
     slots_ = std::make_unique<EventSlots>(
-      "renkei:lane" + std::to_string(index_), in_flight,
-      EventSlots::Deps{deps_.dlq, deps_.metrics,
-                       [this](std::size_t cost) { queued_bytes_.fetch_sub(cost, std::memory_order_relaxed); }});
-  worker_ = std::thread([this] {
-    const std::string name = "renkei:lane" + std::to_string(index_);
+        name, in_flight,
+        EventSlots::Deps{deps_.dlq, deps_.metrics,
+                         [this](std::size_t cost) { queued_bytes_.fetch_sub(cost, std::memory_order_relaxed); }});
+  worker_ = std::thread([this, name] {
     run_guarded(name.c_str(), [this] { work(); }, [this] { return stopping_.load(); });
   });
 }
