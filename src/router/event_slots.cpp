@@ -37,76 +37,79 @@ std::string EventSlots::ordering_key(const BusMessage& msg) {
   return std::string(msg.topic) + ":" + std::to_string(msg.partition);
 }
 
-unsigned EventSlots::slot_of(std::string_view ordering_key, unsigned count) {
-  if (count <= 1) return 0;
-  // FNV-1a: the same key lands on the same slot in every run (std::hash need not).
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : ordering_key) h = (h ^ c) * 1099511628211ull;
-  return static_cast<unsigned>(h % count);
-}
-
 EventSlots::EventSlots(const std::string& lane_name, unsigned count, Deps deps) : deps_(std::move(deps)) {
   count = std::max(1u, count);
-  for (unsigned i = 0; i < count; ++i) slots_.push_back(std::make_unique<Slot>());
-  for (unsigned i = 0; i < count; ++i) {
-    Slot& slot = *slots_[i];
-    slot.worker = std::thread([this, &slot, name = lane_name + "." + std::to_string(i)] {
-      run_guarded(name.c_str(), [this, &slot] { work(slot); }, [this] { return stopping_.load(); });
+  for (unsigned i = 0; i < count; ++i)
+    workers_.emplace_back([this, name = lane_name + "." + std::to_string(i)] {
+      run_guarded(name.c_str(), [this] { work(); }, [this] { return stopping_.load(); });
     });
-  }
 }
 
 EventSlots::~EventSlots() { stop(); }
 
 void EventSlots::push(EventJob job) {
   job.offsets->hold(job.msg.offset);
-  Slot& slot = *slots_[slot_of(ordering_key(job.msg), size())];
+  std::string key = ordering_key(job.msg);
   {
-    std::lock_guard lock(slot.mu);
-    slot.queue.push_back(std::move(job));
+    std::lock_guard lock(mu_);
+    auto& q = waiting_[key];
+    q.push_back(std::move(job));
+    // A key becomes ready with its first waiting event unless one is in flight (then
+    // the slot finishing that one puts it back in line).
+    if (q.size() == 1 && !in_flight_.contains(key)) ready_.push_back(std::move(key));
   }
-  slot.cv.notify_one();
+  work_cv_.notify_one();
 }
 
 void EventSlots::stop() {
-  stopping_ = true;
-  for (auto& s : slots_) {
-    {
-      std::lock_guard lock(s->mu);  // a worker between its check and its wait sees the flag
-    }
-    s->cv.notify_all();
+  {
+    std::lock_guard lock(mu_);  // a worker between its check and its wait sees the flag
+    stopping_ = true;
   }
-  for (auto& s : slots_)
-    if (s->worker.joinable()) s->worker.join();
-  for (auto& s : slots_) {
-    // Left held: nothing of these is committed, they come again.
-    for (auto& job : s->queue) deps_.finished(job.cost);
-    s->queue.clear();
-  }
+  work_cv_.notify_all();
+  stop_cv_.notify_all();
+  for (auto& w : workers_)
+    if (w.joinable()) w.join();
+  // Left held: nothing of these is committed, they come again.
+  for (auto& [key, q] : waiting_)
+    for (auto& job : q) deps_.finished(job.cost);
+  waiting_.clear();
+  ready_.clear();
 }
 
-void EventSlots::work(Slot& slot) {
+void EventSlots::work() {
   while (!stopping_) {
     std::optional<EventJob> job;
+    std::string key;
     {
-      std::unique_lock lock(slot.mu);
-      slot.cv.wait(lock, [&] { return stopping_ || !slot.queue.empty(); });
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
       if (stopping_) return;
-      job.emplace(std::move(slot.queue.front()));
-      slot.queue.pop_front();
+      key = std::move(ready_.front());
+      ready_.pop_front();
+      auto it = waiting_.find(key);
+      job.emplace(std::move(it->second.front()));
+      it->second.pop_front();
+      in_flight_.insert(key);
     }
-    deliver(slot, *job);
+    deliver_event_job(*job, deps_.dlq, deps_.metrics, [this](std::chrono::milliseconds d) { return pause_for(d); });
+    {
+      std::lock_guard lock(mu_);
+      in_flight_.erase(key);
+      auto it = waiting_.find(key);
+      if (it->second.empty())
+        waiting_.erase(it);
+      else
+        ready_.push_back(key);
+    }
+    work_cv_.notify_one();
     deps_.finished(job->cost);
   }
 }
 
-bool EventSlots::pause_for(Slot& slot, std::chrono::milliseconds d) {
-  std::unique_lock lock(slot.mu);
-  return !slot.cv.wait_for(lock, d, [this] { return stopping_.load(); });
-}
-
-void EventSlots::deliver(Slot& slot, EventJob& job) {
-  deliver_event_job(job, deps_.dlq, deps_.metrics, [&](std::chrono::milliseconds d) { return pause_for(slot, d); });
+bool EventSlots::pause_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  return !stop_cv_.wait_for(lock, d, [this] { return stopping_.load(); });
 }
 
 void deliver_event_job(EventJob& job, Producer& dlq, HubMetrics& metrics,

@@ -1,9 +1,10 @@
 #pragma once
-// A target's realtime deliveries in flight at once: `count` slots, each a FIFO with its
-// own worker. An event goes to the slot its ordering key maps to (the record's key on the
-// route topic, else its partition), so events of one key reach the target in order while
-// a slow or failing POST holds up only the events queued behind it on its slot. A
-// transient failure is retried in place on that slot; a refusal goes to the DLQ.
+// A target's realtime deliveries in flight at once: `count` workers (slots) share one
+// FIFO per ordering key (the record's key on the route topic, else its partition). A key
+// has at most one event in flight; a free slot takes the head of the key that has waited
+// longest. So events of one key reach the target in order, and a slow or failing POST
+// holds up only the later events of its own key: other keys go on through the other
+// slots. A transient failure is retried in place; a refusal goes to the DLQ.
 //
 // The event's offset stays held in its PartitionOffsets from push() until the target took
 // it (or the DLQ has it), so the committable offset never passes an event still in flight.
@@ -17,6 +18,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hub_metrics.hpp"
@@ -65,24 +68,24 @@ class EventSlots {
   // Finishes the attempt in hand on each slot, drops what is queued (held, so never
   // committed: it comes again) and joins the workers.
   void stop();
-  unsigned size() const { return static_cast<unsigned>(slots_.size()); }
-  // Which of `count` slots carries events of this ordering key.
-  static unsigned slot_of(std::string_view ordering_key, unsigned count);
+  unsigned size() const { return static_cast<unsigned>(workers_.size()); }
   static std::string ordering_key(const BusMessage& msg);
 
  private:
-  struct Slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<EventJob> queue;
-    std::thread worker;
-  };
-  void work(Slot& slot);
-  void deliver(Slot& slot, EventJob& job);
-  bool pause_for(Slot& slot, std::chrono::milliseconds d);
+  void work();
+  bool pause_for(std::chrono::milliseconds d);
 
   Deps deps_;
-  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // a key became ready, or stop
+  std::condition_variable stop_cv_;  // wakes back-off waits on stop only
+  // Keys with events waiting; a key's in-flight event is not in its queue.
+  std::unordered_map<std::string, std::deque<EventJob>> waiting_;
+  std::unordered_set<std::string> in_flight_;
+  // Keys with events waiting and none in flight, in the order they became ready: each
+  // key at most once, so keys take turns.
+  std::deque<std::string> ready_;
+  std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};
 };
 
