@@ -30,7 +30,7 @@ class HttpSink final : public HeldBatchSink {
       : HeldBatchSink(system, catalogue),
         system_id_(system.id),
         timeout_(positive_setting(system, "timeout_ms", 5000)),
-        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 1))),
+        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 4))),
         policy_(backoff_setting(system)) {
     if (auto it = system.adapter.settings.find("url"); it != system.adapter.settings.end()) url_ = it->second;
     if (auto it = system.adapter.settings.find("content_type"); it != system.adapter.settings.end())

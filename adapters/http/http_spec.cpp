@@ -32,7 +32,7 @@ AdapterKindSpec http_adapter_spec() {
                .doc = "Realtime records delivered to this system at once (each on its own connection); records with the same "
                     "key (the layout's key field, else the source system) keep their order, so a slow answer holds up only "
                     "the later records of its key. Read at start.",
-               .default_value = "1",
+               .default_value = "4",
                .values = {},
                .range = std::pair<long long, long long>{1, 64}},
               opt("backoff_initial_ms", OptionType::Int,

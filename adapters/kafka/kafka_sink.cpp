@@ -28,7 +28,7 @@ class KafkaSink final : public HeldBatchSink {
         system_(system),
         peer_(peer_bus_config(system, catalogue)),
         timeout_(positive_setting(system, "delivery_timeout_ms", 30'000)),
-        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 1))),
+        in_flight_(static_cast<unsigned>(positive_setting(system, "in_flight", 4))),
         max_message_(static_cast<int>(positive_setting(system, "max_message_bytes", 1'000'000))),
         policy_(backoff_setting(system)) {
     for (const auto* r : catalogue.routes_delivered_by(system.id)) source_of_[r->id] = r->from;

@@ -94,7 +94,7 @@ AdapterKindSpec kafka_adapter_spec() {
                .doc = "Realtime records produced to the peer at once, each waiting for its own acknowledgement; "
                       "records with the same key keep their order (one key waits for the ack of its previous "
                       "record). Read at start.",
-               .default_value = "1",
+               .default_value = "4",
                .values = {},
                .range = std::pair<long long, long long>{1, 64}},
               opt("backoff_initial_ms", OptionType::Int,

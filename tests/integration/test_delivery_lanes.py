@@ -205,8 +205,10 @@ class DeliveryLanes(h.HubTestCase):
               f"VmRSS samples {[(t, rss) for t, rss, _ in samples]}, load {os.getloadavg()[0]:.2f}")
         self.assertLess(hwm - hwm_before, 32 * 1024, "memory grew with the backlog")
         # Flat: the second half of the stall holds no more than the first.
-        half = samples[len(samples) // 2:]
-        self.assertLess(max(r for _, r, _ in half) - samples[0][1], 8 * 1024, f"VmRSS crept up: {samples}")
+        # (The first samples may still see the lane fill up to its bound.)
+        first, second = samples[:len(samples) // 2], samples[len(samples) // 2:]
+        self.assertLess(max(r for _, r, _ in second) - max(r for _, r, _ in first), 8 * 1024,
+                        f"VmRSS crept up: {samples}")
 
         receiver = self.recover()
         want = {(p, o) for (t, p), end in kafkawire.Admin(self.brokers).end_offsets(re.escape(HTTP_TOPIC)).items()

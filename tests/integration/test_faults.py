@@ -35,25 +35,26 @@ class FaultTestCase(h.HubTestCase):
         admin = h.kafkawire.Admin(brokers)
         return {p: off for (t, p), off in admin.end_offsets(re.escape(DLQ)).items()}
 
-    def assert_delivered_once(self, hub, files, brokers, dlq_start):
+    def assert_delivered_once(self, hub, files, brokers, dlq_start, route=h.ROUTE, target=h.TARGET):
         """Each source file: one final file at the target with its bytes, processed once at
         the source, a ledger entry; nothing else in the inbox; nothing of theirs on the DLQ."""
         delivered_names = []
         batches = []
         for name, data in files.items():
-            got = hub.delivered(name)
+            got = hub.delivered(name, target, route)
             self.assertEqual(len(got), 1, f"{name}: {len(got)} files at the target: {[p.name for p in got]}")
             self.assertSameFile(got[0], data)
             batch = got[0].name[: -len("_" + name)]
             batches.append(batch)
             delivered_names.append(got[0].name)
-            self.assertEqual(hub.processed_entries(name), [f"{batch}_{name}"],
+            self.assertEqual(hub.processed_entries(name, route=route), [f"{batch}_{name}"],
                              f"{name} must be in processed/ once, under the delivered batch id")
-            self.assertFalse((hub.outbox() / name).exists(), f"{name} is still in the outbox")
-            self.assertEqual((hub.ledger() / batch).read_text(encoding="utf-8").strip(), got[0].name)
+            self.assertFalse((hub.outbox(route=route) / name).exists(), f"{name} is still in the outbox")
+            self.assertEqual((hub.ledger(target, route) / batch).read_text(encoding="utf-8").strip(), got[0].name)
         # No temp file of any batch, no stray file.
-        self.assertEqual(hub.inbox_entries(), sorted(delivered_names))
-        leftovers = [m for m in h.read_topic(brokers, DLQ, dlq_start)
+        self.assertEqual(hub.inbox_entries(target, route), sorted(delivered_names))
+        dlq = f"renkei.if.{h.iface(route)}.dlq"
+        leftovers = [m for m in h.read_topic(brokers, dlq, dlq_start)
                      if m.headers.get("renkei-batch-id") in batches]
         self.assertEqual(leftovers, [], "records of delivered batches went to the dead-letter topic")
 
@@ -125,6 +126,89 @@ class KillNine(FaultTestCase):
         hub.stop()
         self.assert_delivered_once(hub, files, brokers, dlq_start)
         note(f"{len(schedule)} kills ({in_flight_kills} in flight), {len(files)} files of {RECORDS} records")
+
+
+# Routes 9-12: 住民記録 → 国保, 子ども・子育て, 児童手当, 福祉医療; daily file routes, each
+# target with its own delivery lane.
+LANE_ROUTES = {9: "health-care", 10: "child-care", 11: "child-allowance", 12: "welfare-medical"}
+LANE_RECORDS = 60_000
+
+
+class KillNineLanes(FaultTestCase):
+
+    def test_kill9_while_several_lanes_hold_open_batches_delivers_each_batch_once(self):
+        brokers = h.need_brokers(self)
+        seed = int(os.environ.get("RENKEI_FAULT_SEED") or random.SystemRandom().randrange(1, 2**31))
+        note(f"lanes: kill schedule seed {seed} (RENKEI_FAULT_SEED={seed} replays it)")
+        rng = random.Random(seed)
+        admin = h.kafkawire.Admin(brokers)
+        dlq_start = {}
+        for r in LANE_ROUTES:
+            dlq = f"renkei.if.{h.iface(r)}.dlq"
+            dlq_start[dlq] = {p: off for (t, p), off in admin.end_offsets(re.escape(dlq)).items()}
+        hub = Hub(self, brokers, "kill9-lanes")
+        files = {r: {} for r in LANE_ROUTES}
+
+        def drop_round():
+            for r in LANE_ROUTES:
+                name = f"resident-lanes-{r}-{len(files[r]) + 1}.csv"
+                data = h.make_file(LANE_RECORDS, h.unique(f"l{r}"))
+                files[r][name] = data
+                hub.drop(name, data, route=r)
+
+        def open_lanes():
+            """Routes whose target has a batch being written (a temp file in its inbox)."""
+            return [r for r, t in LANE_ROUTES.items()
+                    if any(e.startswith(".") for e in hub.inbox_entries(t, r))]
+
+        # One file per route waits in its outbox; each run is killed 0.2-2.5 s after it
+        # starts. A kill counts when two or more lanes were writing a batch at that moment;
+        # when every file got through first, a new round is dropped.
+        drop_round()
+        counted = 0
+        schedule = []
+        while counted < 3:
+            self.assertLess(len(schedule), 30, f"no 3 kills with several lanes open after {len(schedule)} runs: "
+                                               f"{schedule}")
+            started = time.monotonic()
+            hub.start(wait_ready=False)
+            delay = rng.uniform(0.2, 2.5)
+            deadline = started + delay
+            seen_open = []
+            while time.monotonic() < deadline:
+                seen_open = open_lanes()
+                if len(seen_open) >= 2:
+                    break
+                time.sleep(0.01)
+            self.assertTrue(hub.alive(), f"renkeid died on its own\n{hub.log_tail()}")
+            hub.kill9()
+            done = [r for r, t in LANE_ROUTES.items() if all(hub.delivered(n, t, r) for n in files[r])]
+            schedule.append((round(time.monotonic() - started, 3), seen_open, done))
+            note(f"lanes run {len(schedule)}: kill -9 after {(time.monotonic() - started) * 1000:.0f} ms, "
+                 f"open lanes {seen_open}, delivered {done}")
+            if len(seen_open) >= 2:
+                counted += 1
+            if len(done) == len(LANE_ROUTES):
+                self.assertLess(sum(len(f) for f in files.values()), 5 * len(LANE_ROUTES),
+                                f"batches keep getting through before the kill: {schedule}")
+                drop_round()
+
+        hub.start()
+        for r, t in LANE_ROUTES.items():
+            for name in files[r]:
+                hub.wait_delivered(name, 180, t, r)
+        for r in LANE_ROUTES:
+            hub.wait_caught_up(120, route=r)
+        h.wait_for(lambda: all(hub.processed_entries(n, route=r) for r in LANE_ROUTES for n in files[r]), 60,
+                   "every source file in processed/", on_timeout=hub.log_tail)
+        for r in LANE_ROUTES:
+            hub.wait_caught_up(60, route=r)
+        hub.stop()
+        for r, t in LANE_ROUTES.items():
+            self.assert_delivered_once(hub, files[r], brokers, dlq_start[f"renkei.if.{h.iface(r)}.dlq"], route=r,
+                                       target=t)
+        note(f"lanes: {len(schedule)} kills ({counted} with several lanes open), "
+             f"{sum(len(f) for f in files.values())} files of {LANE_RECORDS} records on {len(LANE_ROUTES)} routes")
 
 
 class BrokerOutage(FaultTestCase):

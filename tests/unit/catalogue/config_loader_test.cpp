@@ -291,6 +291,27 @@ TEST_F(ConfigDir, HttpSystemThatReceivesNeedsAUsableUrl) {
   EXPECT_NE(e[0].find("system 'a': adapter: option 'url': https is not supported"), std::string::npos) << e[0];
 }
 
+TEST_F(ConfigDir, InFlightOutsideItsRangeIsLocated) {
+  // in_flight is 1..64 for both kinds that take it; the ends of the range load.
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"  // 2-6
+        "      url: http://a.example/{interface}\n      in_flight: 0\n"                             // 7-8
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: kafka\n"  // 9-13
+        "      brokers: 127.0.0.1:9\n      in_flight: 65\n");                                       // 14-15
+  auto e = errors();
+  ASSERT_EQ(e.size(), 2u) << ::testing::PrintToString(e);
+  EXPECT_EQ(e[0], file("systems.yaml") + ":8: system 'a': adapter: option 'in_flight' must be between 1 and 64");
+  EXPECT_EQ(e[1], file("systems.yaml") + ":15: system 'b': adapter: option 'in_flight' must be between 1 and 64");
+  write("systems.yaml",
+        "systems:\n"
+        "  - id: a\n    name: Aシステム\n    charset: UTF-8\n    adapter:\n      kind: http\n"
+        "      url: http://a.example/{interface}\n      in_flight: 1\n"
+        "  - id: b\n    name: Bシステム\n    charset: UTF-8\n    adapter:\n      kind: kafka\n"
+        "      brokers: 127.0.0.1:9\n      in_flight: 64\n");
+  EXPECT_EQ(errors(), std::vector<std::string>{});
+}
+
 TEST_F(ConfigDir, NameAliasClashesAreReported) {
   write("systems.yaml",
         "systems:\n"
