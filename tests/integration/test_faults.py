@@ -156,10 +156,19 @@ class KillNineLanes(FaultTestCase):
                 files[r][name] = data
                 hub.drop(name, data, route=r)
 
-        def open_lanes():
-            """Routes whose target has a batch being written (a temp file in its inbox)."""
-            return [r for r, t in LANE_ROUTES.items()
-                    if any(e.startswith(".") for e in hub.inbox_entries(t, r))]
+        def open_lanes(since):
+            """Routes whose target is writing a batch in this run (a temp file in its inbox
+            written since `since`; one left by an earlier kill does not count)."""
+            out = []
+            for r, t in LANE_ROUTES.items():
+                for e in hub.inbox_entries(t, r):
+                    try:
+                        if e.endswith(".tmp") and (hub.inbox(t, r) / e).stat().st_mtime > since:
+                            out.append(r)
+                            break
+                    except FileNotFoundError:
+                        pass  # renamed meanwhile
+            return out
 
         # One file per route waits in its outbox; each run is killed 0.2-2.5 s after it
         # starts. A kill counts when two or more lanes were writing a batch at that moment;
@@ -170,16 +179,16 @@ class KillNineLanes(FaultTestCase):
         while counted < 3:
             self.assertLess(len(schedule), 30, f"no 3 kills with several lanes open after {len(schedule)} runs: "
                                                f"{schedule}")
-            started = time.monotonic()
+            started, since = time.monotonic(), time.time()
             hub.start(wait_ready=False)
-            delay = rng.uniform(0.2, 2.5)
-            deadline = started + delay
+            deadline = started + rng.uniform(0.2, 2.5)
             seen_open = []
             while time.monotonic() < deadline:
-                seen_open = open_lanes()
-                if len(seen_open) >= 2:
+                if len(open_lanes(since)) >= 2:
+                    time.sleep(rng.uniform(0, 0.3))  # somewhere inside the batches
                     break
                 time.sleep(0.01)
+            seen_open = open_lanes(since)
             self.assertTrue(hub.alive(), f"renkeid died on its own\n{hub.log_tail()}")
             hub.kill9()
             done = [r for r, t in LANE_ROUTES.items() if all(hub.delivered(n, t, r) for n in files[r])]
@@ -197,6 +206,10 @@ class KillNineLanes(FaultTestCase):
         for r, t in LANE_ROUTES.items():
             for name in files[r]:
                 hub.wait_delivered(name, 180, t, r)
+        # Killed again right after the last rename, before every offset is committed: the
+        # batches read again are found delivered, never written twice.
+        hub.kill9()
+        hub.start()
         for r in LANE_ROUTES:
             hub.wait_caught_up(120, route=r)
         h.wait_for(lambda: all(hub.processed_entries(n, route=r) for r in LANE_ROUTES for n in files[r]), 60,
