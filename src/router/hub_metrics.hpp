@@ -58,6 +58,17 @@ class HubMetrics {
     return r_.gauge("renkei_adapter_up", "1 when the system's adapter is open and working",
                     {{"system", system}});
   }
+  // Set by the router about once a second; `system` is the lane's target (carrier) system.
+  Gauge& lane_queued_bytes(const std::string& system) {
+    return r_.gauge("renkei_lane_queued_bytes",
+                    "Bytes of records waiting in the delivery lane of a target system (bounded by bus.memory.lane_queue_kib)",
+                    {{"system", system}});
+  }
+  Gauge& lane_paused_partitions(const std::string& system) {
+    return r_.gauge("renkei_lane_paused_partitions",
+                    "Route partitions not fetched because the delivery lane of their target is full",
+                    {{"system", system}});
+  }
   Counter& reloads(const std::string& outcome) {
     return r_.counter("renkei_config_reloads_total", "Configuration reloads (SIGHUP) by outcome",
                       {{"outcome", outcome}});

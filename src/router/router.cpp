@@ -48,6 +48,7 @@ void Router::run() {
       }
       subscribed = rt;
       current_ = rt;
+      update_lanes();  // a new target's gauges at 0 from the first scrape
     }
     auto m = consumer_->poll(100ms);
     if (!m) {
@@ -68,6 +69,7 @@ void Router::run() {
     if (Clock::now() - last_commit >= kCommitEvery) {
       commit_all(false);
       update_lag();
+      update_lanes();
       last_commit = Clock::now();
     }
   }
@@ -234,6 +236,25 @@ void Router::commit_all(bool force) {
     return;
   }
   for (std::size_t i = 0; i < offsets.size(); ++i) which[i]->last_committed = offsets[i].offset;
+}
+
+void Router::update_lanes() {
+  std::map<const DeliveryLane*, int> paused;
+  for (const auto& [key, p] : parts_)
+    if (p.lane_full && p.lane) ++paused[p.lane];
+  for (const auto& [carrier, lane] : lanes_) {
+    if (carrier.empty()) continue;  // records without a route: no system to name
+    metrics_.lane_queued_bytes(carrier).set(static_cast<double>(lane->queued_bytes()));
+    auto it = paused.find(lane.get());
+    metrics_.lane_paused_partitions(carrier).set(it == paused.end() ? 0 : it->second);
+  }
+  // A target whose lane has not started yet (no record so far) has nothing queued.
+  if (current_)
+    for (const auto& [carrier, sink] : current_->sinks)
+      if (!lanes_.contains(carrier)) {
+        metrics_.lane_queued_bytes(carrier).set(0);
+        metrics_.lane_paused_partitions(carrier).set(0);
+      }
 }
 
 void Router::update_lag() {

@@ -60,6 +60,8 @@ class Router final : public RebalanceListener {
   void replace_consumer(const std::string& why);
   void commit_all(bool force);
   void update_lag();
+  // The lanes' gauges (queued bytes, partitions paused because a lane is full).
+  void update_lanes();
 
   Bus& bus_;
   Producer& dlq_;

@@ -80,6 +80,10 @@ class BlackHole:
         self.sock.close()
 
 
+TARGET_SYSTEM = "convenience-cert"
+LANE_BYTES = 4096 * 1024  # bus.memory.lane_queue_kib's default
+
+
 def vm(pid, field):
     """VmHWM / VmRSS of a process, in kB."""
     with open(f"/proc/{pid}/status") as f:
@@ -197,6 +201,14 @@ class DeliveryLanes(h.HubTestCase):
         while time.monotonic() - t0 < STALL_SECONDS:
             samples.append((round(time.monotonic() - t0), vm(pid, "VmRSS"), vm(pid, "VmHWM")))
             time.sleep(5)
+        # The stall shows on /metrics: the lane at its bound, its partitions paused.
+        m = hub.metrics()
+        queued = h.metric(m, "renkei_lane_queued_bytes", system=TARGET_SYSTEM)
+        paused = h.metric(m, "renkei_lane_paused_partitions", system=TARGET_SYSTEM)
+        self.assertIsNotNone(queued, "no renkei_lane_queued_bytes for the stalled lane")
+        self.assertGreaterEqual(queued, LANE_BYTES, "the stalled lane is not shown at its bound")
+        self.assertLess(queued, 2 * LANE_BYTES, "the lane holds more than its bound")
+        self.assertGreaterEqual(paused or 0, 1, "no partition shown paused behind the full lane")
         # Other routes still deliver while the lane is stalled.
         self.file_latencies(hub, 1, h.unique("s"))
         hwm = vm(pid, "VmHWM")
@@ -220,6 +232,9 @@ class DeliveryLanes(h.HubTestCase):
         got = receiver.by_key(TARGET_PATH)
         self.assertEqual(set(got), keys, "a record arrived that was not on the topic")
         hub.wait_caught_up(60, route=28)
+        h.wait_for(lambda: (hub.metric("renkei_lane_queued_bytes", system=TARGET_SYSTEM),
+                            hub.metric("renkei_lane_paused_partitions", system=TARGET_SYSTEM)) == (0, 0),
+                   10, "the lane's gauges back at 0 once it drained")
         hub.stop()
 
 

@@ -47,7 +47,7 @@ HUB_FAMILIES = {
     "renkei_conversion_errors_total", "renkei_delivery_retries_total", "renkei_consumer_lag_records",
     "renkei_delivery_latency_seconds", "renkei_adapter_up", "renkei_config_reloads_total", "renkei_build_info",
     "renkei_job_runs_total", "renkei_job_last_success_timestamp_seconds", "renkei_job_next_run_timestamp_seconds",
-    "renkei_manual_overdue",
+    "renkei_manual_overdue", "renkei_lane_queued_bytes", "renkei_lane_paused_partitions",
 }
 
 GOOD_ROUTE, BLOCKED_ROUTE = h.ROUTE, 10  # 009 住民記録 → 健康管理; 010 住民記録 → 子ども・子育て
@@ -172,6 +172,10 @@ class Exposition(unittest.TestCase):
         self.assertEqual(h.metric(m, "renkei_build_info", version=renkeid_version()), 1)
         up = [v for (name, _), v in m.items() if name == "renkei_adapter_up"]
         self.assertEqual(len(up), 39)
+        # A lane's gauges per target system, also for targets no record reached yet.
+        lanes = {dict(labels)["system"]: v for (name, labels), v in m.items() if name == "renkei_lane_queued_bytes"}
+        self.assertLessEqual({h.TARGET, BLOCKED_TARGET, "eltax"}, set(lanes), "lane gauges missing")
+        self.assertEqual(lanes["eltax"], 0)
 
     def test_exposed_families_are_in_the_catalogue(self):
         catalogue = parse_catalogue()
