@@ -80,6 +80,54 @@ def read_arrivals(log_path):
     return out
 
 
+def prepare_config(work, brokers, receiver_port, group_prefix="renkei-rt-bench"):
+    """The shipped config and codemaps copied into `work`, pointed at `brokers`, a fresh
+    consumer group starting at the topics' ends, a free admin port and the receiver.
+    Returns (hub.yaml path, admin port)."""
+    shutil.copytree(ROOT / "config", work / "config")
+    shutil.copytree(ROOT / "codemaps", work / "codemaps")
+    group = f"{group_prefix}-{os.getpid()}-{time.time_ns() % 10**9}"
+    with socket.socket() as s:  # a free port now; renkeid logs at warn, so not its choice
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    hub_yaml = work / "config" / "hub.yaml"
+    text = hub_yaml.read_text(encoding="utf-8")
+    for pattern, repl in [(r'(?m)^(\s+brokers:)\s*"[^"\n]*"', rf'\1 "{brokers}"'),
+                          (r"(?m)^(\s+group_id:)\s*\S+", rf"\1 {group}"),
+                          (r"(?m)^(\s+listen:)\s*\S+", rf"\1 127.0.0.1:{port}"),
+                          (r"(?m)^(\s+root:)\s*\S+", rf"\1 {work}/spool"),
+                          (r"(?m)^(state:\n\s+dir:)\s*\S+", rf"\1 {work}/state"),  # not calendar.dir
+                          (r"(?m)^(\s+token_file:)\s*\S+", rf"\1 {work}/state/api-token"),
+                          (r"(?m)^(\s+level:)\s*\S+", r"\1 warn")]:
+        text = re.sub(pattern, repl, text)
+    hub_yaml.write_text(text, encoding="utf-8")
+    systems = work / "config" / "systems.yaml"
+    systems.write_text(systems.read_text(encoding="utf-8").replace("127.0.0.1:9471", f"127.0.0.1:{receiver_port}"),
+                       encoding="utf-8")
+    admin = kafkawire.Admin(brokers)
+    admin.commit_offsets(group, admin.end_offsets(r"renkei\.if\.[0-9]{3}"))
+    return hub_yaml, port
+
+
+def start_hub(renkeid, hub_yaml, port, work):
+    """renkeid on `hub_yaml`, logging to work/renkeid.log; returns the process once it is
+    ready and its consumer has the route partitions (it then reports lag)."""
+    log = open(work / "renkeid.log", "wb")
+    hub = subprocess.Popen([renkeid, "--config", str(hub_yaml)], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while not ready(port):
+        if time.monotonic() > deadline or hub.poll() is not None:
+            raise SystemExit("renkeid did not start:\n" + (work / "renkeid.log").read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+    deadline = time.monotonic() + 90
+    while b'renkei_consumer_lag_records{interface="028"}' not in metrics(port):
+        if time.monotonic() > deadline:
+            raise SystemExit("renkeid's consumer got no partitions")
+        time.sleep(0.5)
+    time.sleep(2)
+    return hub
+
+
 def send(port, path, token, rate, seconds, key_of, threads=16):
     """POSTs rate*seconds events on schedule from `threads` keep-alive connections.
     Returns ({i: (sent_at, answered_at, status)}, achieved seconds)."""
@@ -146,43 +194,9 @@ def main():
         # Baseline: straight to the receiver, same sender, same rate.
         base, _ = send(rport, f"/{TARGET}/base", None, args.rate, args.baseline_seconds, lambda i: f"base-{i}")
 
-        shutil.copytree(ROOT / "config", work / "config")
-        shutil.copytree(ROOT / "codemaps", work / "codemaps")
-        group = f"renkei-rt-bench-{os.getpid()}-{time.time_ns() % 10**9}"
-        with socket.socket() as s:  # a free port now; renkeid logs at warn, so not its choice
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        hub_yaml = work / "config" / "hub.yaml"
-        text = hub_yaml.read_text(encoding="utf-8")
-        for pattern, repl in [(r'(?m)^(\s+brokers:)\s*"[^"\n]*"', rf'\1 "{args.brokers}"'),
-                              (r"(?m)^(\s+group_id:)\s*\S+", rf"\1 {group}"),
-                              (r"(?m)^(\s+listen:)\s*\S+", rf"\1 127.0.0.1:{port}"),
-                              (r"(?m)^(\s+root:)\s*\S+", rf"\1 {work}/spool"),
-                              (r"(?m)^(state:\n\s+dir:)\s*\S+", rf"\1 {work}/state"),  # not calendar.dir
-                              (r"(?m)^(\s+token_file:)\s*\S+", rf"\1 {work}/state/api-token"),
-                              (r"(?m)^(\s+level:)\s*\S+", r"\1 warn")]:
-            text = re.sub(pattern, repl, text)
-        hub_yaml.write_text(text, encoding="utf-8")
-        systems = work / "config" / "systems.yaml"
-        systems.write_text(systems.read_text(encoding="utf-8").replace("127.0.0.1:9471", f"127.0.0.1:{rport}"),
-                           encoding="utf-8")
-        admin = kafkawire.Admin(args.brokers)
-        admin.commit_offsets(group, admin.end_offsets(r"renkei\.if\.[0-9]{3}"))
-        log = open(work / "renkeid.log", "wb")
-        hub = subprocess.Popen([args.renkeid, "--config", str(hub_yaml)], stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 90
-        while not ready(port):
-            if time.monotonic() > deadline or hub.poll() is not None:
-                raise SystemExit("renkeid did not start:\n" + (work / "renkeid.log").read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
+        hub_yaml, port = prepare_config(work, args.brokers, rport)
+        hub = start_hub(args.renkeid, hub_yaml, port, work)
         token = (work / "state" / "api-token").read_text().strip()
-        # The clock starts once the consumer has its partitions (it then reports lag).
-        deadline = time.monotonic() + 90
-        while b'renkei_consumer_lag_records{interface="028"}' not in metrics(port):
-            if time.monotonic() > deadline:
-                raise SystemExit("renkeid's consumer got no partitions")
-            time.sleep(0.5)
-        time.sleep(2)
 
         key_of = lambda i: f"rt-{i:07d}"  # noqa: E731
         res, took = send(port, f"/ingest/{SOURCE}/{ROUTE:03d}", token, args.rate, args.seconds, key_of)

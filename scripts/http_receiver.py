@@ -4,7 +4,10 @@
 Accepts POSTs the way a target that honours Idempotency-Key should: a repeat under a key
 it already has is answered 200 again and not stored twice.
 
-  scripts/http_receiver.py [--port 9471] [--out DIR] [--status 200]
+  scripts/http_receiver.py [--port 9471] [--out DIR] [--status 200] [--delay-ms N | --black-hole]
+
+--delay-ms answers each POST after N ms (a slow target); --black-hole reads each request
+and never answers (a hung target: the connection stays open until the receiver stops).
 
 With --out, each accepted body is written to DIR/<path>/<Idempotency-Key> (e.g.
 var/received/convenience-cert/015/renkei-015-…). The shipped config/systems.yaml points
@@ -25,13 +28,18 @@ class Receiver:
     """Receiver(port=0).start() listens on 127.0.0.1; .posts lists every accepted POST
     (repeats included) as dicts: path, key, body, headers, at (time.time())."""
 
-    def __init__(self, port=0, host="127.0.0.1", out_dir=None, status=200, on_post=None, log=None):
+    def __init__(self, port=0, host="127.0.0.1", out_dir=None, status=200, on_post=None, log=None,
+                 delay_ms=0, black_hole=False):
         self.host = host
         self.port = port
         self.out_dir = Path(out_dir) if out_dir else None
         self.status = status
         self.on_post = on_post
         self.log = log  # a text file: "<Idempotency-Key>\t<arrival, time.time()>" per accepted POST
+        self.delay_ms = delay_ms
+        self.black_hole = black_hole
+        self.held = 0  # requests a black hole took and never answered
+        self._stopped = threading.Event()
         self.posts = []
         self.refused = 0
         self._lock = threading.Lock()
@@ -43,6 +51,7 @@ class Receiver:
 
     def start(self):
         receiver = self
+        self._stopped.clear()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as renkeid's http sink uses it
@@ -63,6 +72,15 @@ class Receiver:
             def do_POST(self):
                 n = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(n) if n else b""
+                if receiver.black_hole:
+                    with receiver._lock:
+                        receiver.held += 1
+                    receiver._stopped.wait()
+                    self.close_connection = True
+                    return
+                if receiver.delay_ms and receiver._stopped.wait(receiver.delay_ms / 1000):
+                    self.close_connection = True
+                    return
                 status = receiver.status
                 if 200 <= status < 300:
                     receiver._accept(self.path, self.headers, body)
@@ -89,6 +107,7 @@ class Receiver:
     def stop(self):
         """Stops listening and drops open connections (new ones are refused until
         start() again, same port): the target is down."""
+        self._stopped.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -141,10 +160,13 @@ def main():
     ap.add_argument("--port", type=int, default=9471)
     ap.add_argument("--out", help="write accepted bodies below this directory")
     ap.add_argument("--status", type=int, default=200, help="answer every POST with this status")
+    ap.add_argument("--delay-ms", type=int, default=0, help="answer each POST after this many ms")
+    ap.add_argument("--black-hole", action="store_true", help="read each request, never answer")
     ap.add_argument("--log", help="append '<Idempotency-Key> TAB <arrival time>' per accepted POST here")
     args = ap.parse_args()
     log = open(args.log, "a", buffering=1) if args.log else None
-    r = Receiver(args.port, args.host, args.out, args.status, log=log).start()
+    r = Receiver(args.port, args.host, args.out, args.status, log=log, delay_ms=args.delay_ms,
+                 black_hole=args.black_hole).start()
     print(f"http_receiver listening on {r.host}:{r.port}" + (f", writing to {args.out}" if args.out else ""),
           flush=True)
     try:
