@@ -18,7 +18,6 @@ Used by bench/isolation_bench.sh, which builds and makes sure a broker runs:
   bench/isolation_bench.py --renkeid build/src/renkeid --brokers 127.0.0.1:29192 [--seconds 60]
 """
 
-import argparse
 import os
 import re
 import shutil
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import harness as h  # noqa: E402
 from http_receiver import Receiver  # noqa: E402
-from realtime_bench import prepare_config, read_arrivals, send, start_hub, start_receiver, summary  # noqa: E402
+from realtime_bench import bench_args, prepare_config, read_arrivals, send, start_hub, start_receiver, summary  # noqa: E402
 
 RT, RT_SOURCE, RT_TARGET = 28, "seal-cert", "convenience-cert"
 WARMUP_S = 5
@@ -170,11 +169,7 @@ def p99(values):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--renkeid", default=str(ROOT / "build" / "src" / "renkeid"))
-    ap.add_argument("--brokers", default=os.environ.get("RENKEI_TEST_BROKERS", "127.0.0.1:19092"))
-    ap.add_argument("--rate", type=float, default=1000)
-    ap.add_argument("--seconds", type=float, default=60)
+    ap = bench_args()
     ap.add_argument("--records", type=int, default=1_000_000)
     args = ap.parse_args()
 

@@ -177,12 +177,18 @@ def send(port, path, token, rate, seconds, key_of, threads=16):
     return results, time.monotonic() - start
 
 
-def main():
+def bench_args():
+    """The options both http benches take: the daemon, the broker and the load."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--renkeid", default=str(ROOT / "build" / "src" / "renkeid"))
     ap.add_argument("--brokers", default=os.environ.get("RENKEI_TEST_BROKERS", "127.0.0.1:19092"))
     ap.add_argument("--rate", type=float, default=1000)
     ap.add_argument("--seconds", type=float, default=60)
+    return ap
+
+
+def main():
+    ap = bench_args()
     ap.add_argument("--baseline-seconds", type=float, default=10)
     args = ap.parse_args()
 
