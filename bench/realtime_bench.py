@@ -44,6 +44,18 @@ def summary(label, values_s):
             f"p99.9 {percentile(v, .999):7.2f} ms  max {v[-1] if v else float('nan'):7.2f} ms")
 
 
+def tally(route, key_of, res, arrived):
+    """What `send` got accepted against what reached the target (`arrived`: key -> arrival
+    times): counts, events missing, repeats of one Idempotency-Key, end-to-end seconds."""
+    accepted = {i for i, (_, _, s) in res.items() if s == 202}
+    want = {f"renkei-{route:03d}-{key_of(i)}": i for i in accepted}
+    missing = [k for k in want if k not in arrived]
+    repeats = sum(len(arrived[k]) - 1 for k in want if k in arrived)
+    e2e = [arrived[k][0] - res[i][0] for k, i in want.items() if k in arrived]
+    return {"sent": len(res), "accepted": accepted, "want": want, "missing": len(missing),
+            "repeats": repeats, "e2e": e2e}
+
+
 def ready(port):
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -207,25 +219,21 @@ def main():
         key_of = lambda i: f"rt-{i:07d}"  # noqa: E731
         res, took = send(port, f"/ingest/{SOURCE}/{ROUTE:03d}", token, args.rate, args.seconds, key_of)
         n = len(res)
-        accepted = {i for i, (_, _, s) in res.items() if s == 202}
-        want = {f"renkei-{ROUTE:03d}-{key_of(i)}": i for i in accepted}
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while True:
             arrivals = read_arrivals(log_path)
-            if all(k in arrivals for k in want):
+            t = tally(ROUTE, key_of, res, arrivals)
+            if t["missing"] == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
-        arrivals = read_arrivals(log_path)
-        missing = [k for k in want if k not in arrivals]
-        repeats = sum(len(arrivals[k]) - 1 for k in want if k in arrivals)
-        e2e = [arrivals[k][0] - res[i][0] for k, i in want.items() if k in arrivals]
+        accepted, want, missing, repeats, e2e = t["accepted"], t["want"], t["missing"], t["repeats"], t["e2e"]
         ingest = [res[i][1] - res[i][0] for i in accepted]
         base_e2e = [arrivals[f"base-{i}"][0] - t0 for i, (t0, _, s) in base.items() if f"base-{i}" in arrivals]
         print(f"events: {n} at {args.rate:.0f}/s for {args.seconds:.0f} s (sent in {took:.1f} s, "
               f"{n / took:,.0f}/s achieved); route {ROUTE:03d} {SOURCE} -> {TARGET} (http in, http out); "
               f"broker {args.brokers}; {os.cpu_count()} cores")
-        print(f"accepted (202): {len(accepted)}, refused: {n - len(accepted)}, delivered: {len(want) - len(missing)}, "
-              f"missing: {len(missing)}, repeats (same Idempotency-Key): {repeats}")
+        print(f"accepted (202): {len(accepted)}, refused: {n - len(accepted)}, delivered: {len(want) - missing}, "
+              f"missing: {missing}, repeats (same Idempotency-Key): {repeats}")
         print(summary("baseline: POST straight to receiver", base_e2e))
         print(summary("renkeid ingest: POST -> 202", ingest))
         print(summary("renkeid end to end: POST -> target", e2e))
