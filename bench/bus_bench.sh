@@ -24,6 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 rate() { python3 -c "print(f'{$1/($2):,.0f}')"; }
 
 python3 "$root/bench/make_records.py" "$n" > "$work/records.txt"
@@ -35,13 +36,18 @@ kopts=(-X enable.idempotence=true -X acks=all -X linger.ms=5 -X compression.type
 hdrs=(-H renkei-interface=009 -H renkei-source=resident-record -H renkei-charset=ibm-943_P15A-2003
       -H renkei-batch-id=20261125T000000Z-0000000000000000 -H renkei-trace-id=20261125T000000Z-0000000000000000
       -H renkei-ingested-at=2026-11-25T00:00:00.000Z -H renkei-seq=1)
+# Like for like: the consumer runs while the producer does, as renkeid's sink does beside
+# its source; the clock runs from the first produce to the last record consumed.
+kcat -C -b "$broker" -t bench.kcat -p 0 -o beginning -c "$n" -q -f '%s\n' > "$work/kcat-out.txt" &
+kcat_consumer=$!
+sleep 1  # the consumer has its partition before the clock starts
 t0=$(now)
 kcat -P -b "$broker" -t bench.kcat -p 0 "${kopts[@]}" "${hdrs[@]}" -l "$work/records.txt"
 t1=$(now)
-kcat -C -b "$broker" -t bench.kcat -p 0 -o beginning -e -q -f '%s\n' > "$work/kcat-out.txt"
+wait "$kcat_consumer"
 t2=$(now)
-got=$(wc -l < "$work/kcat-out.txt")
-[[ $got -eq $n ]] || { echo "kcat consumed $got of $n records" >&2; exit 1; }
+kcat_load=$(load)
+cmp -s "$work/records.txt" "$work/kcat-out.txt" || { echo "kcat: consumed records differ from the input" >&2; exit 1; }
 
 # renkeid on the same broker.
 # hub.yaml finds the codemaps at ../codemaps. Route 9 is daily: its file would wait for the
@@ -66,12 +72,36 @@ until compgen -G "$inbox/*_bench.txt" >/dev/null; do
   sleep 0.01
 done
 t4=$(now)
+renkei_load=$(load)
 cmp -s "$work/records.txt" "$inbox"/*_bench.txt || { echo "delivered file differs" >&2; exit 1; }
+renkei_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+
+# Kafka Connect 3.9 standalone, FileStream connectors: they read and write UTF-8 only, so
+# its input is the UTF-8 copy of the same records. One partition keeps the lines in order.
+iconv -f CP932 -t UTF-8 "$work/records.txt" > "$work/records-utf8.txt"
+"$build/bench/bench_topic" "$broker" bench.connect 1
+read -r connect_total connect_hwm < <("$root/bench/peers/connect_run.sh" "$broker" "$work/records-utf8.txt" \
+  "$work/connect" $((RENKEI_KAFKA_PORT + 20)))
+[[ -n ${connect_total:-} ]] || { echo "bus_bench: Kafka Connect did not finish" >&2; exit 1; }
+connect_load=$(load)
+
+# Apache Camel 4, file → Kafka → file with MS932 on both ends: the same CP932 input.
+"$build/bench/bench_topic" "$broker" bench.camel 1
+read -r camel_total camel_hwm < <("$root/bench/peers/camel_run.sh" "$broker" "$work/records.txt" "$work/camel")
+[[ -n ${camel_total:-} ]] || { echo "bus_bench: Camel did not finish" >&2; exit 1; }
+camel_load=$(load)
 
 kcat_total=$(python3 -c "print($t2 - $t0)")
 renkei_total=$(python3 -c "print($t4 - $t3)")
 printf 'records: %d (%d bytes, CP932), broker: Kafka 3.9 on %s, %d cores\n' "$n" "$bytes" "$broker" "$(nproc)"
-printf 'kcat baseline   produce %.2f s + consume %.2f s = %.2f s  (%s records/s)\n' \
-  "$(python3 -c "print($t1-$t0)")" "$(python3 -c "print($t2-$t1)")" "$kcat_total" "$(rate "$n" "$kcat_total")"
-printf 'renkei          file -> source -> Kafka -> sink -> file %.2f s  (%s records/s)\n' "$renkei_total" "$(rate "$n" "$renkei_total")"
-printf 'ratio renkei/kcat: %.2f (goal <= 2.0); goal >= 200,000 records/s\n' "$(python3 -c "print($renkei_total/$kcat_total)")"
+printf 'kcat baseline    produce and consume at once: %.2f s (produce done at %.2f s)  (%s records/s)  load %s\n' \
+  "$kcat_total" "$(python3 -c "print($t1-$t0)")" "$(rate "$n" "$kcat_total")" "$kcat_load"
+printf 'renkei           file -> source -> Kafka -> sink -> file %.2f s  (%s records/s)  load %s\n' "$renkei_total" "$(rate "$n" "$renkei_total")" "$renkei_load"
+printf 'Kafka Connect    FileStreamSource -> Kafka -> FileStreamSink %.2f s  (%s records/s, UTF-8)  load %s\n' "$connect_total" "$(rate "$n" "$connect_total")" "$connect_load"
+printf 'Apache Camel 4   file -> Kafka -> file (MS932) %.2f s  (%s records/s)  load %s\n' "$camel_total" "$(rate "$n" "$camel_total")" "$camel_load"
+printf 'ratio renkei/kcat: %.2f (goal <= 1.2); goal >= 200,000 records/s\n' "$(python3 -c "print($renkei_total/$kcat_total)")"
+printf 'speed-up renkei vs Kafka Connect: %.2fx, vs Camel: %.2fx (goal >= 1.5x each)\n' \
+  "$(python3 -c "print($connect_total/$renkei_total)")" "$(python3 -c "print($camel_total/$renkei_total)")"
+printf 'peak RSS (VmHWM): renkeid %d MB, Kafka Connect %d MB, Camel %d MB\n' \
+  $((renkei_hwm / 1024)) $((connect_hwm / 1024)) $((camel_hwm / 1024))
