@@ -27,21 +27,15 @@ producer.linger.ms=5
 producer.compression.type=lz4
 producer.batch.size=1048576
 PROPS
-cat > "$work/source.properties" <<PROPS
-name=bench-source
-connector.class=org.apache.kafka.connect.file.FileStreamSourceConnector
-tasks.max=1
-file=$work/in.txt
-topic=bench.connect
-batch.size=10000
-PROPS
-cat > "$work/sink.properties" <<PROPS
-name=bench-sink
-connector.class=org.apache.kafka.connect.file.FileStreamSinkConnector
-tasks.max=1
-file=$work/out.txt
-topics=bench.connect
-PROPS
+# connector FILE NAME CLASS PROPERTY... — a connector's properties file, one task.
+connector() {
+  local file=$1 name=$2 class=$3
+  shift 3
+  printf '%s\n' "name=$name" "connector.class=org.apache.kafka.connect.file.$class" tasks.max=1 "$@" > "$file"
+}
+connector "$work/source.properties" bench-source FileStreamSourceConnector \
+  "file=$work/in.txt" topic=bench.connect batch.size=10000
+connector "$work/sink.properties" bench-sink FileStreamSinkConnector "file=$work/out.txt" topics=bench.connect
 java -Dlog4j.configuration="file:$here/connect/log4j.properties" -cp "$libs/*" \
   org.apache.kafka.connect.cli.ConnectStandalone \
   "$work/worker.properties" "$work/source.properties" "$work/sink.properties" > "$work/connect.log" 2>&1 &
