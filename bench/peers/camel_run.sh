@@ -17,13 +17,7 @@ java -cp "$libs/*" "$here/camel/CamelBench.java" "$broker" bench.camel \
   "$work/in" "$work/out" "$work/ready" > "$work/camel.log" 2>&1 &
 jpid=$!
 trap 'kill $jpid 2>/dev/null; wait $jpid 2>/dev/null || true' EXIT
-for _ in $(seq 1 240); do
-  [[ -f $work/ready ]] && break
-  kill -0 $jpid 2>/dev/null || { tail -n 20 "$work/camel.log" >&2; exit 1; }
-  sleep 0.25
-done
-[[ -f $work/ready ]] || { echo "camel: routes not started" >&2; tail -n 20 "$work/camel.log" >&2; exit 1; }
-sleep 3  # the consumer group settles before the clock starts, as for renkeid
+peer_wait_ready "$jpid" "$work/camel.log" "routes started" test -f "$work/ready"
 cp "$input" "$work/stage/records.txt"
 want=$(stat -c %s "$input")
 t0=$(date +%s.%N)

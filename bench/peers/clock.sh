@@ -15,3 +15,16 @@ peer_report() {
   cmp -s "$1" "$2" || { echo "$peer: output differs from its input" >&2; return 1; }
   printf '%s %s\n' "$(python3 -c "print($5 - $4)")" "$hwm"
 }
+# peer_wait_ready PID LOG WHAT COMMAND... — waits up to 60 s until COMMAND succeeds while
+# process PID lives, then 3 s more: its consumer group settles before the clock starts, as
+# renkeid's does. Fails with LOG's tail when PID dies or WHAT never comes.
+peer_wait_ready() {
+  local pid=$1 log=$2 what=$3
+  shift 3
+  for _ in $(seq 1 240); do
+    "$@" && { sleep 3; return 0; }
+    kill -0 "$pid" 2>/dev/null || { echo "$peer: exited before $what" >&2; tail -n 20 "$log" >&2; return 1; }
+    sleep 0.25
+  done
+  echo "$peer: $what not within 60 s" >&2; tail -n 20 "$log" >&2; return 1
+}

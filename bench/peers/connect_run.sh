@@ -42,13 +42,8 @@ java -Dlog4j.configuration="file:$here/connect/log4j.properties" -cp "$libs/*" \
 jpid=$!
 trap 'kill $jpid 2>/dev/null; wait $jpid 2>/dev/null || true' EXIT
 running() { curl -sf "127.0.0.1:$rest/connectors/$1/status" | grep -q '"tasks":\[{"id":0,"state":"RUNNING"'; }
-for _ in $(seq 1 240); do
-  running bench-source && running bench-sink && break
-  kill -0 $jpid 2>/dev/null || { tail -n 20 "$work/connect.log" >&2; exit 1; }
-  sleep 0.25
-done
-running bench-source && running bench-sink || { echo "connect: connectors not running" >&2; tail -n 20 "$work/connect.log" >&2; exit 1; }
-sleep 3  # the sink's consumer group settles before the clock starts, as for renkeid
+both_running() { running bench-source && running bench-sink; }
+peer_wait_ready "$jpid" "$work/connect.log" "both connectors running" both_running
 want=$(stat -c %s "$input")
 t0=$(date +%s.%N)
 cat "$input" >> "$work/in.txt"
