@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "dead_letter.hpp"
 #include "renkei/batch.hpp"
 #include "renkei/guarded_thread.hpp"
@@ -82,13 +84,17 @@ DeliveryLane::DeliveryLane(std::string target, int index, Deps deps, std::size_t
 DeliveryLane::~DeliveryLane() { stop(); }
 
 void DeliveryLane::push(LaneItem item) {
-  const std::size_t cost = lane_cost(item.msg);
+  // Counted before the worker can see it, so its subtraction never runs ahead of this.
+  queued_bytes_.fetch_add(lane_cost(item.msg), std::memory_order_relaxed);
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(item));
+    wake = std::exchange(idle_, false);
   }
-  queued_bytes_.fetch_add(cost, std::memory_order_relaxed);
-  cv_.notify_one();
+  // A futex wake per record showed as a fifth of the router's and the lane's time: wake
+  // only a worker that waits for work.
+  if (wake) cv_.notify_one();
 }
 
 void DeliveryLane::stop() {
@@ -111,21 +117,22 @@ void DeliveryLane::stop() {
 
 void DeliveryLane::work() {
   auto last_expire = Clock::now();
+  std::deque<LaneItem> taken;
   while (!stopping_) {
-    std::optional<LaneItem> item;
     {
+      // Everything queued at once: one lock per wake-up, not one per record the router
+      // is contending for.
       std::unique_lock lock(mu_);
+      idle_ = true;
       cv_.wait_for(lock, 200ms, [this] { return stopping_ || !queue_.empty(); });
+      idle_ = false;
       if (stopping_) return;
-      if (!queue_.empty()) {
-        item.emplace(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      taken.swap(queue_);
     }
-    if (item) {
-      item_cost_ = lane_cost(item->msg);
+    for (; !taken.empty() && !stopping_; taken.pop_front()) {
+      item_cost_ = lane_cost(taken.front().msg);
       handed_off_ = false;
-      handle(*item);
+      handle(taken.front());
       if (!handed_off_) queued_bytes_.fetch_sub(item_cost_, std::memory_order_relaxed);
     }
     if (Clock::now() - last_expire >= kExpireEvery) {

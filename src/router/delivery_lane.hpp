@@ -146,6 +146,7 @@ class DeliveryLane {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<LaneItem> queue_;
+  bool idle_ = false;  // the worker waits for work: push() wakes it (under mu_)
   std::atomic<std::size_t> queued_bytes_{0};
   std::atomic<bool> stopping_{false};
   std::thread worker_;

@@ -74,6 +74,7 @@ class Router final : public RebalanceListener {
   std::map<Key, Partition> parts_;
   RuntimePtr current_;
   unsigned since_clock_ = 0;
+  bool any_lane_full_ = false;  // some partition waits for its lane to drain (resume_due)
 
   std::mutex rewinds_mu_;
   std::vector<LaneRewind> rewinds_;
