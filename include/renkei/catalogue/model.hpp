@@ -146,9 +146,9 @@ struct LayoutDef {
 // with file size or backlog (what does not fit waits in Kafka as lag).
 struct BusMemoryConfig {
   int lane_queue_kib = 4096;          // records queued for each delivery lane (one per target)
-  int consumer_prefetch_kib = 8192;   // fetched ahead of the router (queued.max.messages.kbytes)
+  int consumer_prefetch_kib = 4096;   // fetched ahead of the router (queued.max.messages.kbytes)
   int fetch_max_kib = 8192;           // one fetch response, all partitions (fetch.max.bytes)
-  int partition_fetch_kib = 4096;     // one partition's part of it (max.partition.fetch.bytes)
+  int partition_fetch_kib = 1024;     // one partition's part of it (max.partition.fetch.bytes)
   int producer_buffer_kib = 65536;    // produced, not yet acknowledged (queue.buffering.max.kbytes)
 };
 

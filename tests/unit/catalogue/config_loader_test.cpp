@@ -183,13 +183,13 @@ TEST_F(ConfigDir, BusMemoryBoundsAreTypedWithDefaults) {
 
   write("hub.yaml",
         "bus:\n  brokers: \"\"\n  memory:\n    lane_queue_kib: 512\n    fetch_max_kib: 2048\n"
-        "    partition_fetch_kib: 1024\nspool:\n  root: spool\n");
+        "    partition_fetch_kib: 2048\nspool:\n  root: spool\n");
   c = load_catalogue(dir_.string());
   ASSERT_TRUE(c) << ::testing::PrintToString(errors());
   EXPECT_EQ((*c)->hub.bus.memory.lane_queue_kib, 512);
   EXPECT_EQ((*c)->hub.bus.memory.fetch_max_kib, 2048);
-  EXPECT_EQ((*c)->hub.bus.memory.partition_fetch_kib, 1024);
-  EXPECT_EQ((*c)->hub.bus.memory.consumer_prefetch_kib, 8192);
+  EXPECT_EQ((*c)->hub.bus.memory.partition_fetch_kib, 2048);
+  EXPECT_EQ((*c)->hub.bus.memory.consumer_prefetch_kib, 4096);
 
   write("hub.yaml",
         "bus:\n  brokers: \"\"\n  memory:\n    lane_queue_kib: 8\n    fetch_max_kib: 2048\n"
