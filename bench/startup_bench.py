@@ -40,7 +40,7 @@ def one_run(owner, brokers, timeout):
     t0 = time.monotonic()
     hub.start(wait_ready=False)
     ready = assigned = delivered = None
-    while time.monotonic() - t0 < timeout and delivered is None:
+    while time.monotonic() - t0 < timeout and (delivered is None or ready is None):
         if not hub.alive():
             raise SystemExit("renkeid exited\n" + hub.log_tail())
         now = time.monotonic() - t0
@@ -48,7 +48,7 @@ def one_run(owner, brokers, timeout):
             ready = now
         if assigned is None and re.search(r"router: \d+ partitions assigned", hub.run_log()):
             assigned = now
-        if hub.delivered("startup.csv"):
+        if delivered is None and hub.delivered("startup.csv"):
             delivered = now
         time.sleep(0.01)
     hub.stop()

@@ -8,12 +8,14 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <unistd.h>
 
 #include "renkei/bus.hpp"
 #include "renkei/guarded_thread.hpp"
+#include "mock_cluster_waker.hpp"
 
 namespace renkei {
 
@@ -274,10 +276,45 @@ class KafkaConsumer final : public Consumer {
     }
   }
 
+  // Embedded mode: the hub is the mock cluster's only client, so a group join buys nothing
+  // and costs the mock coordinator's fixed 3 s first-join delay (librdkafka 2.0.2). The
+  // consumer then takes every partition of its topics itself; offsets are still the group's.
+  void assign_directly() { direct_ = true; }
+
   std::expected<void, BusError> subscribe(const std::vector<std::string>& topics) override {
+    if (direct_) return assign_all(topics);
     PartitionList list({});
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.list, t.c_str(), RD_KAFKA_PARTITION_UA);
     if (auto err = rd_kafka_subscribe(rk_.get(), list.list)) return std::unexpected(error_from(err, "subscribe"));
+    return {};
+  }
+
+  // What a rebalance would do for the only member: revoke what it holds, then assign
+  // every partition of `topics` from the group's committed offsets.
+  std::expected<void, BusError> assign_all(const std::vector<std::string>& topics) {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (auto err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000)) return std::unexpected(error_from(err, "metadata"));
+    const std::set<std::string_view> wanted(topics.begin(), topics.end());
+    PartitionList list({});
+    std::size_t found = 0;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      const auto& t = md->topics[i];
+      if (t.err || !wanted.contains(t.topic)) continue;
+      ++found;
+      for (int p = 0; p < t.partition_cnt; ++p)
+        rd_kafka_topic_partition_list_add(list.list, t.topic, t.partitions[p].id)->offset = RD_KAFKA_OFFSET_INVALID;
+    }
+    rd_kafka_metadata_destroy(md);
+    if (found < wanted.size()) spdlog::warn("consumer: {} of {} topics do not exist yet", wanted.size() - found, wanted.size());
+    rd_kafka_topic_partition_list_t* held = nullptr;
+    if (rd_kafka_assignment(rk_.get(), &held) == RD_KAFKA_RESP_ERR_NO_ERROR && held) {
+      committed_.clear();
+      if (held->cnt > 0 && listener_) listener_->on_revoked(to_vector(held));
+      rd_kafka_topic_partition_list_destroy(held);
+    }
+    committed_.clear();
+    if (auto e = rd_kafka_assign(rk_.get(), list.list)) return std::unexpected(error_from(e, "assign"));
+    if (listener_) listener_->on_assigned(to_vector(list.list));
     return {};
   }
 
@@ -373,6 +410,7 @@ class KafkaConsumer final : public Consumer {
   Handle rk_;
   RebalanceListener* listener_;
   std::atomic<bool> closed_{false};
+  bool direct_ = false;
   std::map<std::pair<std::string, int32_t>, int64_t> committed_;  // for partitions not fetched yet
 };
 
@@ -544,14 +582,17 @@ class KafkaBus final : public Bus {
   std::expected<void, BusError> ensure_topics(const std::vector<TopicSpec>& topics) override {
     if (topics.empty()) return {};
     if (mock_) {
-      // The mock cluster does not serve CreateTopics: create through its own API. Its
-      // thread (librdkafka 2.0.2) serves such requests only when it wakes, about once a
-      // second, and takes all queued ones then: so they are sent all at once.
+      // The mock cluster does not serve CreateTopics: create through its own API, which
+      // blocks until the mock's thread has served the request. All are sent at once, and
+      // the waker keeps that thread from sleeping on a lost wake-up meanwhile.
       std::vector<rd_kafka_resp_err_t> errs(topics.size(), RD_KAFKA_RESP_ERR_NO_ERROR);
-      std::vector<std::thread> threads;
-      for (std::size_t i = 0; i < topics.size(); ++i)
-        threads.emplace_back([&, i] { errs[i] = rd_kafka_mock_topic_create(mock_, topics[i].name.c_str(), topics[i].partitions, 1); });
-      for (auto& t : threads) t.join();
+      {
+        MockClusterWaker waker(bootstrap_);
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < topics.size(); ++i)
+          threads.emplace_back([&, i] { errs[i] = rd_kafka_mock_topic_create(mock_, topics[i].name.c_str(), topics[i].partitions, 1); });
+        for (auto& t : threads) t.join();
+      }
       for (std::size_t i = 0; i < topics.size(); ++i)
         if (errs[i] && errs[i] != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
           return std::unexpected(error_from(errs[i], "create topic " + topics[i].name));
@@ -599,6 +640,7 @@ class KafkaBus final : public Bus {
     for (auto* n : news) rd_kafka_NewTopic_destroy(n);
     return result;
   }
+
 
   bool reachable(std::chrono::milliseconds timeout) override {
     const rd_kafka_metadata_t* md = nullptr;
@@ -712,6 +754,7 @@ class KafkaBus final : public Bus {
     }
     rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
     rd_kafka_conf_set_opaque(*conf, consumer.get());
+    if (mock_) consumer->assign_directly();
     auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
     if (!h) throw std::runtime_error(h.error().message);
     consumer->attach(std::move(*h));

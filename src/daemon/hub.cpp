@@ -61,6 +61,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
     topics.push_back(r.topic);
     topics.push_back(r.dlq_topic());
   }
+  topics.push_back(kStateTopic);  // the scheduler's first tick writes there
   hub->producer_->prepare(topics);
 
   if (auto a = hub->auth_.load(cfg.auth_token_file); !a) return std::unexpected("auth: " + a.error());
@@ -102,8 +103,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   hub->add_api_routes();
   Hub* self = hub.get();
   add_standard_routes(
-      *hub->http_, hub->registry_, [self] { return self->bus_reachable_.load() && !self->stopping_.load(); },
-      [self] { return self->stopping_ ? std::string("stopping") : std::string("bus not reachable"); });
+      *hub->http_, hub->registry_, [self] { return self->ready(); }, [self] { return self->not_ready_reason(); });
   auto bound = hub->http_->listen(cfg.http.listen);
   if (!bound) return std::unexpected("http: " + bound.error());
   spdlog::info("admin http on {}:{} (/metrics /healthz /readyz){}", bound->address().to_string(), bound->port(),
@@ -146,6 +146,13 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
 }
 
 Hub::~Hub() { stop(); }
+
+std::string Hub::not_ready_reason() const {
+  if (stopping_) return "stopping";
+  if (!bus_reachable_) return "bus not reachable";
+  if (!scheduler_ || !scheduler_->has_published()) return "scheduler has not read renkei.state yet";
+  return {};
+}
 
 namespace {
 

@@ -40,7 +40,9 @@ class Hub {
   // True when the new configuration is active.
   bool reload();
   // The configuration is loaded and a broker answered lately.
-  bool ready() const { return bus_reachable_.load() && !stopping_.load(); }
+  bool ready() const { return not_ready_reason().empty(); }
+  // Empty when ready; else what /readyz answers.
+  std::string not_ready_reason() const;
   // The business-day calendar of config/calendar; the file:line problems are logged.
   static std::expected<std::shared_ptr<const JpCalendar>, std::string> load_calendar(const Catalogue& c);
   // Drains in-flight work, commits, stops the threads.

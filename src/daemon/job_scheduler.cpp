@@ -1,5 +1,7 @@
 #include "job_scheduler.hpp"
 
+#include <algorithm>
+
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -90,6 +92,8 @@ void JobScheduler::tick() {
       if (run.owner == owner_) adopt(run);
     adopted_own_ = true;
   }
+  // Readiness waits for this view; planning below may wait for the broker's acks.
+  if (!has_published_) publish(c, now);
   const bool leader = election_.leader();
   if (leader && election_.term() != term_) {
     term_ = election_.term();
@@ -134,17 +138,27 @@ void JobScheduler::prune_batch_outcomes(sys_seconds now) {
 }
 
 void JobScheduler::plan_scheduled(const Catalogue& c, sys_seconds now) {
+  // First sight of a route: its schedule starts now, history is not made up (nor counted
+  // as overdue, for a manual row). A first start sees most routes so: written at once.
+  std::vector<int> first_seen;
+  std::vector<std::pair<std::string, std::string>> cursors;
+  for (const auto& r : c.routes)
+    if (r.schedule && run_spec_of(*r.schedule) && !state_.cursor(r.id)) {
+      first_seen.push_back(r.id);
+      cursors.emplace_back(cursor_key(r.id), cursor_json(now));
+    }
+  if (!cursors.empty()) {
+    auto written = store_.write_all(cursors);
+    for (std::size_t i = 0; i < written.size(); ++i)
+      if (written[i]) state_.set_cursor(first_seen[i], now);
+  }
   for (const auto& r : c.routes) {
     if (!r.schedule) continue;
     auto spec = run_spec_of(*r.schedule);
     if (!spec) continue;  // the catalogue refused it already
     auto cursor = state_.cursor(r.id);
-    if (!cursor) {
-      // First sight of the route: its schedule starts now, history is not made up (nor
-      // counted as overdue, for a manual row).
-      if (store_.write(cursor_key(r.id), cursor_json(now))) state_.set_cursor(r.id, now);
-      continue;
-    }
+    if (!cursor) continue;  // not written above: tried again next tick
+    if (std::find(first_seen.begin(), first_seen.end(), r.id) != first_seen.end()) continue;
     // A manual row's cursor stays where the hub first saw it: people run those.
     if (r.method != Method::Auto) continue;
     auto due = occurrences_to_start(r.id, *spec, r.schedule->catch_up, *calendar_, state_, *cursor, now);
@@ -331,6 +345,7 @@ void JobScheduler::publish(const Catalogue& c, sys_seconds now) {
   }
   std::lock_guard lock(published_mu_);
   published_ = std::move(out);
+  has_published_ = true;
 }
 
 RouteRuns JobScheduler::route_runs(int route) const {

@@ -54,6 +54,9 @@ class JobScheduler {
   Answer acknowledge(int route, const std::string& run_or_date, const std::string& operator_name);
   Answer runs(int route, std::size_t limit);
   RouteRuns route_runs(int route) const;
+  // True once renkei.state has been read and every route's runs published: before that the
+  // API would answer "no next run" for every scheduled route.
+  bool has_published() const { return has_published_.load(); }
 
  private:
   struct Active {
@@ -99,6 +102,7 @@ class JobScheduler {
   std::chrono::sys_seconds next_prune_{};
   mutable std::mutex published_mu_;  // the status snapshot: never waits for the broker
   std::map<int, RouteRuns> published_;
+  std::atomic<bool> has_published_{false};
 };
 
 }  // namespace renkei

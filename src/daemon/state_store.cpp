@@ -31,15 +31,35 @@ std::expected<void, BusError> StateStore::refresh(JobState& state) {
 }
 
 std::expected<void, BusError> StateStore::write(const std::string& key, const std::string& value) {
-  auto done = std::make_shared<std::promise<std::optional<BusError>>>();
-  auto future = done->get_future();
-  auto queued = producer_.produce(OutMessage{kStateTopic, prefix_ + key, value, {}},
-                                  [done](const std::optional<BusError>& e) { done->set_value(e); });
-  if (!queued) return std::unexpected(queued.error());
-  if (future.wait_for(30s) != std::future_status::ready)
-    return std::unexpected(BusError{true, "renkei.state: no acknowledgement within 30 s"});
-  if (auto e = future.get()) return std::unexpected(*e);
-  return {};
+  return std::move(write_all({{key, value}}).front());
+}
+
+std::vector<std::expected<void, BusError>> StateStore::write_all(
+    const std::vector<std::pair<std::string, std::string>>& kvs) {
+  std::vector<std::expected<void, BusError>> out;
+  std::vector<std::future<std::optional<BusError>>> acks;
+  out.reserve(kvs.size());
+  acks.reserve(kvs.size());
+  for (const auto& [key, value] : kvs) {
+    auto done = std::make_shared<std::promise<std::optional<BusError>>>();
+    acks.push_back(done->get_future());
+    auto queued = producer_.produce(OutMessage{kStateTopic, prefix_ + key, value, {}},
+                                    [done](const std::optional<BusError>& e) { done->set_value(e); });
+    out.emplace_back();
+    if (!queued) {
+      out.back() = std::unexpected(queued.error());
+      acks.back() = {};
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  for (std::size_t i = 0; i < kvs.size(); ++i) {
+    if (!acks[i].valid()) continue;
+    if (acks[i].wait_until(deadline) != std::future_status::ready)
+      out[i] = std::unexpected(BusError{true, "renkei.state: no acknowledgement within 30 s"});
+    else if (auto e = acks[i].get())
+      out[i] = std::unexpected(*e);
+  }
+  return out;
 }
 
 void StateStore::write_async(const std::string& key, const std::string& value,

@@ -9,6 +9,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "renkei/bus.hpp"
 #include "renkei/scheduler/job_run.hpp"
@@ -28,6 +30,9 @@ class StateStore {
   bool loaded() const { return loaded_; }
   // Writes one key and waits until the broker has it.
   std::expected<void, BusError> write(const std::string& key, const std::string& value);
+  // Writes every (key, value) at once and waits until the broker has them all (one round
+  // trip, not one per key); the result per key, in order.
+  std::vector<std::expected<void, BusError>> write_all(const std::vector<std::pair<std::string, std::string>>& kvs);
   // Writes one key without waiting; `done` is told once, from the producer's thread.
   void write_async(const std::string& key, const std::string& value,
                    std::function<void(const std::optional<BusError>&)> done);
