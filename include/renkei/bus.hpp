@@ -151,6 +151,10 @@ class Consumer {
  public:
   virtual ~Consumer() = default;
   virtual std::expected<void, BusError> subscribe(const std::vector<std::string>& topics_or_patterns) = 0;
+  // Records of these topics (the realtime routes') are fetched into a queue of their own
+  // and handed out by poll() before the others, so a backlog of batch records neither
+  // stops their fetching nor queues ahead of them. Applies from the next assignment.
+  virtual void prefer(const std::vector<std::string>& topics) { (void)topics; }
   // nullopt on timeout; errors that only mean "try again" are logged, not returned.
   virtual std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) = 0;
   // Commits these offsets (the next offset to read) synchronously.

@@ -11,7 +11,12 @@
 #include <set>
 #include <thread>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <mutex>
 
 #include "renkei/bus.hpp"
 #include "renkei/guarded_thread.hpp"
@@ -261,6 +266,29 @@ class KafkaConsumer final : public Consumer {
   }
   ~KafkaConsumer() override {
     if (rk_) close();
+    if (prio_q_) rd_kafka_queue_destroy(prio_q_);
+    if (main_q_) rd_kafka_queue_destroy(main_q_);
+    for (int fd : wake_)
+      if (fd >= 0) ::close(fd);
+  }
+
+  void prefer(const std::vector<std::string>& topics) override {
+    preferred_ = std::set<std::string>(topics.begin(), topics.end());
+    if (preferred_.empty() || prio_q_) return;
+    // librdkafka 2.0.2 decides whether to fetch a partition by the length of the queue its
+    // records go to: a queue of their own keeps these fetched while the others wait. Both
+    // queues signal one pipe, so poll() waits on both at once.
+    if (::pipe2(wake_.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
+      spdlog::warn("consumer: no wake-up pipe ({}); realtime topics share the queue", std::strerror(errno));
+      wake_ = {-1, -1};
+      preferred_.clear();
+      return;
+    }
+    prio_q_ = rd_kafka_queue_new(rk_.get());
+    main_q_ = rd_kafka_queue_get_consumer(rk_.get());
+    static const char one = 1;
+    rd_kafka_queue_io_event_enable(prio_q_, wake_[1], &one, 1);
+    rd_kafka_queue_io_event_enable(main_q_, wake_[1], &one, 1);
   }
 
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
@@ -269,6 +297,7 @@ class KafkaConsumer final : public Consumer {
     if (self) self->committed_.clear();
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       rd_kafka_assign(rk, parts);
+      if (self) self->route_preferred(parts);
       if (self && self->listener_) self->listener_->on_assigned(to_vector(parts));
     } else {
       if (self && self->listener_) self->listener_->on_revoked(to_vector(parts));
@@ -276,50 +305,35 @@ class KafkaConsumer final : public Consumer {
     }
   }
 
-  // Embedded mode: the hub is the mock cluster's only client, so a group join buys nothing
-  // and costs the mock coordinator's fixed 3 s first-join delay (librdkafka 2.0.2). The
-  // consumer then takes every partition of its topics itself; offsets are still the group's.
-  void assign_directly() { direct_ = true; }
-
   std::expected<void, BusError> subscribe(const std::vector<std::string>& topics) override {
-    if (direct_) return assign_all(topics);
     PartitionList list({});
     for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.list, t.c_str(), RD_KAFKA_PARTITION_UA);
     if (auto err = rd_kafka_subscribe(rk_.get(), list.list)) return std::unexpected(error_from(err, "subscribe"));
     return {};
   }
 
-  // What a rebalance would do for the only member: revoke what it holds, then assign
-  // every partition of `topics` from the group's committed offsets.
-  std::expected<void, BusError> assign_all(const std::vector<std::string>& topics) {
-    const rd_kafka_metadata_t* md = nullptr;
-    if (auto err = rd_kafka_metadata(rk_.get(), 1, nullptr, &md, 5000)) return std::unexpected(error_from(err, "metadata"));
-    const std::set<std::string_view> wanted(topics.begin(), topics.end());
-    PartitionList list({});
-    std::size_t found = 0;
-    for (int i = 0; i < md->topic_cnt; ++i) {
-      const auto& t = md->topics[i];
-      if (t.err || !wanted.contains(t.topic)) continue;
-      ++found;
-      for (int p = 0; p < t.partition_cnt; ++p)
-        rd_kafka_topic_partition_list_add(list.list, t.topic, t.partitions[p].id)->offset = RD_KAFKA_OFFSET_INVALID;
-    }
-    rd_kafka_metadata_destroy(md);
-    if (found < wanted.size()) spdlog::warn("consumer: {} of {} topics do not exist yet", wanted.size() - found, wanted.size());
-    rd_kafka_topic_partition_list_t* held = nullptr;
-    if (rd_kafka_assignment(rk_.get(), &held) == RD_KAFKA_RESP_ERR_NO_ERROR && held) {
-      committed_.clear();
-      if (held->cnt > 0 && listener_) listener_->on_revoked(to_vector(held));
-      rd_kafka_topic_partition_list_destroy(held);
-    }
-    committed_.clear();
-    if (auto e = rd_kafka_assign(rk_.get(), list.list)) return std::unexpected(error_from(e, "assign"));
-    if (listener_) listener_->on_assigned(to_vector(list.list));
-    return {};
+  // The preferred topics' partitions of an assignment onto their own queue. (A fetch stop
+  // of an earlier assignment, processed late, clears the forwarding: poll() applies it
+  // again now and then.)
+  void route_preferred(const rd_kafka_topic_partition_list_t* parts) {
+    if (!prio_q_) return;
+    std::lock_guard lock(preferred_mu_);
+    preferred_parts_.clear();
+    for (int i = 0; i < parts->cnt; ++i)
+      if (preferred_.contains(parts->elems[i].topic)) preferred_parts_.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
+    forward_preferred();
+  }
+  void forward_preferred() {
+    for (const auto& [topic, partition] : preferred_parts_)
+      if (rd_kafka_queue_t* pq = rd_kafka_queue_get_partition(rk_.get(), topic.c_str(), partition)) {
+        rd_kafka_queue_forward(pq, prio_q_);
+        rd_kafka_queue_destroy(pq);
+      }
+    last_forward_ = std::chrono::steady_clock::now();
   }
 
   std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) override {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_.get(), static_cast<int>(timeout.count()));
+    rd_kafka_message_t* m = prio_q_ ? poll_both(timeout) : rd_kafka_consumer_poll(rk_.get(), static_cast<int>(timeout.count()));
     if (!m) return std::optional<BusMessage>{};
     std::shared_ptr<rd_kafka_message_t> owner(m, rd_kafka_message_destroy);
     if (m->err) {
@@ -394,6 +408,28 @@ class KafkaConsumer final : public Consumer {
     return out;
   }
 
+  // The preferred queue first, then the consumer's own (which also serves rebalances);
+  // when both are empty, waits on their shared pipe. The pipe is drained before the
+  // queues are read, so a record queued after the read writes a new byte.
+  rd_kafka_message_t* poll_both(std::chrono::milliseconds timeout) {
+    if (std::chrono::steady_clock::now() - last_forward_ > std::chrono::seconds(1)) {
+      std::lock_guard lock(preferred_mu_);
+      forward_preferred();
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      char buf[64];
+      while (::read(wake_[0], buf, sizeof buf) > 0) {
+      }
+      if (rd_kafka_message_t* m = rd_kafka_consume_queue(prio_q_, 0)) return m;
+      if (rd_kafka_message_t* m = rd_kafka_consume_queue(main_q_, 0)) return m;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return nullptr;
+      pollfd pfd{wake_[0], POLLIN, 0};
+      ::poll(&pfd, 1, static_cast<int>(left.count()));
+    }
+  }
+
   void close() override {
     if (closed_.exchange(true)) return;
     rd_kafka_consumer_close(rk_.get());
@@ -410,7 +446,13 @@ class KafkaConsumer final : public Consumer {
   Handle rk_;
   RebalanceListener* listener_;
   std::atomic<bool> closed_{false};
-  bool direct_ = false;
+  std::set<std::string> preferred_;
+  std::mutex preferred_mu_;  // preferred_parts_: set in a rebalance callback, read by poll
+  std::vector<std::pair<std::string, int32_t>> preferred_parts_;
+  std::chrono::steady_clock::time_point last_forward_{};
+  rd_kafka_queue_t* prio_q_ = nullptr;
+  rd_kafka_queue_t* main_q_ = nullptr;
+  std::array<int, 2> wake_{-1, -1};
   std::map<std::pair<std::string, int32_t>, int64_t> committed_;  // for partitions not fetched yet
 };
 
@@ -754,7 +796,6 @@ class KafkaBus final : public Bus {
     }
     rd_kafka_conf_set_rebalance_cb(*conf, KafkaConsumer::on_rebalance);
     rd_kafka_conf_set_opaque(*conf, consumer.get());
-    if (mock_) consumer->assign_directly();
     auto h = make_handle(RD_KAFKA_CONSUMER, *conf);
     if (!h) throw std::runtime_error(h.error().message);
     consumer->attach(std::move(*h));

@@ -18,6 +18,13 @@ std::vector<std::string> topics_of(const Runtime& rt) {
   return out;
 }
 
+std::vector<std::string> realtime_topics_of(const Runtime& rt) {
+  std::vector<std::string> out;
+  for (const auto& r : rt.catalogue->routes)
+    if (r.timing == Timing::Realtime) out.push_back(r.topic);
+  return out;
+}
+
 }  // namespace
 
 Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics,
@@ -43,6 +50,7 @@ void Router::run() {
     if (auto rt = runtime_.get(); rt != subscribed) {
       auto topics = topics_of(*rt);
       if (!subscribed || topics != topics_of(*subscribed)) {
+        consumer_->prefer(realtime_topics_of(*rt));
         if (auto r = consumer_->subscribe(topics); !r) spdlog::error("router: {}", r.error().message);
         else spdlog::info("router: consuming {} route topics", topics.size());
       }
