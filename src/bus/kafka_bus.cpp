@@ -312,24 +312,20 @@ class KafkaConsumer final : public Consumer {
     return {};
   }
 
-  // The preferred topics' partitions of an assignment onto their own queue. (A fetch stop
-  // of an earlier assignment, processed late, clears the forwarding: poll() applies it
-  // again now and then.)
+  // The preferred topics' partitions of an assignment onto their own queue, before their
+  // fetch starts. Never moved later: records of one partition in both queues would be
+  // handed out of order (a fetch stop processed late falls back to the shared queue,
+  // which only loses the preference).
   void route_preferred(const rd_kafka_topic_partition_list_t* parts) {
     if (!prio_q_) return;
-    std::lock_guard lock(preferred_mu_);
-    preferred_parts_.clear();
-    for (int i = 0; i < parts->cnt; ++i)
-      if (preferred_.contains(parts->elems[i].topic)) preferred_parts_.emplace_back(parts->elems[i].topic, parts->elems[i].partition);
-    forward_preferred();
-  }
-  void forward_preferred() {
-    for (const auto& [topic, partition] : preferred_parts_)
-      if (rd_kafka_queue_t* pq = rd_kafka_queue_get_partition(rk_.get(), topic.c_str(), partition)) {
+    for (int i = 0; i < parts->cnt; ++i) {
+      const auto& e = parts->elems[i];
+      if (!preferred_.contains(e.topic)) continue;
+      if (rd_kafka_queue_t* pq = rd_kafka_queue_get_partition(rk_.get(), e.topic, e.partition)) {
         rd_kafka_queue_forward(pq, prio_q_);
         rd_kafka_queue_destroy(pq);
       }
-    last_forward_ = std::chrono::steady_clock::now();
+    }
   }
 
   std::expected<std::optional<BusMessage>, BusError> poll(std::chrono::milliseconds timeout) override {
@@ -412,10 +408,6 @@ class KafkaConsumer final : public Consumer {
   // when both are empty, waits on their shared pipe. The pipe is drained before the
   // queues are read, so a record queued after the read writes a new byte.
   rd_kafka_message_t* poll_both(std::chrono::milliseconds timeout) {
-    if (std::chrono::steady_clock::now() - last_forward_ > std::chrono::seconds(1)) {
-      std::lock_guard lock(preferred_mu_);
-      forward_preferred();
-    }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       char buf[64];
@@ -447,9 +439,6 @@ class KafkaConsumer final : public Consumer {
   RebalanceListener* listener_;
   std::atomic<bool> closed_{false};
   std::set<std::string> preferred_;
-  std::mutex preferred_mu_;  // preferred_parts_: set in a rebalance callback, read by poll
-  std::vector<std::pair<std::string, int32_t>> preferred_parts_;
-  std::chrono::steady_clock::time_point last_forward_{};
   rd_kafka_queue_t* prio_q_ = nullptr;
   rd_kafka_queue_t* main_q_ = nullptr;
   std::array<int, 2> wake_{-1, -1};
