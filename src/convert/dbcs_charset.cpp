@@ -90,7 +90,15 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
   t->from_bmp.assign(0x10000, 0);
   for (uint32_t u = 0; u < 0x10000; ++u) {
     if (u >= 0xD800 && u <= 0xDFFF) continue;
-    t->from_bmp[u] = encode_alone(c, static_cast<UChar>(u));
+    uint32_t m = encode_alone(c, static_cast<UChar>(u));
+    // ICU always uses its fallbacks for private use (U+F86F → 87 82, which reads back as
+    // U+2116 №): a private-use code point is encodable only where it reads back as itself.
+    if (m != 0 && u >= 0xE000 && u <= 0xF8FF) {
+      const uint32_t len = m >> 16, bytes = m & 0xFFFF;
+      const uint32_t back = len == 1 ? t->single[bytes] : t->pair[bytes];
+      if (back != u) m = 0;
+    }
+    t->from_bmp[u] = m;
   }
   t->from_utf8_window.assign(0x10000, 0);
   t->from_utf8_window_no_kana.assign(0x10000, 0);

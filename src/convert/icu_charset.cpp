@@ -1,5 +1,7 @@
 #include "icu_charset.hpp"
 
+#include <algorithm>
+
 #include <unicode/ucnv_err.h>
 #include <unicode/utf16.h>
 
@@ -77,10 +79,11 @@ std::expected<void, CharsetError> IcuCharset::encode(std::u32string_view in, std
   // it is the first error, else it is.
   std::size_t invalid_at = in.size();
   for (std::size_t i = 0; i < in.size(); ++i)
-    if (in[i] > 0x10FFFF || (in[i] >= 0xD800 && in[i] <= 0xDFFF)) {
+    if (in[i] > 0x10FFFF || (in[i] >= 0xD800 && in[i] <= 0xDFFF) || !private_use_round_trips(in[i])) {
       invalid_at = i;
       break;
     }
+  ucnv_resetFromUnicode(conv_.get());
   for (std::size_t i = 0; i < invalid_at; ++i) {
     const char32_t c = in[i];
     if (c >= 0x10000) {
@@ -135,6 +138,40 @@ std::size_t IcuCharset::offset_of(std::string_view in, std::size_t char_index) {
     ++chars;
   }
   return static_cast<std::size_t>(src - in.data());
+}
+
+// ICU always uses its fallback mappings for private-use code points (ucnv_setFallback
+// does not turn those off): ibm-943 writes U+F86F as 87 82, which reads back as U+2116 №.
+// That would alter a character silently; such a code point is unmappable here.
+bool IcuCharset::private_use_round_trips(char32_t c) {
+  const bool pua = (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xF0000 && c <= 0x10FFFF);
+  if (!pua) return true;
+  if (auto it = private_use_.find(c); it != private_use_.end()) return it->second;
+  UChar units[2];
+  int32_t n = 0;
+  U16_APPEND_UNSAFE(units, n, static_cast<UChar32>(c));
+  char bytes[16];
+  char* target = bytes;
+  const UChar* src = units;
+  UErrorCode status = U_ZERO_ERROR;
+  ucnv_resetFromUnicode(conv_.get());
+  ucnv_fromUnicode(conv_.get(), &target, bytes + sizeof bytes, &src, units + n, nullptr, true, &status);
+  bool same = false;
+  if (U_SUCCESS(status)) {
+    UChar back[8];
+    UChar* to = back;
+    const char* from = bytes;
+    UErrorCode st = U_ZERO_ERROR;
+    ucnv_resetToUnicode(conv_.get());
+    ucnv_toUnicode(conv_.get(), &to, back + 8, &from, target, nullptr, true, &st);
+    same = U_SUCCESS(st) && to - back == n && std::equal(units, units + n, back);
+    ucnv_resetToUnicode(conv_.get());
+  } else {
+    same = true;  // unmappable: ICU's own error says so
+  }
+  ucnv_resetFromUnicode(conv_.get());
+  private_use_.emplace(c, same);
+  return same;
 }
 
 bool IcuCharset::encodable(char32_t c) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <unordered_map>
 // The general path: any ICU converter, with stop callbacks in both directions.
 #include <unicode/ucnv.h>
 
@@ -32,6 +33,8 @@ class IcuCharset : public Charset {
   std::vector<UChar> units_;
   std::vector<int32_t> offsets_;
   std::vector<char> bytes_;
+  std::unordered_map<char32_t, bool> private_use_;  // private_use_round_trips, by code point
+  bool private_use_round_trips(char32_t c);
 };
 
 }  // namespace renkei

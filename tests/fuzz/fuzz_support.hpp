@@ -2,6 +2,8 @@
 // Shared by the fuzz targets: a check that aborts (so libFuzzer records the input as a
 // crash), and reference conversions done with ICU alone, independent of renkei's code.
 #include <unicode/ucnv.h>
+
+#include <algorithm>
 #include <unicode/utf16.h>
 
 #include <cstdio>
@@ -140,6 +142,30 @@ class IcuReference {
         r.offset = i;
         r.length = 1;
         return r;
+      }
+      // ICU always takes its fallbacks for private use: one that does not read back is
+      // refused (renkei never alters a character).
+      if ((c >= 0xE000 && c <= 0xF8FF) || c >= 0xF0000) {
+        UChar back[8];
+        UChar* to = back;
+        const char* from = nullptr;
+        UErrorCode bst = U_ZERO_ERROR;
+        UConverter* dec = ucnv_clone(conv_, &bst);
+        ucnv_resetToUnicode(dec);
+        ucnv_resetFromUnicode(dec);
+        char alone[16];
+        char* at = alone;
+        const UChar* s2 = units;
+        ucnv_fromUnicode(dec, &at, alone + sizeof alone, &s2, units + n, nullptr, true, &bst);
+        from = alone;
+        ucnv_toUnicode(dec, &to, back + 8, &from, at, nullptr, true, &bst);
+        ucnv_close(dec);
+        if (U_FAILURE(bst) || to - back != n || !std::equal(units, units + n, back)) {
+          r.kind = "unmappable";
+          r.offset = i;
+          r.length = 1;
+          return r;
+        }
       }
       r.bytes.append(out, static_cast<std::size_t>(target - out));
     }

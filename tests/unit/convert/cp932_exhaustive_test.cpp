@@ -145,7 +145,10 @@ TEST(Cp932Exhaustive, EncodeMatchesIcuForEveryBmpCodePoint) {
     std::size_t mismatches = 0, mapped = 0;
     auto check = [&](char32_t c) {
       const std::u32string one(1, c);
-      const auto want = icu.encode(one);
+      auto want = icu.encode(one);
+      // ICU always takes its fallbacks for private use (U+F86F → 87 82 → U+2116): one
+      // that does not read back as itself would alter the character, renkei refuses it.
+      if (want && ((c >= 0xE000 && c <= 0xF8FF) || c >= 0xF0000) && icu.decode(*want) != one) want = std::nullopt;
       std::string got;
       const auto r = cs->encode(one, got);
       const bool ok = want.has_value() == r.has_value() && (!want || *want == got) &&
