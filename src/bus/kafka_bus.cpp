@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <mutex>
 
 #include "renkei/bus.hpp"
 #include "renkei/guarded_thread.hpp"
@@ -671,7 +670,6 @@ class KafkaBus final : public Bus {
     for (auto* n : news) rd_kafka_NewTopic_destroy(n);
     return result;
   }
-
 
   bool reachable(std::chrono::milliseconds timeout) override {
     const rd_kafka_metadata_t* md = nullptr;

@@ -5,7 +5,6 @@
 // woken). Topic creation at start hit that on almost every run. A TCP connection to the
 // mock's listener also wakes its poll and serves every queued op, so while ops wait, this
 // connects to it every few milliseconds.
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <mutex>
 
+#include "renkei/convert/unicode_class.hpp"
+
 namespace renkei {
 namespace {
 
@@ -93,7 +95,7 @@ std::shared_ptr<const DbcsTables> build(UConverter* c) {
     uint32_t m = encode_alone(c, static_cast<UChar>(u));
     // ICU always uses its fallbacks for private use (U+F86F → 87 82, which reads back as
     // U+2116 №): a private-use code point is encodable only where it reads back as itself.
-    if (m != 0 && u >= 0xE000 && u <= 0xF8FF) {
+    if (m != 0 && is_private_use(u)) {
       const uint32_t len = m >> 16, bytes = m & 0xFFFF;
       const uint32_t back = len == 1 ? t->single[bytes] : t->pair[bytes];
       if (back != u) m = 0;

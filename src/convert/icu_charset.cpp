@@ -5,6 +5,8 @@
 #include <unicode/ucnv_err.h>
 #include <unicode/utf16.h>
 
+#include "renkei/convert/unicode_class.hpp"
+
 namespace renkei {
 namespace {
 
@@ -83,7 +85,6 @@ std::expected<void, CharsetError> IcuCharset::encode(std::u32string_view in, std
       invalid_at = i;
       break;
     }
-  ucnv_resetFromUnicode(conv_.get());
   for (std::size_t i = 0; i < invalid_at; ++i) {
     const char32_t c = in[i];
     if (c >= 0x10000) {
@@ -144,8 +145,7 @@ std::size_t IcuCharset::offset_of(std::string_view in, std::size_t char_index) {
 // does not turn those off): ibm-943 writes U+F86F as 87 82, which reads back as U+2116 №.
 // That would alter a character silently; such a code point is unmappable here.
 bool IcuCharset::private_use_round_trips(char32_t c) {
-  const bool pua = (c >= 0xE000 && c <= 0xF8FF) || (c >= 0xF0000 && c <= 0x10FFFF);
-  if (!pua) return true;
+  if (!is_private_use(c)) return true;
   if (auto it = private_use_.find(c); it != private_use_.end()) return it->second;
   UChar units[2];
   int32_t n = 0;

@@ -1,7 +1,8 @@
 #pragma once
-#include <unordered_map>
 // The general path: any ICU converter, with stop callbacks in both directions.
 #include <unicode/ucnv.h>
+
+#include <unordered_map>
 
 #include <memory>
 #include <vector>
