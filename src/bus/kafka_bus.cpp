@@ -688,9 +688,9 @@ class KafkaBus final : public Bus {
         // The hub's own (0): a record waits for the broker however long it is away: lag,
         // never loss.
         {"message.timeout.ms", std::to_string(limits.delivery_timeout.count())},
-        {"queue.buffering.max.messages", "200000"},
-        // What waits for the broker's ack (bus.memory.producer_buffer_kib); beyond it a
-        // source waits (QUEUE_FULL), it does not buffer.
+        // What waits for the broker's ack (bus.memory.producer_buffer_records and _kib);
+        // beyond either a source waits (QUEUE_FULL), it does not buffer.
+        {"queue.buffering.max.messages", std::to_string(cfg_.memory.producer_buffer_records)},
         {"queue.buffering.max.kbytes", std::to_string(cfg_.memory.producer_buffer_kib)},
     };
     if (limits.max_message_bytes > 0) settings.emplace_back("message.max.bytes", std::to_string(limits.max_message_bytes));

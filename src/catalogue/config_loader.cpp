@@ -414,6 +414,9 @@ class Loader {
     kib("fetch_max_kib", mem.fetch_max_kib, 1024);
     kib("partition_fetch_kib", mem.partition_fetch_kib, 1024);
     kib("producer_buffer_kib", mem.producer_buffer_kib, 4096);
+    // At least one produce batch (batch.num.messages 10000), at most librdkafka's limit.
+    if (auto v = m.integer("producer_buffer_records", Need::Optional, 10000, 10000000))
+      mem.producer_buffer_records = static_cast<int>(*v);
     if (mem.partition_fetch_kib > mem.fetch_max_kib)
       m.error("partition_fetch_kib", "is larger than fetch_max_kib (" + std::to_string(mem.fetch_max_kib) + ")");
     m.finish();

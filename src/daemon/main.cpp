@@ -12,6 +12,7 @@
 
 #include <csignal>
 
+#include "allocator.hpp"
 #include "hub.hpp"
 #include "renkei/convert/codemaps.hpp"
 #include "renkei/json_log.hpp"
@@ -96,7 +97,7 @@ int run(const std::string& config, bool check_only) {
     watchdog_timer.async_wait(ping);
   };
   if (period.count() > 0) ping({});
-  spdlog::info("renkeid {} running; SIGHUP reloads, SIGTERM stops", RENKEI_VERSION);
+  spdlog::info("renkeid {} running ({}); SIGHUP reloads, SIGTERM stops", RENKEI_VERSION, renkei::allocator_summary());
   // A handler that throws ends io.run() with the exception; the loop serves /healthz, the
   // watchdog and signals, so it is logged and run again (Asio allows that) until stopped.
   while (!io.stopped()) {

@@ -150,6 +150,10 @@ struct BusMemoryConfig {
   int fetch_max_kib = 8192;           // one fetch response, all partitions (fetch.max.bytes)
   int partition_fetch_kib = 1024;     // one partition's part of it (max.partition.fetch.bytes)
   int producer_buffer_kib = 65536;    // produced, not yet acknowledged (queue.buffering.max.kbytes)
+  // The same, counted in records (queue.buffering.max.messages): librdkafka keeps its
+  // headers and bookkeeping beside each record's bytes, about 0.5-1 KiB for the hub's
+  // short records, which the byte bound does not count.
+  int producer_buffer_records = 50000;
 };
 
 struct BusConfig {

@@ -180,6 +180,7 @@ TEST_F(ConfigDir, BusMemoryBoundsAreTypedWithDefaults) {
   ASSERT_TRUE(c) << ::testing::PrintToString(errors());
   EXPECT_EQ((*c)->hub.bus.memory.lane_queue_kib, 4096);
   EXPECT_EQ((*c)->hub.bus.memory.producer_buffer_kib, 65536);
+  EXPECT_EQ((*c)->hub.bus.memory.producer_buffer_records, 50000);
 
   write("hub.yaml",
         "bus:\n  brokers: \"\"\n  memory:\n    lane_queue_kib: 512\n    fetch_max_kib: 2048\n"
@@ -201,6 +202,17 @@ TEST_F(ConfigDir, BusMemoryBoundsAreTypedWithDefaults) {
   EXPECT_NE(all.find("hub.yaml:4: bus: memory: field 'lane_queue_kib'"), std::string::npos) << all;
   EXPECT_NE(all.find("partition_fetch_kib"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown field 'queue_kib'"), std::string::npos) << all;
+
+  write("hub.yaml", "bus:\n  brokers: \"\"\n  memory:\n    producer_buffer_records: 20000\nspool:\n  root: spool\n");
+  c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->hub.bus.memory.producer_buffer_records, 20000);
+
+  // Below one produce batch of records.
+  write("hub.yaml", "bus:\n  brokers: \"\"\n  memory:\n    producer_buffer_records: 500\nspool:\n  root: spool\n");
+  e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("hub.yaml:4: bus: memory: field 'producer_buffer_records'"), std::string::npos) << e[0];
 }
 
 TEST_F(ConfigDir, BusSecurityPassesTlsAndSaslSettingsOnly) {
