@@ -77,6 +77,26 @@ cmp -s "$work/records.txt" "$inbox"/*_bench.txt || { echo "delivered file differ
 renkei_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 
+# The same million records as a backlog: a second renkeid in a consumer group of its own
+# (fresh spool and state) finds them all waiting on the route topic at its start.
+cp -r "$work/config" "$work/config-backlog"
+sed -i "s|^  group_id: renkei-hub|  group_id: renkei-bench-backlog|; s|root: $work/spool|root: $work/spool-backlog|; s|dir: $work/state|dir: $work/state-backlog|; s|token_file: $work/state/api-token|token_file: $work/state-backlog/api-token|" "$work/config-backlog/hub.yaml"
+grep -q '^  group_id: renkei-bench-backlog' "$work/config-backlog/hub.yaml" || { echo "bus_bench: could not set bus.group_id" >&2; exit 1; }
+t5=$(now)
+${RENKEI_BENCH_WRAP:-} "$build/src/renkeid" --config "$work/config-backlog/hub.yaml" > "$work/renkeid-backlog.log" 2>&1 &
+pid=$!
+inbox=$work/spool-backlog/health-care/inbox/009
+deadline=$(( $(date +%s) + ${RENKEI_BENCH_TIMEOUT:-600} ))
+until compgen -G "$inbox/*_bench.txt" >/dev/null; do
+  (( $(date +%s) < deadline )) || { echo "bus_bench: the backlog was not delivered" >&2; tail -n 20 "$work/renkeid-backlog.log" >&2; exit 1; }
+  sleep 0.01
+done
+t6=$(now)
+backlog_load=$(load)
+cmp -s "$work/records.txt" "$inbox"/*_bench.txt || { echo "bus_bench: the file delivered from the backlog differs" >&2; exit 1; }
+backlog_hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+
 # Kafka Connect 3.9 standalone, FileStream connectors: they read and write UTF-8 only, so
 # its input is the UTF-8 copy of the same records. One partition keeps the lines in order.
 iconv -f CP932 -t UTF-8 "$work/records.txt" > "$work/records-utf8.txt"
@@ -98,10 +118,11 @@ printf 'records: %d (%d bytes, CP932), broker: Kafka 3.9 on %s, %d cores\n' "$n"
 printf 'kcat baseline    produce and consume at once: %.2f s (produce done at %.2f s)  (%s records/s)  load %s\n' \
   "$kcat_total" "$(python3 -c "print($t1-$t0)")" "$(rate "$n" "$kcat_total")" "$kcat_load"
 printf 'renkei           file -> source -> Kafka -> sink -> file %.2f s  (%s records/s)  load %s\n' "$renkei_total" "$(rate "$n" "$renkei_total")" "$renkei_load"
+printf 'renkei backlog   1M records waiting at start -> sink -> file %.2f s from start  (%s records/s)  load %s\n' "$(python3 -c "print($t6 - $t5)")" "$(rate "$n" "$(python3 -c "print($t6 - $t5)")")" "$backlog_load"
 printf 'Kafka Connect    FileStreamSource -> Kafka -> FileStreamSink %.2f s  (%s records/s, UTF-8)  load %s\n' "$connect_total" "$(rate "$n" "$connect_total")" "$connect_load"
 printf 'Apache Camel 4   file -> Kafka -> file (MS932) %.2f s  (%s records/s)  load %s\n' "$camel_total" "$(rate "$n" "$camel_total")" "$camel_load"
 printf 'ratio renkei/kcat: %.2f (goal <= 1.2); goal >= 200,000 records/s\n' "$(python3 -c "print($renkei_total/$kcat_total)")"
 printf 'speed-up renkei vs Kafka Connect: %.2fx, vs Camel: %.2fx (goal >= 1.5x each)\n' \
   "$(python3 -c "print($connect_total/$renkei_total)")" "$(python3 -c "print($camel_total/$renkei_total)")"
-printf 'peak RSS (VmHWM): renkeid %d MB, Kafka Connect %d MB, Camel %d MB\n' \
-  $((renkei_hwm / 1024)) $((connect_hwm / 1024)) $((camel_hwm / 1024))
+printf 'peak RSS (VmHWM): renkeid %d MB (with the 1M backlog: %d MB), Kafka Connect %d MB, Camel %d MB (goal: renkeid <= 150 MB)\n' \
+  $((renkei_hwm / 1024)) $((backlog_hwm / 1024)) $((connect_hwm / 1024)) $((camel_hwm / 1024))
