@@ -6,13 +6,15 @@
 #include <string>
 
 // Read by jemalloc at its first allocation; MALLOC_CONF in the environment still overrides
-// it, so ops can tune without a rebuild. Two arenas: the hub's hot threads are few (source,
-// router, lanes) and each arena holds its own freed pages, which showed as peak RSS (97 MB
-// more with the default of four per core). Freed pages go back to the kernel within 1 s
-// rather than 10 s, so a finished batch does not leave its peak resident.
+// it, so ops can tune without a rebuild. Measured with the 1M-record file (renkeid-only
+// copy of bench/bus_bench.sh, 2 cores, load 1.4-3.6):
+// - two arenas: the hub's hot threads are few (source, router, lanes) and each arena
+//   keeps its own freed pages: VmHWM 146 MB with two, 176 MB with the default eight;
+// - freed pages go back within 500 ms (default 10 s): VmHWM 131-136 MB in three runs,
+//   115-163 MB at 1 s; 200 ms cost 5-10 % more CPU, 0 ms twice the CPU.
 extern "C" {
 // NOLINTNEXTLINE: jemalloc looks this name up; it must be a mutable global
-const char* malloc_conf = "narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char* malloc_conf = "narenas:2,dirty_decay_ms:500,muzzy_decay_ms:0";
 }
 
 namespace renkei {

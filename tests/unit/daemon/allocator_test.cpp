@@ -39,7 +39,7 @@ TEST(Allocator, HubSettingsAreInForce) {
   EXPECT_EQ(muzzy, 0);
   const auto summary = allocator_summary();
   EXPECT_EQ(summary.rfind("jemalloc 5.", 0), 0u) << summary;
-  EXPECT_NE(summary.find(", 2 arenas, dirty decay 1000 ms"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(", 2 arenas, dirty decay 500 ms"), std::string::npos) << summary;
 }
 
 }  // namespace
