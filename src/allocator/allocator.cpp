@@ -1,9 +1,10 @@
 #include "allocator.hpp"
 
-#include <jemalloc/jemalloc.h>
-
 #include <cstddef>
 #include <string>
+
+#ifdef RENKEI_JEMALLOC
+#include <jemalloc/jemalloc.h>
 
 // Read by jemalloc at its first allocation; MALLOC_CONF in the environment still overrides
 // it, so ops can tune without a rebuild. Measured with the 1M-record file (renkeid-only
@@ -38,3 +39,11 @@ std::string allocator_summary() {
 }
 
 }  // namespace renkei
+
+#else
+
+namespace renkei {
+std::string allocator_summary() { return "the sanitizer's allocator"; }
+}  // namespace renkei
+
+#endif
