@@ -11,7 +11,7 @@ namespace renkei {
 
 std::unique_ptr<spdlog::formatter> make_json_log_formatter();
 
-// Installs it on the default logger (stderr) — what renkeid calls at start.
+// Installs it on the default logger (stdout) — what renkeid calls at start.
 void use_json_logs();
 
 }  // namespace renkei

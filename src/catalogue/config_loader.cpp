@@ -212,6 +212,7 @@ class Loader {
         if (timezone_known(*v)) h.timezone = *v;
         else m.error("timezone", "unknown time zone '" + *v + "'");
       }
+      if (auto v = m.integer("stop_timeout_s", Need::Optional, 1, 3600)) h.stop_timeout_s = static_cast<int>(*v);
       m.finish();
     }
     if (auto n = top.map("catalogue")) {

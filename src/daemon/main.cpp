@@ -17,6 +17,7 @@
 #include "renkei/convert/codemaps.hpp"
 #include "renkei/json_log.hpp"
 #include "service_notifier.hpp"
+#include "stop_deadline.hpp"
 #include "renkei/catalogue/config_loader.hpp"
 
 namespace {
@@ -58,6 +59,9 @@ int run(const std::string& config, bool check_only) {
     return 1;
   }
   renkei::ServiceNotifier notifier;
+  // Read once at start, as the bus settings are: a reload does not move it.
+  const std::chrono::seconds stop_timeout((*loaded)->hub.stop_timeout_s);
+  std::optional<renkei::StopDeadline> stop_deadline;
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
                                                                               int sig) {
     if (ec) return;
@@ -69,8 +73,9 @@ int run(const std::string& config, bool check_only) {
       signals.async_wait(on_signal);  // re-armed after each: a SIGHUP during a reload is queued, not lost
       return;
     }
-    spdlog::info("signal {}: stopping", sig);
+    spdlog::info("signal {}: stopping (at most {} s: hub.stop_timeout_s)", sig, stop_timeout.count());
     notifier.stopping();
+    if (!stop_deadline) stop_deadline.emplace(stop_timeout);
     (*hub)->stop();
     io.stop();
   };
@@ -107,13 +112,14 @@ int run(const std::string& config, bool check_only) {
     }
   }
   hub->reset();
+  stop_deadline.reset();
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // JSON lines on stderr (journald keeps them whole), every message through the 個人番号 mask.
+  // JSON lines on stdout (journald keeps them whole), every message through the 個人番号 mask.
   renkei::use_json_logs();
   // Personal data: nothing renkeid writes is readable by others (files 0640, dirs 0750).
   ::umask(027);

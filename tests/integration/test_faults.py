@@ -3,7 +3,8 @@ must end with every record delivered exactly once: one file at the target, byte 
 the source's, never a second or a partial one, no temp file left behind.
 
 Needs the real Kafka broker (RENKEI_TEST_BROKERS). test_b stops and restarts the broker
-with scripts/kafka.sh (keeping its data) and makes sure it runs again at the end.
+with scripts/kafka.sh (keeping its data) and makes sure it runs again at the end; test_d
+sends SIGTERM while the broker is away and expects the exit by hub.stop_timeout_s.
 RENKEI_FAULT_SEED=<n> replays test_a's kill schedule (the seed is printed on each run).
 
 Run by ctest as `python3 -m unittest -v test_faults` from tests/integration.
@@ -12,6 +13,7 @@ Run by ctest as `python3 -m unittest -v test_faults` from tests/integration.
 import os
 import random
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -281,6 +283,46 @@ class BrokerOutage(FaultTestCase):
                          10 * RECORDS)
         hub.stop()
 
+
+    def test_d_sigterm_with_the_broker_gone_exits_by_stop_timeout(self):
+        """SIGTERM while the broker is away: the drain cannot flush or commit, and without
+        hub.stop_timeout_s it waits until systemd's SIGKILL. With it renkeid exits 0 at the
+        limit; what it had not committed is delivered once after the next start."""
+        brokers = h.need_brokers(self)
+        if not h.broker_answers():
+            self.fail("scripts/kafka.sh status: the test broker is not running")
+        limit = 8
+        dlq_start = self.dlq_start(brokers)
+        hub = Hub(self, brokers, "stop-timeout")
+        text, n = re.subn(r"(?m)^(\s+stop_timeout_s:)\s*\d+", rf"\1 {limit}", hub.hub_yaml.read_text(encoding="utf-8"))
+        self.assertEqual(n, 1, "hub.yaml: hub.stop_timeout_s")
+        hub.hub_yaml.write_text(text, encoding="utf-8")
+        hub.start()
+        hub.wait_assigned()
+        name = "resident-stop-timeout.csv"
+        data = h.make_file(RECORDS, h.unique("s"))
+        hub.drop(name, data)
+        hub.wait_delivered(name, 120)
+
+        h.kafka_sh("stop")
+        self.assertFalse(h.broker_answers())
+        t0 = time.monotonic()
+        hub.signal(signal.SIGTERM)
+        try:
+            rc = hub.proc.wait(limit + 10)
+        except subprocess.TimeoutExpired:
+            self.fail(f"renkeid still running {time.monotonic() - t0:.0f} s after SIGTERM "
+                      f"(hub.stop_timeout_s {limit})\n{hub.log_tail()}")
+        waited = time.monotonic() - t0
+        note(f"renkeid exited {rc} {waited:.1f} s after SIGTERM")
+        self.assertEqual(rc, 0, hub.log_tail())
+        self.assertIn("stop_timeout_s", hub.run_log())
+
+        h.kafka_sh("start", "--keep")
+        hub.start()
+        hub.wait_caught_up(120)
+        self.assert_delivered_once(hub, {name: data}, brokers, dlq_start)
+        hub.stop()
 
 
 class FencedConsumer(FaultTestCase):

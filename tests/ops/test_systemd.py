@@ -103,6 +103,16 @@ class UnitFile(unittest.TestCase):
         self.assertIn("@system-service", s.get("SystemCallFilter", []))
         self.assertEqual(self.unit["Install"]["WantedBy"], ["multi-user.target"])
 
+    def test_stop_timeout_leaves_the_hub_its_own_deadline(self):
+        """systemd's SIGKILL at TimeoutStopSec must come after renkeid's own exit at the
+        shipped hub.stop_timeout_s, which logs what it left (README, "The two commands")."""
+        m = re.fullmatch(r"(\d+)s", self.unit["Service"].get("TimeoutStopSec", [""])[-1])
+        self.assertIsNotNone(m, "TimeoutStopSec in seconds")
+        hub_yaml = (u.SRC / "config" / "hub.yaml").read_text(encoding="utf-8")
+        found = re.findall(r"(?m)^  stop_timeout_s:\s*(\d+)", hub_yaml)
+        self.assertEqual(len(found), 1, "config/hub.yaml: hub.stop_timeout_s")
+        self.assertGreaterEqual(int(m.group(1)), int(found[0]) + 15)
+
 
 class Install(unittest.TestCase):
 

@@ -211,6 +211,9 @@ struct HubConfig {
   std::string audit_file;          // absolute: manual actions, JSON lines
   SchedulerConfig scheduler;
   std::string log_level = "info";
+  // SIGTERM drains; a drain that cannot finish (the broker gone, a peer that never
+  // answers) ends this long after the signal without committing what is not durable.
+  int stop_timeout_s = 60;
 };
 
 struct Catalogue {

@@ -175,6 +175,24 @@ TEST_F(ConfigDir, HubSchedulerCollectModeIsChecked) {
   EXPECT_NE(e[0].find("hub.yaml:6: scheduler: field 'collect': unknown value 'sometimes'"), std::string::npos) << e[0];
 }
 
+TEST_F(ConfigDir, HubStopTimeoutIsTypedWithADefault) {
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->hub.stop_timeout_s, 60);
+
+  write("hub.yaml", "hub:\n  stop_timeout_s: 8\nbus:\n  brokers: \"\"\nspool:\n  root: spool\n");
+  c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_EQ((*c)->hub.stop_timeout_s, 8);
+
+  for (const char* bad : {"0", "3601", "soon"}) {
+    write("hub.yaml", std::string("hub:\n  stop_timeout_s: ") + bad + "\nbus:\n  brokers: \"\"\nspool:\n  root: spool\n");
+    auto e = errors();
+    ASSERT_EQ(e.size(), 1u) << bad << ": " << ::testing::PrintToString(e);
+    EXPECT_NE(e[0].find("hub.yaml:2: hub: field 'stop_timeout_s'"), std::string::npos) << e[0];
+  }
+}
+
 TEST_F(ConfigDir, BusMemoryBoundsAreTypedWithDefaults) {
   auto c = load_catalogue(dir_.string());
   ASSERT_TRUE(c) << ::testing::PrintToString(errors());
