@@ -12,7 +12,10 @@ black hole (accepts, reads, never answers) and gaicho answers after 2 s; afterwa
 black hole is replaced by a receiver on the same port and every event of 062 must
 arrive. Prints p50/p99/p99.9 per route for both phases, the ratio of the healthy routes'
 p99 (goal <= 1.5x), events lost and repeated per route, renkeid's VmHWM and the load
-average.
+average. Route 028's figures are also split: events sent while the file was on its way
+and the rest. Phase "floor", last: the same file through renkeid while the same sender
+POSTs straight to the same receiver, split the same way: what the machine's load alone
+does to the sender and the receiver, beside which renkeid's figures are read.
 
 Used by bench/isolation_bench.sh, which builds and makes sure a broker runs:
   bench/isolation_bench.py --renkeid build/src/renkeid --brokers 127.0.0.1:29192 [--seconds 60]
@@ -95,8 +98,11 @@ def configure(work, args, rport, hole_port, slow_port):
     return hub_yaml, port
 
 
-def run_phase(name, port, token, args, work):
-    """One phase: the four loads at once. Returns what to print and to compare."""
+def run_phase(name, port, token, args, work, direct_port=None):
+    """One phase: the four loads at once. Returns what to print and to compare. With
+    `direct_port` only the file goes through renkeid, and the realtime events go from the
+    same sender straight to the receiver on that port (the floor: what the machine's load
+    alone does to the sender and the receiver)."""
     out = {}
     tag = f"{name}-{time.time_ns() % 10**9}"
     fname = f"JUKI_ISO_{tag}.csv"
@@ -109,13 +115,14 @@ def run_phase(name, port, token, args, work):
     def file_load():
         tmp = outbox / f".{fname}.part"
         tmp.write_bytes(data)
-        t0 = time.monotonic()
+        t0, w0 = time.monotonic(), time.time()
         os.rename(tmp, outbox / fname)
         deadline = t0 + 600
         while time.monotonic() < deadline:
             # the file sink names a batch <batch-id>_<source name>
             if any(inbox.glob(f"*_{fname}")):
                 out["file_s"] = time.monotonic() - t0
+                out["file_window"] = (w0, time.time())
                 return
             time.sleep(0.05)
         out["file_s"] = None
@@ -127,16 +134,37 @@ def run_phase(name, port, token, args, work):
         res, _ = send(port, f"/ingest/{source}/{route:03d}", token, rate, args.seconds, key_of, threads=threads)
         results[route] = (key_of, res)
 
-    loads = [threading.Thread(target=file_load),
-             threading.Thread(target=events, args=(RT, RT_SOURCE, args.rate, 16, f"rt-{tag}")),
-             threading.Thread(target=events, args=(HOLE, HOLE_SOURCE, 10, 2, f"hole-{tag}")),
-             threading.Thread(target=events, args=(SLOW, SLOW_SOURCE, 1, 2, f"slow-{tag}"))]
+    def direct(prefix):
+        key_of = lambda i: f"{prefix}-{i:07d}"  # noqa: E731
+        res, _ = send(direct_port, f"/{RT_TARGET}/{prefix}", None, args.rate, args.seconds, key_of, threads=16)
+        results["direct"] = (key_of, res)
+
+    if direct_port is not None:
+        loads = [threading.Thread(target=file_load), threading.Thread(target=direct, args=(f"floor-{tag}",))]
+    else:
+        loads = [threading.Thread(target=file_load),
+                 threading.Thread(target=events, args=(RT, RT_SOURCE, args.rate, 16, f"rt-{tag}")),
+                 threading.Thread(target=events, args=(HOLE, HOLE_SOURCE, 10, 2, f"hole-{tag}")),
+                 threading.Thread(target=events, args=(SLOW, SLOW_SOURCE, 1, 2, f"slow-{tag}"))]
     for t in loads:
         t.start()
     for t in loads:
         t.join()
     out["results"] = results
     return out
+
+
+def by_window(res, keys, arrivals, window):
+    """End-to-end seconds of the events sent while the file was on its way, and of the
+    rest. keys: {arrival key: send index}."""
+    during, outside = [], []
+    for k, i in keys.items():
+        if k not in arrivals:
+            continue
+        sent = res[i][0]
+        e2e = arrivals[k][0] - sent
+        (during if window and window[0] <= sent <= window[1] else outside).append(e2e)
+    return during, outside
 
 
 def arrivals_of(receiver):
@@ -206,6 +234,13 @@ def main():
                       f"{time.monotonic() - recovered_at:.1f} s before all of route {HOLE:03d} was in; "
                       f"gaicho answered after {SLOW_MS} ms")
             print("  " + summary(f"{RT:03d} end to end", rt["e2e"]))
+            during, outside = by_window(res[RT][1], rt["want"], read_arrivals(rt_log), out.get("file_window"))
+            print("  " + summary(f"{RT:03d} sent while the file ran", during))
+            print("  " + summary(f"{RT:03d} sent before/after it", outside))
+            window = out.get("file_window")
+            rres = res[RT][1]
+            ingest_during = [rres[i][1] - rres[i][0] for i in rt["accepted"] if window and window[0] <= rres[i][0] <= window[1]]
+            print("  " + summary(f"{RT:03d} POST -> 202 while the file ran", ingest_during))
             print("  " + summary(f"{SLOW:03d} end to end", sl["e2e"]))
             print("  " + summary(f"{HOLE:03d} end to end", ho["e2e"]))
             f = out["file_s"]
@@ -217,6 +252,23 @@ def main():
                 lost_total += t["missing"]
             if f is None:
                 lost_total += 1
+        # The floor: the same sender straight to the same receiver, beside the same file
+        # through renkeid (the black hole recovered, gaicho prompt again).
+        slow.delay_ms = 0
+        load0 = os.getloadavg()[0]
+        out = run_phase("floor", port, token, args, work, direct_port=rport)
+        load1 = os.getloadavg()[0]
+        key_of, res = out["results"]["direct"]
+        arrivals = read_arrivals(rt_log)
+        keys = {key_of(i): i for i, (_, _, st) in res.items() if st == 200}
+        during, outside = by_window(res, keys, arrivals, out.get("file_window"))
+        f = out["file_s"]
+        print(f"\n[floor] load average {load0:.2f} at start, {load1:.2f} at end: the sender straight to the "
+              f"receiver at {args.rate:.0f}/s, beside the same file through renkeid "
+              + (f"({f:.2f} s)" if f is not None else "(NOT DELIVERED in 600 s)"))
+        print("  " + summary("direct, sent while the file ran", during))
+        print("  " + summary("direct, sent before/after it", outside))
+        print(f"  answered {len(keys)} of {len(res)}, arrived {len(during) + len(outside)}")
         h99, f99 = (percentile(sorted(report[p]["rt"]["e2e"]), .99) for p in ("healthy", "faults"))
         fh, ff = report["healthy"]["file_s"], report["faults"]["file_s"]
         print(f"\nroute {RT:03d} p99 {f99 * 1000:.1f} ms beside the faults vs {h99 * 1000:.1f} ms all healthy: "
