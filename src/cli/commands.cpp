@@ -21,6 +21,7 @@
 #include "renkei/convert/codemaps.hpp"
 #include "renkei/scheduler/calendar_config.hpp"
 #include "api_client.hpp"
+#include "calendar_command.hpp"
 #include "convert_command.hpp"
 #include "report.hpp"
 #include "run_command.hpp"
@@ -347,6 +348,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* ack_cmd = app.add_subcommand("ack", "Acknowledge a manual run's hand-off (needs the token)");
   ack_cmd->add_option("N", run_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
   ack_cmd->add_option("RUN", ack_run, "Run id (009-20261125) or business date")->required();
+  CalendarQuery cal_query;
+  auto* calendar = app.add_subcommand(
+      "calendar", "Every non-business day with its reason, and business days per month (the scheduler's calendar)");
+  calendar->add_option("YEAR", cal_query.year, "A whole year (default: this year in Asia/Tokyo)")
+      ->check(CLI::Range(1900, 2999));
+  calendar->add_option("--from", cal_query.from, "First day, YYYY-MM-DD (with --to)");
+  calendar->add_option("--to", cal_query.to, "Last day, YYYY-MM-DD (with --from)");
+  calendar->add_flag("--json", cal_query.json, "Print a JSON object");
   for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
     c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 or https://… (default: http.listen, https with http.tls)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
@@ -376,6 +385,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return cmd_convert(conv_opts, out, err);
   }
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
+  if (*calendar) return cmd_calendar(config, cal_query, out, err);
   if (*run_cmd) return cmd_run({config, api, token_file}, run_id, run_date, !run_no_wait, out, err);
   if (*ack_cmd) return cmd_ack({config, api, token_file}, run_id, ack_run, out, err);
   if (*dlq_list) return cmd_dlq(config, "list", dlq_id, paging, api, token_file, out, err);

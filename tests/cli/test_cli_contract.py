@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import unittest
+from datetime import date, timedelta
 from pathlib import Path
 
 # --------------------------------------------------------------------------------------
@@ -935,6 +936,102 @@ class ImportMjTest(unittest.TestCase):
         proc = ctl("codemap", "import-mj", src)
         self.assertEqual(proc.returncode, 1, describe(proc))
         self.assertIn(f"{src}:2: column 住基ネット統一文字コード: 'J+XYZ' is not a J+ code", proc.stderr)
+
+
+# The 国民の祝日 and 休日 of 2024 as 内閣府 publishes them (syukujitsu.csv, 「国民の祝日」に
+# ついて): the reference `renkeictl calendar 2024` must match, day for day and name for name.
+PUBLISHED_2024 = {
+    "2024-01-01": "元日", "2024-01-08": "成人の日", "2024-02-11": "建国記念の日",
+    "2024-02-12": "休日", "2024-02-23": "天皇誕生日", "2024-03-20": "春分の日",
+    "2024-04-29": "昭和の日", "2024-05-03": "憲法記念日", "2024-05-04": "みどりの日",
+    "2024-05-05": "こどもの日", "2024-05-06": "休日", "2024-07-15": "海の日",
+    "2024-08-11": "山の日", "2024-08-12": "休日", "2024-09-16": "敬老の日",
+    "2024-09-22": "秋分の日", "2024-09-23": "休日", "2024-10-14": "スポーツの日",
+    "2024-11-03": "文化の日", "2024-11-04": "休日", "2024-11-23": "勤労感謝の日",
+}
+
+
+class CalendarTest(unittest.TestCase):
+    """renkeictl calendar: the scheduler's calendar as an operator reads it."""
+
+    def calendar(self, *args, config=CONFIG):
+        proc = ctl("--config", config, "calendar", *args, "--json")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        return json.loads(proc.stdout)
+
+    def test_2024_matches_the_published_holidays(self):
+        j = self.calendar("2024")
+        self.assertEqual((j["from"], j["to"], j["holidays_known"]), ("2024-01-01", "2024-12-31", True))
+        kinds = {"holiday", "substitute", "citizens"}
+        got = {c["date"]: c for c in j["closed"] if c["kind"] in kinds}
+        self.assertEqual(sorted(got), sorted(PUBLISHED_2024))
+        for day, name in PUBLISHED_2024.items():
+            # 内閣府 writes every 振替休日 as 休日.
+            want = ("substitute", "振替休日") if name == "休日" else ("holiday", name)
+            self.assertEqual((got[day]["kind"], got[day]["reason"]), want, day)
+        # Every other closed day is a weekend or the shipped year-end closure (12-29 .. 01-03).
+        d, n_business = date(2024, 1, 1), 0
+        by_date = {c["date"]: c for c in j["closed"]}
+        while d.year == 2024:
+            key = d.isoformat()
+            year_end = (d.month, d.day) >= (12, 29) or (d.month, d.day) <= (1, 3)
+            if key in PUBLISHED_2024:
+                pass
+            elif year_end:
+                self.assertEqual(by_date[key]["kind"], "year-end", key)
+            elif d.weekday() >= 5:
+                self.assertEqual(by_date[key]["reason"], "土曜日" if d.weekday() == 5 else "日曜日", key)
+            else:
+                self.assertNotIn(key, by_date)
+                n_business += 1
+            self.assertEqual(by_date.get(key, {}).get("weekday", "月火水木金土日"[d.weekday()]),
+                             "月火水木金土日"[d.weekday()], key)
+            d += timedelta(days=1)
+        self.assertEqual(j["business_days"], n_business)
+        self.assertEqual(sum(m["business_days"] for m in j["months"]), n_business)
+        self.assertEqual([m["days"] for m in j["months"]], [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+    def test_closure_days_and_a_range(self):
+        with config_copy() as cfg:
+            write(cfg / "calendar" / "closures.yaml",
+                  "year_end:\n  from: 12-28\n  to: 01-04\ndays:\n  - date: 2026-08-17\n    name: 庁舎電気設備点検\n")
+            j = self.calendar("--from", "2026-08-14", "--to", "2026-08-18", config=cfg)
+            self.assertEqual([(c["date"], c["kind"], c["reason"]) for c in j["closed"]],
+                             [("2026-08-15", "weekend", "土曜日"), ("2026-08-16", "weekend", "日曜日"),
+                              ("2026-08-17", "closure", "庁舎電気設備点検")])
+            self.assertEqual(j["months"], [{"month": "2026-08", "days": 5, "business_days": 2}])
+            j = self.calendar("--from", "2026-12-28", "--to", "2027-01-05", config=cfg)
+            self.assertEqual([c["date"] for c in j["closed"] if c["kind"] == "year-end"],
+                             ["2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-02",
+                              "2027-01-03", "2027-01-04"])  # the closure names a weekend inside it too
+            self.assertEqual([c["reason"] for c in j["closed"] if c["date"] == "2027-01-01"], ["元日"])
+
+    def test_text_output_names_each_day(self):
+        proc = ctl("--config", CONFIG, "calendar", "--from", "2024-05-01", "--to", "2024-05-07")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        lines = proc.stdout.splitlines()
+        self.assertRegex(lines[0], r"^calendar 2024-05-01 \.\. 2024-05-07 \(.*calendar\): 3 business days, 4 days closed$")
+        self.assertEqual([line.split()[:4] for line in lines[1:5]],
+                         [["2024-05-03", "金", "holiday", "憲法記念日"], ["2024-05-04", "土", "holiday", "みどりの日"],
+                          ["2024-05-05", "日", "holiday", "こどもの日"], ["2024-05-06", "月", "substitute", "振替休日"]])
+        self.assertIn("2024-05  3 / 7", proc.stdout)
+
+    def test_refusals(self):
+        for args in (["--from", "2024-01-01"], ["--from", "2024-02-30", "--to", "2024-03-01"],
+                     ["--from", "2024-03-01", "--to", "2024-02-01"], ["--from", "2020-01-01", "--to", "2031-01-01"],
+                     ["2024", "--from", "2024-01-01", "--to", "2024-01-02"]):
+            proc = ctl("--config", CONFIG, "calendar", *args)
+            self.assertEqual(proc.returncode, 2, describe(proc))
+            self.assertRegex(proc.stderr, r"^calendar: ", describe(proc))
+        proc = ctl("--config", CONFIG, "calendar", "1979", "--json")
+        self.assertEqual(proc.returncode, 0, describe(proc))
+        self.assertFalse(json.loads(proc.stdout)["holidays_known"])
+        self.assertIn("1979 shows weekends and closures alone", proc.stderr)
+        with config_copy() as cfg:
+            write(cfg / "calendar" / "closures.yaml", "year_end:\n  from: 12-40\n  to: 01-03\n")
+            proc = ctl("--config", cfg, "calendar", "2024")
+            self.assertEqual(proc.returncode, 1, describe(proc))
+            self.assertRegex(proc.stderr, r"closures\.yaml:\d+: ")
 
 
 class ExitCodesTest(unittest.TestCase):
