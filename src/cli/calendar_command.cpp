@@ -31,13 +31,17 @@ const char* weekday_ja(year_month_day d) {
   return names[weekday{sys_days{d}}.c_encoding()];
 }
 
-const char* kind_of(HolidayKind k) {
+const char* kind_of(JpCalendar::ClosedKind k) {
+  using K = JpCalendar::ClosedKind;
   switch (k) {
-    case HolidayKind::National: return "holiday";
-    case HolidayKind::Substitute: return "substitute";
-    case HolidayKind::Citizens: return "citizens";
+    case K::Holiday: return "holiday";
+    case K::Substitute: return "substitute";
+    case K::Citizens: return "citizens";
+    case K::Closure: return "closure";
+    case K::YearEnd: return "year-end";
+    case K::Weekend: return "weekend";
   }
-  return "holiday";
+  return "closed";
 }
 
 std::string month_text(year_month ym) {
@@ -81,15 +85,6 @@ int cmd_calendar(const std::string& config, const CalendarQuery& q, std::ostream
   if (!options) return report(options.error(), err);
   const JpCalendar cal(*options);
 
-  std::map<sys_days, const Holiday*> holidays;
-  std::vector<std::vector<Holiday>> by_year;
-  for (int y = static_cast<int>(first.year()); y <= static_cast<int>(last.year()); ++y)
-    by_year.push_back(cal.holidays_in(year{y}));
-  for (const auto& list : by_year)
-    for (const auto& h : list) holidays[h.day] = &h;
-  std::map<sys_days, const ClosureDay*> closures;
-  for (const auto& c : options->closures.days) closures[c.day] = &c;
-
   std::vector<ClosedDay> closed;
   std::map<year_month, std::pair<int, int>> months;  // business days, days
   std::vector<int> uncovered;
@@ -99,19 +94,8 @@ int cmd_calendar(const std::string& config, const CalendarQuery& q, std::ostream
     ++m.second;
     if (!JpCalendar::covers(ymd) && (uncovered.empty() || uncovered.back() != static_cast<int>(ymd.year())))
       uncovered.push_back(static_cast<int>(ymd.year()));
-    if (cal.is_business_day(ymd)) {
-      ++m.first;
-      continue;
-    }
-    // The same precedence as the scheduler's log lines (JpCalendar::closed_because).
-    if (auto h = holidays.find(d); h != holidays.end())
-      closed.push_back({ymd, kind_of(h->second->kind), h->second->name});
-    else if (auto c = closures.find(d); c != closures.end())
-      closed.push_back({ymd, "closure", c->second->name});
-    else if (cal.in_year_end_closure(ymd))
-      closed.push_back({ymd, "year-end", "年末年始休業"});
-    else
-      closed.push_back({ymd, "weekend", weekday{d} == Saturday ? "土曜日" : "日曜日"});
+    if (auto why = cal.closed_reason(ymd)) closed.push_back({ymd, kind_of(why->kind), std::move(why->name)});
+    else ++m.first;
   }
   int business = 0;
   for (const auto& [ym, m] : months) business += m.first;

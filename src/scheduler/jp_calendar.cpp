@@ -77,13 +77,24 @@ bool JpCalendar::is_business_day(year_month_day date) const {
          !find_closure(sys_days{date});
 }
 
-std::optional<std::string> JpCalendar::closed_because(year_month_day date) const {
-  if (const Holiday* h = find(sys_days{date})) return h->name;
-  if (const ClosureDay* c = find_closure(sys_days{date})) return c->name;
-  if (in_year_end_closure(date)) return "年末年始休業";
+std::optional<JpCalendar::ClosedReason> JpCalendar::closed_reason(year_month_day date) const {
+  if (const Holiday* h = find(sys_days{date})) {
+    switch (h->kind) {
+      case HolidayKind::National: return ClosedReason{ClosedKind::Holiday, h->name};
+      case HolidayKind::Substitute: return ClosedReason{ClosedKind::Substitute, h->name};
+      case HolidayKind::Citizens: return ClosedReason{ClosedKind::Citizens, h->name};
+    }
+  }
+  if (const ClosureDay* c = find_closure(sys_days{date})) return ClosedReason{ClosedKind::Closure, c->name};
+  if (in_year_end_closure(date)) return ClosedReason{ClosedKind::YearEnd, "年末年始休業"};
   const weekday wd{sys_days{date}};
-  if (wd == Saturday) return "土曜日";
-  if (wd == Sunday) return "日曜日";
+  if (wd == Saturday) return ClosedReason{ClosedKind::Weekend, "土曜日"};
+  if (wd == Sunday) return ClosedReason{ClosedKind::Weekend, "日曜日"};
+  return std::nullopt;
+}
+
+std::optional<std::string> JpCalendar::closed_because(year_month_day date) const {
+  if (auto r = closed_reason(date)) return std::move(r->name);
   return std::nullopt;
 }
 

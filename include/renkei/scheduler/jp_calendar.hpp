@@ -36,8 +36,15 @@ class JpCalendar {
 
   bool in_year_end_closure(std::chrono::year_month_day date) const;
   bool is_business_day(std::chrono::year_month_day date) const;
-  // Why a date is not a business day (holiday name, closure name, 年末年始休業, 土曜日,
-  // 日曜日), or nullopt for a business day: for log lines about moved or skipped runs.
+  // Why a date is not a business day, or nullopt for a business day; where several
+  // reasons meet, the first of: a holiday, a closure day, the year-end closure, the weekend.
+  enum class ClosedKind { Holiday, Substitute, Citizens, Closure, YearEnd, Weekend };
+  struct ClosedReason {
+    ClosedKind kind;
+    std::string name;  // holiday name, closure name, 年末年始休業, 土曜日, 日曜日
+  };
+  std::optional<ClosedReason> closed_reason(std::chrono::year_month_day date) const;
+  // Its name alone: for log lines about moved or skipped runs.
   std::optional<std::string> closed_because(std::chrono::year_month_day date) const;
 
   // Strictly after / strictly before `date`.
