@@ -154,6 +154,11 @@ def run_phase(name, port, token, args, work, direct_port=None):
     return out
 
 
+def in_window(sent, window):
+    """Whether an event sent at `sent` (wall clock) went while the file was on its way."""
+    return window is not None and window[0] <= sent <= window[1]
+
+
 def by_window(res, keys, arrivals, window):
     """End-to-end seconds of the events sent while the file was on its way, and of the
     rest. keys: {arrival key: send index}."""
@@ -162,8 +167,7 @@ def by_window(res, keys, arrivals, window):
         if k not in arrivals:
             continue
         sent = res[i][0]
-        e2e = arrivals[k][0] - sent
-        (during if window and window[0] <= sent <= window[1] else outside).append(e2e)
+        (during if in_window(sent, window) else outside).append(arrivals[k][0] - sent)
     return during, outside
 
 
@@ -234,12 +238,11 @@ def main():
                       f"{time.monotonic() - recovered_at:.1f} s before all of route {HOLE:03d} was in; "
                       f"gaicho answered after {SLOW_MS} ms")
             print("  " + summary(f"{RT:03d} end to end", rt["e2e"]))
-            during, outside = by_window(res[RT][1], rt["want"], read_arrivals(rt_log), out.get("file_window"))
+            window, rres = out.get("file_window"), res[RT][1]
+            during, outside = by_window(rres, rt["want"], read_arrivals(rt_log), window)
             print("  " + summary(f"{RT:03d} sent while the file ran", during))
             print("  " + summary(f"{RT:03d} sent before/after it", outside))
-            window = out.get("file_window")
-            rres = res[RT][1]
-            ingest_during = [rres[i][1] - rres[i][0] for i in rt["accepted"] if window and window[0] <= rres[i][0] <= window[1]]
+            ingest_during = [rres[i][1] - rres[i][0] for i in rt["accepted"] if in_window(rres[i][0], window)]
             print("  " + summary(f"{RT:03d} POST -> 202 while the file ran", ingest_during))
             print("  " + summary(f"{SLOW:03d} end to end", sl["e2e"]))
             print("  " + summary(f"{HOLE:03d} end to end", ho["e2e"]))
