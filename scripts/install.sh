@@ -2,6 +2,7 @@
 # Installs renkeid and renkeictl as a systemd service (run scripts/build.sh first):
 #   <prefix>/bin/renkeid, <prefix>/bin/renkeictl                        (prefix /usr/local)
 #   /etc/renkei/hub.yaml, systems.yaml, routes.yaml      root:renkei 0640, dirs 0750
+#   /etc/renkei/users.yaml (people; renkeictl user …)    likewise, never replaced
 #   /etc/renkei/codemaps/ (conversion tables)            likewise
 #   /var/lib/renkei/spool, /var/lib/renkei/state         renkei:renkei 0750
 #   /etc/systemd/system/renkeid.service
@@ -144,7 +145,7 @@ awk -v var="$var" -v has_codemaps="$has_codemaps" '
   { print }
   $0 == "catalogue:" && !has_codemaps { print "  codemaps: codemaps            # conversion tables: /etc/renkei/codemaps" }
 ' "$root/config/hub.yaml" | install_config hub.yaml
-for item in systems.yaml routes.yaml routes layouts calendar; do
+for item in systems.yaml routes.yaml users.yaml routes layouts calendar; do
   if [[ -f $root/config/$item ]]; then
     install_config "$item" <"$root/config/$item"
   elif [[ -d $root/config/$item ]]; then

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-system-dev librdkafka-dev nlohmann-json3-dev libspdlog-dev
   libssl-dev libyaml-cpp-dev libicu-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
-  libjemalloc-dev
+  libjemalloc-dev libsodium-dev
   python3 kcat
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
   openjdk-17-jre-headless maven

@@ -7,6 +7,8 @@
 
 namespace renkei {
 
-std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data);
+// `mode` is the new file's permission bits (0600 for files that hold secrets' hashes).
+std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data,
+                                                       unsigned mode = 0640);
 
 }  // namespace renkei

@@ -30,11 +30,12 @@ std::optional<std::string> refuse_request(const HttpRequest& req) {
   return std::nullopt;
 }
 
-std::string audit_operator(const HttpRequest& req) {
+std::optional<std::string> claimed_operator(const HttpRequest& req) {
   auto it = req.headers.find("x-renkei-operator");
-  if (it == req.headers.end() || it->second.empty()) return "unknown";
+  if (it == req.headers.end() || it->second.empty()) return std::nullopt;
   auto ok = safe_header_value("operator", it->second, 64);
-  return ok ? std::string(*ok) : "unknown";
+  if (!ok) return std::nullopt;
+  return std::string(*ok);
 }
 
 }  // namespace renkei

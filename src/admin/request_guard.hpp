@@ -15,7 +15,8 @@ namespace renkei {
 // nullopt: the request may be routed. Otherwise the reason for a 400.
 std::optional<std::string> refuse_request(const HttpRequest& req);
 
-// The operator name for the audit log: X-Renkei-Operator when it is clean, else "unknown".
-std::string audit_operator(const HttpRequest& req);
+// The name a client claims in X-Renkei-Operator (renkeictl sends the login name), when
+// it is there and clean: recorded in the audit log as a claim, never as who asked.
+std::optional<std::string> claimed_operator(const HttpRequest& req);
 
 }  // namespace renkei

@@ -267,9 +267,11 @@ class Loader {
     }
     h.spool_root = paths_.absolute(read_path(top, shown, "spool", "root", "../var/spool"));
     h.state_dir = paths_.absolute(read_path(top, shown, "state", "dir", "../var/state"));
+    h.users_file = paths_.absolute("users.yaml");
     if (auto n = top.map("auth")) {
       MapReader m(*n, shown, "auth", diags_);
       if (auto v = m.str("token_file")) h.auth_token_file = paths_.absolute(*v);
+      if (auto v = m.str("users_file")) h.users_file = paths_.absolute(*v);
       m.finish();
     }
     h.calendar_dir = paths_.absolute(read_path(top, shown, "calendar", "dir", "calendar"));

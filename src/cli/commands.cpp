@@ -19,12 +19,14 @@
 #include "renkei/catalogue/route_yaml.hpp"
 #include "renkei/catalogue/seed.hpp"
 #include "renkei/convert/codemaps.hpp"
+#include "renkei/people/user_directory.hpp"
 #include "renkei/scheduler/calendar_config.hpp"
 #include "api_client.hpp"
 #include "calendar_command.hpp"
 #include "convert_command.hpp"
 #include "report.hpp"
 #include "run_command.hpp"
+#include "user_command.hpp"
 
 namespace renkei::cli {
 namespace {
@@ -46,6 +48,8 @@ int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err
   const auto& c = **cat;
   if (auto cal = load_calendar_options(c.hub.calendar_dir, shown_path(c.hub.calendar_dir)); !cal)
     return report(cal.error(), err);
+  auto people = load_user_directory(c.hub.users_file, shown_path(c.hub.users_file));
+  if (!people) return report(people.error(), err);
   std::map<std::string_view, int> timings;
   int manual = 0;
   for (const auto& r : c.routes) {
@@ -56,7 +60,8 @@ int cmd_validate(const std::string& config, std::ostream& out, std::ostream& err
       << " routes (" << manual << " manual;";
   for (auto t : timing_names()) out << " " << t << " " << timings[t];
   out << "), " << c.layouts.size() << " layouts, " << (*maps)->gaiji.size() << " gaiji tables, "
-      << (*maps)->profiles.size() << " profiles, bus "
+      << (*maps)->profiles.size() << " profiles, " << people->users.size()
+      << (people->users.size() == 1 ? " person" : " people") << ", bus "
       << (c.hub.bus.brokers.empty() ? "embedded (not durable)" : c.hub.bus.brokers) << "\n";
   return kOk;
 }
@@ -356,6 +361,33 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   calendar->add_option("--from", cal_query.from, "First day, YYYY-MM-DD (with --to)");
   calendar->add_option("--to", cal_query.to, "Last day, YYYY-MM-DD (with --from)");
   calendar->add_flag("--json", cal_query.json, "Print a JSON object");
+  UserRequest ur;
+  auto* user = app.add_subcommand("user", "People in users.yaml: login names, roles, Argon2id password hashes");
+  user->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Add a person (the password is asked twice, or read from --password-file)");
+  auto* user_passwd = user->add_subcommand("passwd", "Set a person's password");
+  auto* user_role = user->add_subcommand("set-role", "Change a person's role");
+  auto* user_remove = user->add_subcommand("remove", "Remove a person and their tokens");
+  auto* user_list = user->add_subcommand("list", "List people: name, role, whether a password is set, tokens (never hashes)");
+  user_list->add_flag("--json", ur.json, "Print a JSON array");
+  for (auto* c : {user_add, user_passwd, user_role, user_remove})
+    c->add_option("NAME", ur.name, "Login name: a-z first, then a-z 0-9 . _ - (at most 32)")->required();
+  user_add->add_option("--role", ur.role, "viewer, operator or admin")->required();
+  user_role->add_option("ROLE", ur.role, "viewer, operator or admin")->required();
+  user_add->add_option("--display-name", ur.display_name, "The name the console shows, e.g. 田中 花子");
+  user_add->add_flag("--no-password", ur.no_password, "No password: this person uses personal tokens only");
+  for (auto* c : {user_add, user_passwd})
+    c->add_option("--password-file", ur.password_file, "Read the password from this file's first line, not a prompt");
+  auto* token = app.add_subcommand("token", "Personal API tokens (stored as SHA-256 hashes in users.yaml)");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "Make a token for a person; it is shown once");
+  auto* token_list = token->add_subcommand("list", "A person's tokens: id, created, label");
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke one of a person's tokens by its id");
+  for (auto* c : {token_create, token_list, token_revoke}) c->add_option("NAME", ur.name, "Login name")->required();
+  token_revoke->add_option("ID", ur.token_id, "The token's id (16 hex, from `token list`)")->required();
+  token_create->add_option("--label", ur.label, "What the token is for, e.g. the laptop it lives on");
+  token_create->add_option("-o,--output", ur.output, "Write the token to this file (mode 0600) instead of stdout");
+
   for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
     c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 or https://… (default: http.listen, https with http.tls)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
@@ -386,6 +418,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   }
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
   if (*calendar) return cmd_calendar(config, cal_query, out, err);
+  ur.config = config;
+  for (auto [sub, action] : {std::pair{user_add, "add"}, {user_passwd, "passwd"}, {user_role, "set-role"},
+                             {user_remove, "remove"}, {user_list, "list"}, {token_create, "token-create"},
+                             {token_list, "token-list"}, {token_revoke, "token-revoke"}})
+    if (*sub) {
+      ur.action = action;
+      return cmd_user(ur, out, err);
+    }
   if (*run_cmd) return cmd_run({config, api, token_file}, run_id, run_date, !run_no_wait, out, err);
   if (*ack_cmd) return cmd_ack({config, api, token_file}, run_id, ack_run, out, err);
   if (*dlq_list) return cmd_dlq(config, "list", dlq_id, paging, api, token_file, out, err);

@@ -28,13 +28,15 @@ bool write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data) {
+std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data, unsigned mode) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
 
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  // A temp file left by an earlier crash would keep its old mode: start from none.
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return std::unexpected(errno_text("cannot create", tmp));
   if (!write_all(fd, data) || ::fsync(fd) != 0) {
     auto err = errno_text("cannot write", tmp);

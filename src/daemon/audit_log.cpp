@@ -81,4 +81,12 @@ AuditLog::~AuditLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+nlohmann::ordered_json actor_entry(std::string_view action, const AuditActor& who, const nlohmann::ordered_json& what) {
+  nlohmann::ordered_json e{{"action", std::string(action)}};
+  for (const auto& [k, v] : who.fields.items()) e[k] = v;
+  if (!e.contains("operator")) e["operator"] = who.name;
+  for (const auto& [k, v] : what.items()) e[k] = v;
+  return e;
+}
+
 }  // namespace renkei

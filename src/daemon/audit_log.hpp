@@ -11,6 +11,16 @@
 
 namespace renkei {
 
+// Who did something, as the audit log names them: the fields (operator first, then how
+// they proved it) go into each entry of their action.
+struct AuditActor {
+  std::string name;
+  nlohmann::ordered_json fields = nlohmann::ordered_json::object();
+};
+
+// {"action", the actor's fields, then `what`}.
+nlohmann::ordered_json actor_entry(std::string_view action, const AuditActor& who, const nlohmann::ordered_json& what);
+
 class AuditLog {
  public:
   // Opens (creating 0640) the file and its directory.

@@ -66,6 +66,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
 
   if (auto a = hub->auth_.load(cfg.auth_token_file); !a) return std::unexpected("auth: " + a.error());
   if (auto a = hub->audit_.open(cfg.audit_file); !a) return std::unexpected("audit log: " + a.error());
+  hub->users_file_.set_path(cfg.users_file);
+  if (!hub->check_users(false)) return std::unexpected("auth: " + cfg.users_file + " is invalid (see above)");
   auto calendar = load_calendar(*catalogue);
   if (!calendar) return std::unexpected(calendar.error());
   if (auto clock = hub_clock_description(); !clock.empty()) spdlog::warn("{}: for tests only", clock);
@@ -98,7 +100,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
   // Every API call, reads too, needs the token: the API names routes, runs and dead
   // letters. /metrics, /healthz, /readyz and the status page stay open.
   hub->http_->protect_prefix("/api/v1/", [self_for_audit](const HttpRequest& req) {
-    return self_for_audit->auth_.check(req);
+    auto who = self_for_audit->authn_.identify(req);
+    return who ? std::string() : who.error();
   });
   hub->add_api_routes();
   Hub* self = hub.get();
@@ -138,6 +141,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
     run_guarded("renkei:health", [self] {
       while (!self->stopping_) {
         self->bus_reachable_ = self->bus_->reachable(2s);
+        self->check_users();
         for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);
       }
     }, stopping);
@@ -162,15 +166,6 @@ HttpResponse json_response(int status, const nlohmann::json& body) {
 
 HttpResponse json_error(int status, const std::string& message) {
   return json_response(status, nlohmann::json{{"error", message}});
-}
-
-// Who asked: the CLI sends the operator's login name; audited, never trusted for access.
-// The request guard has checked it is clean UTF-8; a longer one is "unknown", never cut
-// in the middle of a character.
-std::string operator_of(const HttpRequest& req) {
-  auto it = req.headers.find("x-renkei-operator");
-  if (it == req.headers.end() || it->second.empty()) return std::string();
-  return audit_operator(req);
 }
 
 // How long an admin request waits for Kafka before it gets 503; and how many may wait.
@@ -231,12 +226,12 @@ void Hub::add_api_routes() {
     if (!r) return json_error(r.error().status, r.error().message);
     return json_response(200, *r);
   }));
-  http_->add_async_prefix_route("POST", std::string(kDlq), on_bus_workers(require_token(auth_, [this](const HttpRequest& req) {
+  http_->add_async_prefix_route("POST", std::string(kDlq), on_bus_workers(require_role(authn_, Role::Operator, [this](const HttpRequest& req, const Identity& who) {
     auto id = route_id_in(req.path, kDlq);
     if (!id || id->second != "/replay") return json_error(404, "expected /api/v1/dlq/{interface id}/replay");
-    if (auto a = audit_.write({{"action", "dlq-replay"}, {"operator", operator_of(req)},
-                               {"interface", interface_label(id->first)}});
-        !a)
+    auto entry = audit_entry("dlq-replay", req, who);
+    entry["interface"] = interface_label(id->first);
+    if (auto a = audit_.write(std::move(entry)); !a)
       return json_error(503, "audit log: " + a.error());
     auto r = dlq_->replay(id->first);
     if (!r && r.error().progress.is_object()) {
@@ -308,8 +303,14 @@ void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
                                {"status", resp.status},
                                {"method", escape_for_log(req.method.substr(0, 16))},
                                {"path", escape_for_log(req.path.substr(0, 200))},
-                               {"operator", audit_operator(req)},
+                               {"operator", "unknown"},
                                {"reason", escape_for_log(reason)}};
+  // A 403 (or a 400 of someone known) names who was refused; the claim is only a claim.
+  if (auto who = authn_.identify(req)) {
+    entry["operator"] = who->name;
+    entry["via"] = std::string(via_name(who->via));
+  }
+  if (auto claimed = claimed_operator(req)) entry["claimed_operator"] = *claimed;
   for (std::string_view prefix : {"/api/v1/dlq/", "/api/v1/interfaces/"})
     if (auto id = route_id_in(req.path, prefix)) entry["interface"] = interface_label(id->first);
   if (req.path.starts_with("/ingest/")) {
@@ -329,6 +330,41 @@ void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
   });
 }
 
+nlohmann::ordered_json Hub::audit_entry(const char* action, const HttpRequest& req, const Identity& who) const {
+  nlohmann::ordered_json e = nlohmann::ordered_json::object();
+  if (action) e["action"] = action;
+  e["operator"] = who.name;
+  e["via"] = std::string(via_name(who.via));
+  if (!who.token_id.empty()) e["token"] = who.token_id;
+  if (who.via == Identity::Via::HubToken)
+    if (auto claimed = claimed_operator(req)) e["claimed_operator"] = *claimed;
+  return e;
+}
+
+bool Hub::check_users(bool audit_change) {
+  auto next = users_file_.poll();
+  if (!next) return true;
+  if (!*next) {
+    for (const auto& d : next->error().sorted()) spdlog::error("{}", d.str());
+    spdlog::error("auth: {} is invalid ({} problems); keeping the people read before", users_file_.path(),
+                  next->error().size());
+    return false;
+  }
+  auto before = authn_.users();
+  auto change = users_change(*before, **next);
+  authn_.set_users(std::make_shared<const UserDirectory>(std::move(**next)));
+  if (!audit_change) {
+    spdlog::info("auth: {} people in {}", authn_.users()->users.size(), users_file_.path());
+    return true;
+  }
+  if (change.empty()) return true;
+  spdlog::info("auth: {} read again: {} people", users_file_.path(), authn_.users()->users.size());
+  nlohmann::ordered_json entry{{"action", "users-changed"}, {"operator", "unknown"}, {"file", users_file_.path()}};
+  for (auto& [k, v] : change.items()) entry[k] = v;
+  if (auto a = audit_.write(std::move(entry)); !a) spdlog::error("audit log: {}", a.error());
+  return true;
+}
+
 void Hub::add_run_routes() {
   static constexpr std::string_view kIf = "/api/v1/interfaces/";
   // GET /api/v1/interfaces/{id}/runs: the route's recent runs, next run and due date.
@@ -339,7 +375,7 @@ void Hub::add_run_routes() {
     return json_response(a.status, a.body);
   }));
   // POST …/{id}/run {"operator", "date"?} and …/{id}/ack {"operator", "run"}.
-  http_->add_async_prefix_route("POST", std::string(kIf), on_bus_workers(require_token(auth_, [this](const HttpRequest& req) {
+  http_->add_async_prefix_route("POST", std::string(kIf), on_bus_workers(require_role(authn_, Role::Operator, [this](const HttpRequest& req, const Identity& who_asked) {
     auto id = route_id_in(req.path, kIf);
     if (!id || (id->second != "/run" && id->second != "/ack"))
       return json_error(404, "expected /api/v1/interfaces/{id}/run or /ack");
@@ -349,7 +385,8 @@ void Hub::add_run_routes() {
       if (!body.contains(key) || !body[key].is_string()) return std::nullopt;
       return body[key].get<std::string>();
     };
-    const std::string who = text("operator").value_or(operator_of(req));
+    // The body's "operator" of older clients is ignored: the audit names the identity.
+    const AuditActor who{who_asked.name, audit_entry(nullptr, req, who_asked)};
     JobScheduler::Answer a;
     if (id->second == "/run") {
       a = scheduler_->request_run(id->first, text("date"), who);
@@ -461,6 +498,8 @@ bool Hub::reload() {
     runtime_.set(*rt);
     scheduler_->configure(**next, *calendar);
     if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
+    users_file_.set_path((*next)->hub.users_file);
+    check_users();
     metrics_.reloads("success").inc();
     spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
                  (*next)->routes.size());

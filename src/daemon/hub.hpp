@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "audit_log.hpp"
+#include "authenticator.hpp"
 #include "bearer_auth.hpp"
 #include "collect_gate.hpp"
 #include "dlq_service.hpp"
@@ -26,6 +27,7 @@
 #include "router.hpp"
 #include "runtime.hpp"
 #include "source_runner.hpp"
+#include "users_file.hpp"
 
 namespace renkei {
 
@@ -61,6 +63,14 @@ class Hub {
   // The audit line of a refused request (AdminHttpOptions::on_refused), written off
   // the event loop.
   void audit_refused(const HttpRequest& req, const HttpResponse& resp);
+  // Reads users.yaml again when it changed; a valid new file replaces the people (and
+  // the change is audited), an invalid one is logged and the old people stay.
+  // True unless the file is invalid. At start the people are only logged, not audited.
+  bool check_users(bool audit_change = true);
+  // The audit entry's "operator" and how they proved it, from the identity (and the
+  // action first, when given); for the
+  // shared hub token also the name renkeictl claims (never trusted for anything).
+  nlohmann::ordered_json audit_entry(const char* action, const HttpRequest& req, const Identity& who) const;
 
   boost::asio::io_context& io_;
   std::string config_path_;
@@ -74,6 +84,8 @@ class Hub {
   std::unique_ptr<EventRunner> events_;  // systems that publish record by record (kafka)
   std::unique_ptr<AdminHttpServer> http_;
   BearerAuth auth_;
+  Authenticator authn_{auth_};
+  UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
   std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
   CollectGate gate_;

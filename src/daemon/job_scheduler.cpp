@@ -379,13 +379,13 @@ std::optional<std::string> JobScheduler::default_date(const RouteDef& r, sys_sec
 }
 
 JobScheduler::Answer JobScheduler::request_run(int id, const std::optional<std::string>& date,
-                                               const std::string& operator_name) {
+                                               const AuditActor& who) {
   RuntimePtr rt = runtime_.get();
   const RouteDef* r = rt->catalogue->route(id);
   if (!r) return error(404, "no route " + std::to_string(id));
   std::string why;
   if (!runnable(*r, why)) return error(409, why);
-  if (operator_name.empty()) return error(400, "name the operator (\"operator\" in the body)");
+  if (who.name.empty()) return error(400, "no operator: the request's identity has no name");
   if (date && !parse_date(*date)) return error(400, "date '" + *date + "' is not YYYY-MM-DD");
   std::lock_guard lock(mu_);
   if (!calendar_ || !store_.loaded()) return error(503, "the scheduler has not read renkei.state yet");
@@ -402,11 +402,11 @@ JobScheduler::Answer JobScheduler::request_run(int id, const std::optional<std::
   run.business_date = business_date;
   run.trigger = RunTrigger::Manual;
   run.scheduled_at = run.started_at = run.deadline_at = now.time_since_epoch().count();
-  run.requested_by = operator_name;
+  run.requested_by = who.name;
   run.owner = owner_;
   // The audit line comes first: an action nobody can trace afterwards is not taken.
-  if (auto a = audit_.write({{"action", "run"}, {"operator", operator_name}, {"interface", interface_label(id)},
-                             {"run", run.id()}, {"business_date", business_date}});
+  if (auto a = audit_.write(actor_entry("run", who, {{"interface", interface_label(id)}, {"run", run.id()},
+                                                      {"business_date", business_date}}));
       !a)
     return error(503, "audit log: " + a.error());
   if (!record(run)) return error(503, "renkei.state did not take the run; try again");
@@ -415,11 +415,11 @@ JobScheduler::Answer JobScheduler::request_run(int id, const std::optional<std::
   return {202, {{"run", run_json(run)}}};
 }
 
-JobScheduler::Answer JobScheduler::acknowledge(int id, const std::string& run_or_date, const std::string& operator_name) {
+JobScheduler::Answer JobScheduler::acknowledge(int id, const std::string& run_or_date, const AuditActor& who) {
   RuntimePtr rt = runtime_.get();
   const RouteDef* r = rt->catalogue->route(id);
   if (!r) return error(404, "no route " + std::to_string(id));
-  if (operator_name.empty()) return error(400, "name the operator (\"operator\" in the body)");
+  if (who.name.empty()) return error(400, "no operator: the request's identity has no name");
   auto date = run_date_of(run_or_date, id);
   if (!date) return error(400, "'" + run_or_date + "' is neither a run id of route " + interface_label(id) +
                                    " (" + interface_label(id) + "-YYYYMMDD) nor a date (YYYY-MM-DD)");
@@ -431,12 +431,12 @@ JobScheduler::Answer JobScheduler::acknowledge(int id, const std::string& run_or
                                 "; only a succeeded run can be acknowledged"},
                   {"run", run_json(*run)}}};
   if (run->acked_at) return {200, {{"already", true}, {"run", run_json(*run)}}};
-  if (auto a = audit_.write({{"action", "ack"}, {"operator", operator_name}, {"interface", interface_label(id)},
-                             {"run", run->id()}, {"business_date", *date}});
+  if (auto a = audit_.write(actor_entry("ack", who, {{"interface", interface_label(id)}, {"run", run->id()},
+                                                      {"business_date", *date}}));
       !a)
     return error(503, "audit log: " + a.error());
   JobRun acked = *run;
-  acked.acked_by = operator_name;
+  acked.acked_by = who.name;
   acked.acked_at = hub_now_seconds().time_since_epoch().count();
   if (!record(acked)) return error(503, "renkei.state did not take the acknowledgement; try again");
   spdlog::info("route {}: run {} acknowledged", interface_label(id), acked.id());

@@ -50,8 +50,8 @@ class JobScheduler {
     int status = 200;
     nlohmann::ordered_json body;
   };
-  Answer request_run(int route, const std::optional<std::string>& date, const std::string& operator_name);
-  Answer acknowledge(int route, const std::string& run_or_date, const std::string& operator_name);
+  Answer request_run(int route, const std::optional<std::string>& date, const AuditActor& who);
+  Answer acknowledge(int route, const std::string& run_or_date, const AuditActor& who);
   Answer runs(int route, std::size_t limit);
   RouteRuns route_runs(int route) const;
   // True once renkei.state has been read and every route's runs published: before that the

@@ -1034,6 +1034,97 @@ class CalendarTest(unittest.TestCase):
             self.assertRegex(proc.stderr, r"closures\.yaml:\d+: ")
 
 
+class UserTest(unittest.TestCase):
+    """renkeictl user / token: the people in users.yaml, as an admin manages them."""
+
+    def setUp(self):
+        stack = contextlib.ExitStack()
+        self.addCleanup(stack.close)
+        self.cfg = stack.enter_context(config_copy())
+        self.users = self.cfg / "users.yaml"
+        self.pw = self.cfg.parent / "pw"
+        write(self.pw, "correct horse battery\n")
+
+    def ctl(self, *args):
+        return ctl("--config", self.cfg, *args)
+
+    def test_add_list_passwd_role_remove(self):
+        r = self.ctl("user", "add", "tanaka", "--role", "operator", "--display-name", "田中 花子",
+                     "--password-file", self.pw)
+        self.assertEqual(r.returncode, 0, describe(r))
+        text = read(self.users)
+        self.assertNotIn("correct horse", text)
+        self.assertRegex(text, r'password: "\$argon2id\$v=19\$m=65536,t=2,p=1\$')
+        self.assertEqual(oct(self.users.stat().st_mode & 0o777), "0o640")  # the shipped file's mode kept
+        self.assertEqual(self.ctl("user", "add", "sato", "--role", "viewer", "--no-password").returncode, 0)
+        people = {p["name"]: p for p in json.loads(self.ctl("user", "list", "--json").stdout)}
+        self.assertEqual(people["tanaka"], {"name": "tanaka", "display_name": "田中 花子", "role": "operator",
+                                            "password": True, "tokens": []})
+        self.assertEqual(people["sato"]["password"], False)
+        v = self.ctl("validate")
+        self.assertEqual(v.returncode, 0, describe(v))
+        self.assertIn(" 2 people, ", v.stdout)
+
+        before = read(self.users)
+        again = self.ctl("user", "add", "tanaka", "--role", "viewer", "--no-password")
+        self.assertEqual(again.returncode, 1, describe(again))
+        self.assertIn("exists already", again.stderr)
+        write(self.cfg.parent / "short", "tooshort\n")
+        weak = self.ctl("user", "passwd", "tanaka", "--password-file", self.cfg.parent / "short")
+        self.assertEqual(weak.returncode, 1, describe(weak))
+        self.assertIn("at least 12 bytes", weak.stderr)
+        self.assertEqual(read(self.users), before, "a refused change leaves the file as it was")
+        for bad in ("Tanaka", "hub-token", "../x"):
+            r = self.ctl("user", "add", bad, "--role", "viewer", "--no-password")
+            self.assertEqual(r.returncode, 2, describe(r))
+        self.assertEqual(self.ctl("user", "add", "x", "--role", "chief", "--no-password").returncode, 2)
+
+        write(self.cfg.parent / "new", "another long password\n")
+        self.assertEqual(self.ctl("user", "passwd", "tanaka", "--password-file", self.cfg.parent / "new").returncode, 0)
+        self.assertNotEqual(read(self.users), before)
+        self.assertEqual(self.ctl("user", "set-role", "sato", "admin").returncode, 0)
+        self.assertEqual(self.ctl("user", "remove", "tanaka").returncode, 0)
+        people = json.loads(self.ctl("user", "list", "--json").stdout)
+        self.assertEqual([(p["name"], p["role"]) for p in people], [("sato", "admin")])
+        gone = self.ctl("user", "remove", "tanaka")
+        self.assertEqual(gone.returncode, 1)
+        self.assertIn("no user 'tanaka'", gone.stderr)
+
+    def test_tokens_are_shown_once_and_stored_hashed(self):
+        self.assertEqual(self.ctl("user", "add", "tanaka", "--role", "operator", "--no-password").returncode, 0)
+        shown = self.ctl("token", "create", "tanaka", "--label", "laptop")
+        self.assertEqual(shown.returncode, 0, describe(shown))
+        token = shown.stdout.strip()
+        self.assertRegex(token, r"^rk_[0-9a-f]{16}_[0-9a-f]{64}$")
+        token_id = token.split("_")[1]
+        self.assertIn(f"token {token_id} for tanaka", shown.stderr)
+        out = self.cfg.parent / "tanaka.token"
+        written = self.ctl("token", "create", "tanaka", "-o", out)
+        self.assertEqual((written.returncode, written.stdout), (0, ""), describe(written))
+        self.assertEqual(oct(out.stat().st_mode & 0o777), "0o600")
+        text = read(self.users)
+        self.assertNotIn(token, text)
+        self.assertNotIn(token.split("_")[2], text)
+        self.assertNotIn(read(out).strip(), text)
+        listing = self.ctl("token", "list", "tanaka")
+        self.assertEqual([l.split("\t")[0] for l in listing.stdout.splitlines()][0], token_id)
+        self.assertEqual(len(listing.stdout.splitlines()), 2)
+        self.assertEqual(self.ctl("token", "revoke", "tanaka", token_id).returncode, 0)
+        self.assertNotIn(token_id, read(self.users))
+        self.assertEqual(self.ctl("token", "revoke", "tanaka", token_id).returncode, 1)
+        self.assertEqual(self.ctl("token", "create", "nobody").returncode, 1)
+
+    def test_a_broken_users_file_is_reported_by_line_without_secrets(self):
+        write(self.users, "users:\n  - name: tanaka\n    role: operator\n    password: \"hunter2-plain\"\n")
+        for args in (("validate",), ("user", "list")):
+            r = self.ctl(*args)
+            self.assertEqual(r.returncode, 1, describe(r))
+            diags = diagnostics(r.stderr)
+            self.assertTrue(any(f.endswith("users.yaml") and line == 4 and "Argon2id" in m for f, line, m in diags),
+                            describe(r))
+            self.assertNotIn("hunter2", r.stdout + r.stderr)
+
+
 class ExitCodesTest(unittest.TestCase):
     SUBCOMMANDS = ["validate", "interfaces", "systems", "import-seed", "adapter-kinds", "convert", "codemap"]
 

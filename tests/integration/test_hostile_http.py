@@ -118,7 +118,9 @@ class HostileHttp(h.HubTestCase):
         entry = wait_audit(hub, lambda e: e.get("status") == 400 and "path" in e.get("reason", ""),
                            "the refusal of the bad path in the audit log")
         self.assertEqual(entry["action"], "refused")
-        self.assertEqual(entry["operator"], "unknown")
+        # The token was good: the refused is named by it (the hub token here), not by a claim.
+        self.assertEqual(entry["operator"], "hub-token")
+        self.assertEqual(entry["via"], "hub-token")
 
         # Invalid UTF-8 in the operator header of a write: 400, audited as "unknown".
         answer = raw(port, b"POST /api/v1/dlq/9/replay HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
@@ -135,8 +137,10 @@ class HostileHttp(h.HubTestCase):
                            b"Authorization: Bearer wrong-token-0123456789\r\nX-Renkei-Operator: mallory\r\n"
                            b"Content-Length: 3\r\n\r\nabc")
         self.assertEqual(status_of(answer), 401, answer)
+        # The name the client claims is kept as a claim only: the refused is nobody known.
         wait_audit(hub, lambda e: e.get("system") == "seal-cert" and e.get("status") == 401
-                   and e.get("operator") == "mallory", "the refused ingest in the audit log")
+                   and e.get("operator") == "unknown" and e.get("claimed_operator") == "mallory",
+                   "the refused ingest in the audit log")
 
         # renkeictl with a USER that is not UTF-8: no abort, the listing works.
         env = {k.encode(): v.encode() for k, v in os.environ.items()

@@ -161,12 +161,26 @@ class ManualRoute(h.HubTestCase):
         super().setUp()
         self.brokers = h.need_brokers(self)
 
-    def ctl(self, hub, *args, user="tanaka"):
+    def ctl(self, hub, *args, user="tanaka", token=None):
+        """token: a person's token file (default: the hub token, role admin)."""
         env = {k: v for k, v in os.environ.items() if k not in ("SUDO_USER", "LOGNAME")}
         env["USER"] = user
         return subprocess.run([RENKEICTL, *args, "--config", str(hub.config_dir),
-                               "--api", f"http://127.0.0.1:{hub.port}", "--token-file", str(hub.state / "api-token")],
+                               "--api", f"http://127.0.0.1:{hub.port}",
+                               "--token-file", str(token or hub.state / "api-token")],
                               capture_output=True, text=True, timeout=120, env=env)
+
+    def person(self, hub, name, role):
+        """Adds `name` to the hub's users.yaml with renkeictl and returns their token file."""
+        add = subprocess.run([RENKEICTL, "user", "add", name, "--role", role, "--no-password",
+                              "--config", str(hub.config_dir)], capture_output=True, text=True, timeout=60)
+        self.assertEqual(add.returncode, 0, add.stdout + add.stderr)
+        token = hub.tmp / f"{name}.token"
+        made = subprocess.run([RENKEICTL, "token", "create", name, "-o", str(token), "--config", str(hub.config_dir)],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+        self.assertEqual(made.stdout, "")  # written to the file only
+        return token
 
     def test_manual_row_is_run_acknowledged_and_audited(self):
         hub = Hub(self, self.brokers, "manual", collect="at-run")
@@ -174,6 +188,8 @@ class ManualRoute(h.HubTestCase):
         hub.drop("vrs-export.csv", data, route=MANUAL_ROUTE)
         # The hub first sees the route at 21:59:30; Wednesday's 22:00 hand-off falls due
         # 30 s later (an occurrence before a hub knew the route is nobody's overdue).
+        tanaka = self.person(hub, "tanaka", "operator")
+        sato = self.person(hub, "sato", "viewer")
         hub.start(env=clock(f"{WED}T21:59:30+09:00"))
         mr = h.iface(MANUAL_ROUTE)
         # Published by the scheduler's first pass over renkei.state.
@@ -198,7 +214,16 @@ class ManualRoute(h.HubTestCase):
                                                               method="POST"), timeout=10)
             self.assertEqual(refused.exception.code, 401, path)
 
-        r = self.ctl(hub, "run", str(MANUAL_ROUTE))
+        # A viewer may look but not run: 403, audited under the viewer's own name.
+        viewer = self.ctl(hub, "run", str(MANUAL_ROUTE), user="mallory", token=sato)
+        self.assertEqual(viewer.returncode, 1, viewer.stdout + viewer.stderr)
+        self.assertIn("HTTP 403", viewer.stderr)
+        self.assertIn("needs role operator; sato is viewer", viewer.stderr)
+        listing = self.ctl(hub, "dlq", "list", str(MANUAL_ROUTE), token=sato)
+        self.assertEqual(listing.returncode, 0, listing.stdout + listing.stderr)
+
+        # tanaka's own token: the audit names tanaka, whatever name the client claims.
+        r = self.ctl(hub, "run", str(MANUAL_ROUTE), user="mallory", token=tanaka)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr + hub.log_tail())
         self.assertIn(f"{mr}-20261125 succeeded", r.stdout)
         files = hub.wait_delivered("vrs-export.csv", 30, system=MANUAL_TARGET, route=MANUAL_ROUTE)
@@ -213,7 +238,15 @@ class ManualRoute(h.HubTestCase):
         self.assertEqual(again.returncode, 0, again.stdout + again.stderr)
         self.assertIn("already", again.stdout)
 
-        ack = self.ctl(hub, "ack", str(MANUAL_ROUTE), f"{mr}-20261125", user="suzuki")
+        # suzuki is added while the hub runs: renkeid reads users.yaml again by itself.
+        suzuki = self.person(hub, "suzuki", "operator")
+
+        def suzuki_known():
+            entries = [json.loads(line) for line in hub.audit_log.read_text(encoding="utf-8").splitlines()]
+            return any(t["name"] == "suzuki" for e in entries if e["action"] == "users-changed"
+                       for t in e.get("tokens_issued", []))
+        h.wait_for(suzuki_known, 20, "renkeid to read users.yaml again", on_timeout=hub.log_tail)
+        ack = self.ctl(hub, "ack", str(MANUAL_ROUTE), f"{mr}-20261125", user="tanaka", token=suzuki)
         self.assertEqual(ack.returncode, 0, ack.stdout + ack.stderr)
         self.assertIn("acknowledged by suzuki", ack.stdout)
         h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 0, 30, "the gauge to go to 0")
@@ -227,13 +260,25 @@ class ManualRoute(h.HubTestCase):
         self.assertIn("no run for 2026-11-20", bad.stderr)
 
         audit = [json.loads(line) for line in hub.audit_log.read_text(encoding="utf-8").splitlines()]
-        actions = [(e["action"], e.get("operator"), e.get("run")) for e in audit]
-        self.assertIn(("run", "tanaka", f"{mr}-20261125"), actions)
-        self.assertIn(("ack", "suzuki", f"{mr}-20261125"), actions)
-        refusals = [e["path"] for e in audit if e["action"] == "refused"]
-        self.assertEqual(refusals, [f"/api/v1/interfaces/{MANUAL_ROUTE}/run", "/api/v1/interfaces/1/run",
-                                    "/api/v1/interfaces/1/ack"])
-        self.assertEqual(len(audit), 5, audit)  # the repeated run asked nothing of anybody
+        actions = [(e["action"], e.get("operator"), e.get("via"), e.get("run")) for e in audit]
+        self.assertIn(("run", "tanaka", "token", f"{mr}-20261125"), actions)
+        self.assertIn(("ack", "suzuki", "token", f"{mr}-20261125"), actions)
+        run_entry = next(e for e in audit if e["action"] == "run")
+        self.assertEqual(run_entry["token"], tanaka.read_text().split("_")[1])
+        self.assertNotIn("mallory", json.dumps(run_entry))
+        refusals = [(e["path"], e["status"], e["operator"]) for e in audit if e["action"] == "refused"]
+        self.assertEqual(refusals, [(f"/api/v1/interfaces/{MANUAL_ROUTE}/run", 401, "unknown"),
+                                    ("/api/v1/interfaces/1/run", 401, "unknown"),
+                                    ("/api/v1/interfaces/1/ack", 401, "unknown"),
+                                    (f"/api/v1/interfaces/{MANUAL_ROUTE}/run", 403, "sato")])
+        # The people known at start are not a change; suzuki, added while running, is.
+        # (renkeictl wrote the user and then the token: one change or two, as renkeid saw it.)
+        changes = [e for e in audit if e["action"] == "users-changed"]
+        self.assertIn(len(changes), (1, 2), changes)
+        self.assertEqual([a for e in changes for a in e.get("added", [])], [{"name": "suzuki", "role": "operator"}])
+        self.assertEqual([t["name"] for e in changes for t in e.get("tokens_issued", [])], ["suzuki"])
+        self.assertNotIn("sha256", json.dumps(changes))
+        self.assertEqual(len(audit), 6 + len(changes), audit)  # the repeated run asked nothing of anybody
         self.assertEqual(oct(hub.audit_log.stat().st_mode & 0o777), "0o640")
         hub.stop()
 

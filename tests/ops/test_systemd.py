@@ -144,6 +144,7 @@ class Install(unittest.TestCase):
             "usr/local/bin/renkeid": ("f", 0o755), "usr/local/bin/renkeictl": ("f", 0o755),
             "etc/renkei": ("d", 0o750), "etc/renkei/hub.yaml": ("f", 0o640),
             "etc/renkei/systems.yaml": ("f", 0o640), "etc/renkei/routes.yaml": ("f", 0o640),
+            "etc/renkei/users.yaml": ("f", 0o640),
             "var/lib/renkei": ("d", 0o750), "var/lib/renkei/spool": ("d", 0o750),
             "var/lib/renkei/state": ("d", 0o750),
             "etc/systemd/system/renkeid.service": ("f", 0o644),
@@ -180,7 +181,7 @@ class Install(unittest.TestCase):
         shipped = u.load_yaml(self, u.SRC / "config" / "hub.yaml")
         self.assertEqual(hub["spool"], {"root": f"{STATE}/spool"})
         self.assertEqual(hub["state"], {"dir": f"{STATE}/state"})
-        self.assertEqual(hub["auth"], {"token_file": f"{STATE}/state/api-token"})
+        self.assertEqual(hub["auth"], {"token_file": f"{STATE}/state/api-token", "users_file": "users.yaml"})
         self.assertEqual(hub["audit"], {"file": f"{STATE}/state/audit.log"})
         self.assertEqual(hub["catalogue"], {**shipped["catalogue"], "codemaps": "codemaps"})
         for key in set(shipped) - {"spool", "state", "auth", "audit", "catalogue"}:

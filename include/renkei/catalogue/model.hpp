@@ -207,6 +207,7 @@ struct HubConfig {
   std::string spool_root;          // absolute
   std::string state_dir;           // absolute
   std::string auth_token_file;     // absolute, may be empty
+  std::string users_file;          // absolute: people, roles, password and token hashes
   std::string calendar_dir;        // absolute: holiday exceptions and closures
   std::string audit_file;          // absolute: manual actions, JSON lines
   SchedulerConfig scheduler;
