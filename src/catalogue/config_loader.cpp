@@ -277,6 +277,13 @@ class Loader {
     h.calendar_dir = paths_.absolute(read_path(top, shown, "calendar", "dir", "calendar"));
     // The audit trail sits beside the rest of the hub's state unless put elsewhere.
     h.audit_file = paths_.absolute(read_path(top, shown, "audit", "file", (fs::path(h.state_dir) / "audit.log").string()));
+    if (auto n = top.map("console")) {
+      MapReader m(*n, shown, "console", diags_);
+      if (auto v = m.integer("session_idle_s", Need::Optional, 10, 86400)) h.console.session_idle_s = static_cast<int>(*v);
+      if (auto v = m.integer("login_max_failures", Need::Optional, 1, 100)) h.console.login_max_failures = static_cast<int>(*v);
+      if (auto v = m.integer("lockout_s", Need::Optional, 1, 86400)) h.console.lockout_s = static_cast<int>(*v);
+      m.finish();
+    }
     if (auto n = top.map("scheduler")) {
       MapReader m(*n, shown, "scheduler", diags_);
       if (auto c = m.enumeration<CollectMode>("collect", Need::Optional, parse_collect_mode, kCollectModes))

@@ -245,6 +245,12 @@ void Hub::add_api_routes() {
   })));
   ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
   add_run_routes();
+  RuntimePtr rt = runtime_.get();
+  console_ = std::make_unique<Console>(
+      Console::Parts{*http_, authn_, audit_, *scheduler_, runtime_, registry_, metrics_.status(),
+                     [this](Handler h) { return on_bus_workers(std::move(h)); },
+                     !rt->catalogue->hub.http.tls_cert_file.empty()},
+      rt->catalogue->hub.console);
 }
 
 AsyncHandler Hub::on_bus_workers(Handler h) {
@@ -309,6 +315,9 @@ void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
   if (auto who = authn_.identify(req)) {
     entry["operator"] = who->name;
     entry["via"] = std::string(via_name(who->via));
+  } else if (auto person = console_ ? console_->session_identity(req) : std::nullopt) {
+    entry["operator"] = person->name;
+    entry["via"] = "session";
   }
   if (auto claimed = claimed_operator(req)) entry["claimed_operator"] = *claimed;
   for (std::string_view prefix : {"/api/v1/dlq/", "/api/v1/interfaces/"})
@@ -359,6 +368,7 @@ bool Hub::check_users(bool audit_change) {
   }
   if (change.empty()) return true;
   spdlog::info("auth: {} read again: {} people", users_file_.path(), authn_.users()->users.size());
+  if (console_) console_->people_changed(change);
   nlohmann::ordered_json entry{{"action", "users-changed"}, {"operator", "unknown"}, {"file", users_file_.path()}};
   for (auto& [k, v] : change.items()) entry[k] = v;
   if (auto a = audit_.write(std::move(entry)); !a) spdlog::error("audit log: {}", a.error());
@@ -500,6 +510,7 @@ bool Hub::reload() {
     if (auto a = auth_.load((*next)->hub.auth_token_file); !a) spdlog::error("reload: auth: {}; keeping the old token", a.error());
     users_file_.set_path((*next)->hub.users_file);
     check_users();
+    if (console_) console_->configure((*next)->hub.console);
     metrics_.reloads("success").inc();
     spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
                  (*next)->routes.size());
@@ -524,6 +535,7 @@ void Hub::stop() {
     bus_workers_->stop();
     bus_workers_->join();
   }
+  if (console_) console_->stop();
   if (scheduler_) scheduler_->stop();
   if (scheduler_thread_.joinable()) scheduler_thread_.join();
   if (election_) election_->stop();

@@ -14,6 +14,7 @@
 #include "authenticator.hpp"
 #include "bearer_auth.hpp"
 #include "collect_gate.hpp"
+#include "console.hpp"
 #include "dlq_service.hpp"
 #include "event_runner.hpp"
 #include "job_scheduler.hpp"
@@ -87,7 +88,8 @@ class Hub {
   Authenticator authn_{auth_};
   UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
-  std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
+  std::unique_ptr<IngestService> ingest_;
+  std::unique_ptr<Console> console_;  // /console/: people's sessions  // POST /ingest/{system} for http adapters
   CollectGate gate_;
   AuditLog audit_;
   std::unique_ptr<StateStore> state_;

@@ -194,6 +194,13 @@ struct SchedulerConfig {
   CollectMode collect = CollectMode::AtRun;
 };
 
+// The web console (/console/): sessions and the lock-out after failed logins.
+struct ConsoleConfig {
+  int session_idle_s = 1800;      // a session unused this long ends
+  int login_max_failures = 5;     // failed logins of one name within lockout_s lock it
+  int lockout_s = 900;            // for this long
+};
+
 struct HubConfig {
   std::string name = "renkei";
   std::string timezone = "Asia/Tokyo";
@@ -211,6 +218,7 @@ struct HubConfig {
   std::string calendar_dir;        // absolute: holiday exceptions and closures
   std::string audit_file;          // absolute: manual actions, JSON lines
   SchedulerConfig scheduler;
+  ConsoleConfig console;
   std::string log_level = "info";
   // SIGTERM drains; a drain that cannot finish (the broker gone, a peer that never
   // answers) ends this long after the signal without committing what is not durable.

@@ -1,0 +1,286 @@
+#include "console.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "console_pages.hpp"
+#include "form.hpp"
+#include "renkei/hub_clock.hpp"
+#include "renkei/outside_value.hpp"
+#include "renkei/people/password.hpp"
+#include "renkei/scheduler/date_text.hpp"
+#include "renkei/scheduler/tokyo_time.hpp"
+#include "status_page.hpp"
+
+namespace renkei {
+
+namespace {
+
+constexpr std::string_view kSessionCookie = "renkei_session";
+constexpr std::string_view kLoginCookie = "renkei_login";
+constexpr int kMaxLoginsWaiting = 8;
+
+HttpResponse html(int status, std::string body) {
+  HttpResponse r{.status = status, .content_type = "text/html; charset=utf-8", .body = std::move(body)};
+  // Nothing but this page's own markup and inline style may load or run; no framing.
+  r.headers.push_back({"Content-Security-Policy",
+                       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
+                       "base-uri 'none'"});
+  r.headers.push_back({"X-Frame-Options", "DENY"});
+  r.headers.push_back({"X-Content-Type-Options", "nosniff"});
+  r.headers.push_back({"Referrer-Policy", "no-referrer"});
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+HttpResponse see_other(const std::string& location) {
+  HttpResponse r = html(303, "");
+  r.headers.push_back({"Location", location});
+  return r;
+}
+
+// A refusal page; its "reason" line is what the audit of refusals records.
+HttpResponse refused(int status, const std::string& reason) {
+  HttpResponse r{.status = status, .content_type = "application/json",
+                 .body = nlohmann::json{{"error", reason}, {"reason", reason}}.dump() + "\n"};
+  r.headers.push_back({"Cache-Control", "no-store"});
+  return r;
+}
+
+std::string cookie(std::string_view name, const std::string& value, bool tls, bool clear = false) {
+  std::string c = std::string(name) + "=" + value + "; Path=/console; HttpOnly; SameSite=Strict";
+  if (tls) c += "; Secure";
+  if (clear) c += "; Max-Age=0";
+  return c;
+}
+
+// The fixed notices after an action: the query names one, never free text.
+std::string notice_of(const std::string& query) {
+  if (query == "done=run") return "実行を開始しました。";
+  if (query == "done=ack") return "受領確認を記録しました。";
+  return {};
+}
+
+}  // namespace
+
+Console::Console(Parts parts, const ConsoleConfig& config)
+    : p_(std::move(parts)),
+      sessions_(std::chrono::seconds(config.session_idle_s)),
+      guard_(LoginGuard::Options{.max_failures = config.login_max_failures,
+                                 .window = std::chrono::seconds(config.lockout_s),
+                                 .lock_for = std::chrono::seconds(config.lockout_s)}),
+      login_pool_(std::make_unique<boost::asio::thread_pool>(1)) {
+  add_routes();
+}
+
+Console::~Console() { stop(); }
+
+void Console::stop() {
+  if (login_pool_) {
+    login_pool_->stop();
+    login_pool_->join();
+  }
+}
+
+void Console::configure(const ConsoleConfig& config) { sessions_.set_idle(std::chrono::seconds(config.session_idle_s)); }
+
+void Console::people_changed(const nlohmann::ordered_json& change) {
+  auto end = [this](const nlohmann::ordered_json& name) {
+    if (name.is_string()) sessions_.close_all_of(name.get<std::string>());
+  };
+  if (change.contains("removed"))
+    for (const auto& n : change["removed"]) end(n);
+  if (change.contains("password_set"))
+    for (const auto& n : change["password_set"]) end(n);
+  if (change.contains("role_changed"))
+    for (const auto& c : change["role_changed"]) end(c.value("name", nlohmann::ordered_json()));
+}
+
+std::optional<Identity> Console::session_identity(const HttpRequest& req) {
+  auto id = cookie_value(req, kSessionCookie);
+  if (!id) return std::nullopt;
+  auto s = sessions_.find(*id, SessionStore::Clock::now());
+  if (!s) return std::nullopt;
+  return s->who;
+}
+
+void Console::audit(nlohmann::ordered_json entry) {
+  if (auto a = p_.audit.write(std::move(entry)); !a) spdlog::error("audit log: {}", a.error());
+}
+
+void Console::add_routes() {
+  p_.http.add_route("GET", "/console", [](const HttpRequest&) { return see_other("/console/"); });
+  p_.http.add_route("GET", "/console/login", [this](const HttpRequest&) {
+    auto token = random_token_hex();
+    if (!token) return refused(503, token.error());
+    HttpResponse r = html(200, login_page_html(p_.runtime.get()->catalogue->hub.name, *token, ""));
+    r.headers.push_back({"Set-Cookie", cookie(kLoginCookie, *token, p_.tls)});
+    return r;
+  });
+  p_.http.add_async_prefix_route("POST", "/console/login", [this](const HttpRequest& req, Reply reply) {
+    if (req.path != "/console/login") return reply(refused(404, "no such page"));
+    if (login_waiting_.fetch_add(1) >= kMaxLoginsWaiting) {
+      --login_waiting_;
+      return reply(refused(503, "busy: too many logins at once; try again"));
+    }
+    boost::asio::post(*login_pool_, [this, req, reply] {
+      try {
+        login(req, reply);
+      } catch (const std::exception& e) {
+        spdlog::error("console: login failed: {}", escape_for_log(e.what()));
+        reply(refused(500, "internal error (see the log)"));
+      } catch (...) {
+        reply(refused(500, "internal error (see the log)"));
+      }
+      --login_waiting_;
+    });
+  });
+  p_.http.add_async_prefix_route("GET", "/console/", p_.off_loop([this](const HttpRequest& req) {
+    if (req.path != "/console/") return refused(404, "no such page");
+    return today(req);
+  }));
+  p_.http.add_async_prefix_route("POST", "/console/", p_.off_loop([this](const HttpRequest& req) {
+    if (req.path == "/console/run") return act(req, "run");
+    if (req.path == "/console/ack") return act(req, "ack");
+    if (req.path == "/console/logout") return logout(req);
+    return refused(404, "no such page");
+  }));
+}
+
+void Console::login(const HttpRequest& req, Reply reply) {
+  const std::string hub_name = p_.runtime.get()->catalogue->hub.name;
+  auto form = parse_form(req.body);
+  auto login_cookie = cookie_value(req, kLoginCookie);
+  if (!form) return reply(refused(400, form.error()));
+  auto field = [&](const char* k) { auto it = form->find(k); return it == form->end() ? std::string() : it->second; };
+  // The login form's token must match the cookie set with the form (double submit):
+  // another site cannot log a browser in under someone else's name.
+  if (!login_cookie || !same_secret(field("csrf"), *login_cookie))
+    return reply(refused(403, "csrf token missing or wrong; open the login page again"));
+  const std::string name = field("user"), password = field("password");
+  const bool valid_name = user_name_problem(name).empty();
+  // Names that are not users are never written down: people type passwords there.
+  const std::string shown = valid_name ? name : "unknown";
+  const auto now = LoginGuard::Clock::now();
+  auto again_page = [&](int status, const std::string& message) {
+    HttpResponse r = html(status, login_page_html(hub_name, *login_cookie, message));
+    return r;
+  };
+  if (auto left = guard_.locked_for(shown, now); left > 0) {
+    audit({{"action", "login-refused"}, {"operator", shown}, {"reason", "locked"}, {"locked_for_s", left}});
+    return reply(again_page(429, "ログインが一時的にロックされています。しばらくしてから再度お試しください。"));
+  }
+  auto users = p_.authn.users();
+  const User* u = valid_name ? users->find(name) : nullptr;
+  if (dummy_hash_.empty()) dummy_hash_ = hash_password("renkei-no-such-user-password").value_or("");
+  const bool ok = u && !u->password_hash.empty() ? verify_password(u->password_hash, password)
+                                                 : (verify_password(dummy_hash_, password), false);
+  if (!ok) {
+    const bool locked = guard_.failed(shown, now);
+    const std::string who = u ? u->name : "unknown";
+    audit({{"action", "login-failed"}, {"operator", who}, {"reason", u ? "wrong password" : "no such user"}});
+    if (locked) {
+      spdlog::warn("console: {} locked for {} s after repeated failed logins", who, guard_.locked_for(shown, now));
+      audit({{"action", "login-locked"}, {"operator", who}, {"locked_for_s", guard_.locked_for(shown, now)}});
+    }
+    return reply(again_page(401, "ユーザー名またはパスワードが違います。"));
+  }
+  guard_.succeeded(shown);
+  auto s = sessions_.open(Identity{u->name, u->display_name, u->role, Identity::Via::Session, ""}, now);
+  if (!s) return reply(refused(503, s.error()));
+  audit({{"action", "login"}, {"operator", u->name}, {"via", "session"}, {"role", std::string(role_name(u->role))}});
+  spdlog::info("console: {} logged in", u->name);
+  HttpResponse r = see_other("/console/");
+  r.headers.push_back({"Set-Cookie", cookie(kSessionCookie, s->id, p_.tls)});
+  r.headers.push_back({"Set-Cookie", cookie(kLoginCookie, "", p_.tls, true)});
+  reply(std::move(r));
+}
+
+std::expected<Session, HttpResponse> Console::session_of(const HttpRequest& req) {
+  auto id = cookie_value(req, kSessionCookie);
+  auto s = id ? sessions_.find(*id, SessionStore::Clock::now()) : std::nullopt;
+  if (!s) return std::unexpected(req.method == "GET" ? see_other("/console/login")
+                                                     : refused(403, "no live session; log in again"));
+  if (req.method == "POST") {
+    auto form = parse_form(req.body);
+    if (!form) return std::unexpected(refused(400, form.error()));
+    auto it = form->find("csrf");
+    if (it == form->end() || !same_secret(it->second, s->csrf))
+      return std::unexpected(refused(403, "csrf token missing or wrong"));
+  }
+  return *s;
+}
+
+HttpResponse Console::today(const HttpRequest& req, const std::string& error, int status) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const Catalogue& c = *rt->catalogue;
+  const auto now = hub_now_seconds();
+  const std::string today = to_string(AsiaTokyo::date_of(now));
+  auto live = collect_route_live(c, p_.registry, p_.status);
+  auto display = [&](const std::string& id) {
+    const SystemDef* sys = c.system(id);
+    return sys ? sys->name : id;
+  };
+  TodayView v{c.hub.name, today, {}, {}, {}, 0};
+  for (const auto& r : c.routes) {
+    auto rr = p_.scheduler.route_runs(r.id);
+    auto runs = p_.scheduler.runs(r.id, 1);
+    TodayRow row{r.id, r.name, display(r.from), display(r.to), "", rr.overdue.value_or(false), nullptr, 0};
+    if (runs.body.contains("runs") && !runs.body["runs"].empty()) row.last_run = runs.body["runs"][0];
+    if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
+    if (rr.due) row.due = format_iso_tokyo(*rr.due);
+    const bool due_today =
+        rr.due && to_string(AsiaTokyo::date_of(std::chrono::floor<std::chrono::seconds>(*rr.due))) <= today;
+    if (r.method == Method::Manual && (row.overdue || due_today)) v.due.push_back(row);
+    if (row.last_run.is_object() && row.last_run.value("state", "") == "running") v.running.push_back(row);
+    if (row.dead_letters > 0) v.dlq.push_back(row);
+    v.overdue += row.overdue ? 1 : 0;
+  }
+  return html(status, today_page_html(v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf},
+                                   notice_of(req.query), error));
+}
+
+HttpResponse Console::act(const HttpRequest& req, const std::string& action) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  if (!role_allows(s->who.role, Role::Operator))
+    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  auto form = parse_form(req.body);  // checked by session_of
+  auto field = [&](const char* k) -> std::optional<std::string> {
+    auto it = form->find(k);
+    if (it == form->end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  auto iface = field("interface");
+  if (!iface || iface->size() > 3 || iface->find_first_not_of("0123456789") != std::string::npos)
+    return refused(400, "form field interface must be a route id");
+  const int route = std::stoi(*iface);
+  const AuditActor who{s->who.name, {{"operator", s->who.name}, {"via", "session"}}};
+  JobScheduler::Answer a;
+  if (action == "run") {
+    a = p_.scheduler.request_run(route, field("date"), who);
+  } else {
+    auto run = field("run");
+    if (!run) return refused(400, "form field run is missing");
+    a = p_.scheduler.acknowledge(route, *run, who);
+  }
+  if (a.status >= 200 && a.status < 300) return see_other("/console/?done=" + action);
+  const std::string why = a.body.is_object() && a.body.contains("error") && a.body["error"].is_string()
+                              ? a.body["error"].get<std::string>()
+                              : "the hub refused (HTTP " + std::to_string(a.status) + ")";
+  return today(req, why, a.status);
+}
+
+HttpResponse Console::logout(const HttpRequest& req) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  sessions_.close(s->id);
+  audit({{"action", "logout"}, {"operator", s->who.name}, {"via", "session"}});
+  HttpResponse r = see_other("/console/login");
+  r.headers.push_back({"Set-Cookie", cookie(kSessionCookie, "", p_.tls, true)});
+  return r;
+}
+
+}  // namespace renkei

@@ -1,0 +1,213 @@
+"""The operators' console (/console/), driven over HTTP as a browser would: login with a
+password of users.yaml, the session cookie, CSRF tokens, roles, lock-out, idle expiry,
+and a manual row run and acknowledged from the 本日 page (real Kafka 3.9, real renkeid).
+
+Every request goes through `Browser`, which keeps cookies as a browser does and never
+follows redirects, so each answer is seen as the hub sent it.
+"""
+
+import http.client
+import json
+import re
+import subprocess
+import time
+import urllib.parse
+from pathlib import Path
+
+import harness as h
+from harness import Hub
+from test_scheduler import MANUAL_ROUTE, MANUAL_TARGET, RENKEICTL, WED, clock
+
+PASSWORD = "correct horse battery"
+
+
+class Browser:
+    def __init__(self, hub):
+        self.hub = hub
+        self.cookies = {}
+
+    def request(self, method, path, fields=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.hub.port, timeout=30)
+        hdrs = dict(headers or {})
+        if self.cookies:
+            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=hdrs)
+        r = conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        set_cookies = r.headers.get_all("Set-Cookie") or []
+        for c in set_cookies:
+            name, _, rest = c.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in c:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        conn.close()
+        return r.status, r.headers, text, set_cookies
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, fields):
+        return self.request("POST", path, fields)
+
+    def login(self, user, password=PASSWORD):
+        status, _, page, _ = self.get("/console/login")
+        assert status == 200, status
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+        return self.post("/console/login", {"csrf": csrf, "user": user, "password": password})
+
+    def csrf(self):
+        status, _, page, _ = self.get("/console/")
+        assert status == 200, (status, page[:200])
+        return re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+
+
+class Console(h.HubTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.brokers = h.need_brokers(self)
+
+    def hub_with_people(self, name, idle_s=1800, max_failures=5, lockout_s=900, collect="on-arrival"):
+        hub = Hub(self, self.brokers, name, collect=collect)
+        text = hub.hub_yaml.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^(\s+session_idle_s:)\s*\d+", rf"\1 {idle_s}", text)
+        text = re.sub(r"(?m)^(\s+login_max_failures:)\s*\d+", rf"\1 {max_failures}", text)
+        text = re.sub(r"(?m)^(\s+lockout_s:)\s*\d+", rf"\1 {lockout_s}", text)
+        hub.hub_yaml.write_text(text, encoding="utf-8")
+        pw = hub.tmp / "pw"
+        pw.write_text(PASSWORD + "\n", encoding="utf-8")
+        for user, role, display in (("tanaka", "operator", "田中 花子"), ("sato", "viewer", "佐藤 一郎")):
+            r = subprocess.run([RENKEICTL, "user", "add", user, "--role", role, "--display-name", display,
+                                "--password-file", str(pw), "--config", str(hub.config_dir)],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        return hub
+
+    def audit(self, hub):
+        if not hub.audit_log.exists():
+            return []
+        return [json.loads(line) for line in hub.audit_log.read_text(encoding="utf-8").splitlines()]
+
+    def test_login_csrf_roles_logout_expiry_and_lock_out(self):
+        hub = self.hub_with_people("console", idle_s=10, max_failures=3, lockout_s=120)
+        hub.start()
+        b = Browser(hub)
+        # Without a session the console sends the browser to the login page.
+        status, headers, _, _ = b.get("/console/")
+        self.assertEqual((status, headers["Location"]), (303, "/console/login"))
+        # A login without the form's token (a forged form from another site) is refused.
+        status, _, _, _ = b.post("/console/login", {"user": "tanaka", "password": PASSWORD})
+        self.assertEqual(status, 403)
+
+        status, headers, _, cookies = b.login("tanaka")
+        self.assertEqual((status, headers["Location"]), (303, "/console/"))
+        session = [c for c in cookies if c.startswith("renkei_session=")]
+        self.assertEqual(len(session), 1, cookies)
+        for attribute in ("HttpOnly", "SameSite=Strict", "Path=/console"):
+            self.assertIn(attribute, session[0])
+        self.assertNotIn("Secure", session[0])  # plain HTTP here; Secure under TLS
+        status, headers, page, _ = b.get("/console/")
+        self.assertEqual(status, 200)
+        self.assertIn("田中 花子", page)
+        self.assertIn("default-src 'none'", headers["Content-Security-Policy"])
+        self.assertIn(f'id="run-{MANUAL_ROUTE}"', page)
+
+        # A POST without the session's CSRF token: 403, audited under tanaka's name.
+        status, _, _, _ = b.post("/console/run", {"interface": str(MANUAL_ROUTE)})
+        self.assertEqual(status, 403)
+        h.wait_for(lambda: any(e["action"] == "refused" and e["status"] == 403 and e["operator"] == "tanaka"
+                               and e.get("via") == "session" for e in self.audit(hub)),
+                   10, "the refused POST in the audit log")
+
+        # A viewer sees no run button, and a forged run with the viewer's own token is 403.
+        viewer = Browser(hub)
+        self.assertEqual(viewer.login("sato")[0], 303)
+        status, _, page, _ = viewer.get("/console/")
+        self.assertEqual(status, 200)
+        self.assertNotIn('id="run-', page)
+        self.assertNotIn("実行</button>", page)
+        status, _, body, _ = viewer.post("/console/run", {"interface": str(MANUAL_ROUTE), "csrf": viewer.csrf()})
+        self.assertEqual(status, 403)
+        self.assertIn("needs role operator; sato is viewer", body)
+
+        # Logout ends the session; its cookie no longer opens anything.
+        old = dict(b.cookies)
+        self.assertEqual(b.post("/console/logout", {"csrf": b.csrf()})[0], 303)
+        b.cookies = old
+        self.assertEqual(b.get("/console/")[0], 303)
+
+        # Idle expiry: a session unused for session_idle_s ends.
+        idle = Browser(hub)
+        self.assertEqual(idle.login("tanaka")[0], 303)
+        self.assertEqual(idle.get("/console/")[0], 200)
+        time.sleep(12)
+        self.assertEqual(idle.get("/console/")[0], 303)
+
+        # Lock-out: three wrong passwords lock the name; then even the right one is refused.
+        mallory = Browser(hub)
+        for _ in range(3):
+            self.assertEqual(mallory.login("tanaka", "wrong password 123")[0], 401)
+        status, _, page, _ = mallory.login("tanaka")
+        self.assertEqual(status, 429)
+        self.assertIn("ロック", page)
+        self.assertNotIn("renkei_session", mallory.cookies)
+        entries = self.audit(hub)
+        self.assertEqual(sum(1 for e in entries if e["action"] == "login-failed" and e["operator"] == "tanaka"), 3)
+        self.assertTrue(any(e["action"] == "login-locked" and e["operator"] == "tanaka" for e in entries))
+        self.assertTrue(any(e["action"] == "login-refused" and e["reason"] == "locked" for e in entries))
+        self.assertIn("tanaka locked for", hub.run_log())
+        # A name that is nobody is audited as "unknown": people type passwords there.
+        self.assertEqual(mallory.login("correct-horse", "whatever at all")[0], 401)
+        self.assertTrue(any(e["action"] == "login-failed" and e["operator"] == "unknown"
+                            for e in self.audit(hub)))
+        text = hub.audit_log.read_text(encoding="utf-8")
+        self.assertNotIn(PASSWORD, text)
+        self.assertNotIn("correct-horse", text)
+        self.assertNotIn(PASSWORD, hub.run_log())
+        hub.stop()
+
+    def test_an_operator_runs_and_acknowledges_a_due_manual_row(self):
+        hub = self.hub_with_people("console-run", collect="at-run")
+        data = h.make_file(12, h.unique("c"))
+        hub.drop("vrs-export.csv", data, route=MANUAL_ROUTE)
+        # As in test_scheduler.ManualRoute: Wednesday's 22:00 hand-off falls due 30 s after start.
+        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
+        mr = h.iface(MANUAL_ROUTE)
+        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 1, 90, "the overdue gauge",
+                   on_timeout=hub.log_tail)
+        b = Browser(hub)
+        self.assertEqual(b.login("tanaka")[0], 303)
+        status, _, page, _ = b.get("/console/")
+        self.assertEqual(status, 200)
+        self.assertIn(f'id="row-{MANUAL_ROUTE}"', page)
+        self.assertRegex(page, r'id="overdue-count"[^>]*>[1-9]')
+        status, headers, _, _ = b.post("/console/run", {"interface": str(MANUAL_ROUTE), "csrf": b.csrf()})
+        self.assertEqual((status, headers["Location"]), (303, "/console/?done=run"))
+        files = hub.wait_delivered("vrs-export.csv", 60, system=MANUAL_TARGET, route=MANUAL_ROUTE)
+        self.assertEqual(len(files), 1)
+        run_id = f"{mr}-20261125"
+        h.wait_for(lambda: f'id="ack-{MANUAL_ROUTE}"' in b.get("/console/")[2], 30, "the 受領確認 button")
+        status, headers, _, _ = b.post("/console/ack", {"interface": str(MANUAL_ROUTE), "run": run_id,
+                                                        "csrf": b.csrf()})
+        self.assertEqual((status, headers["Location"]), (303, "/console/?done=ack"))
+        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 0, 30, "the gauge to go to 0")
+        status, _, page, _ = b.get("/console/?done=ack")
+        self.assertIn("受領確認を記録しました", page)
+        self.assertIn("受領確認: tanaka", page)
+        entries = self.audit(hub)
+        self.assertIn(("run", "tanaka", "session", run_id),
+                      [(e["action"], e.get("operator"), e.get("via"), e.get("run")) for e in entries])
+        self.assertIn(("ack", "tanaka", "session", run_id),
+                      [(e["action"], e.get("operator"), e.get("via"), e.get("run")) for e in entries])
+        # The same run again: the page says why, nothing is delivered twice.
+        status, _, page, _ = b.post("/console/ack", {"interface": str(MANUAL_ROUTE), "run": "017-20261120",
+                                                     "csrf": b.csrf()})
+        self.assertEqual(status, 404)
+        self.assertIn("no run for 2026-11-20", page)
+        hub.stop()
