@@ -14,6 +14,8 @@ packages=(
   # the operations tests (tests/ops): promtool and a Prometheus server, systemd-analyze, PyYAML,
   # headless Chromium for the status page, the openssl tool for a test certificate
   prometheus systemd python3-yaml chromium fonts-ipafont-gothic openssl
+  # the console's browser tests: chromedriver for Selenium (Selenium itself from PyPI, below)
+  chromium-driver python3-venv
   # the fuzz run (scripts/fuzz.sh): clang 16 and its libFuzzer (clang 14 cannot compile std::expected)
   clang-16 libclang-rt-16-dev
 )
@@ -31,8 +33,21 @@ if command -v java >/dev/null && command -v mvn >/dev/null; then
   missing=("${filtered[@]}")
 fi
 
+# Selenium is not packaged by Debian 12: the browser tests get it from PyPI, pinned, into a
+# venv of their own (tests/integration/CMakeLists.txt runs them with its python3).
+selenium_venv() {
+  local venv=${RENKEI_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/renkei/test-venv}
+  if "$venv/bin/python3" -c 'import selenium, sys; sys.exit(selenium.__version__ != "4.38.0")' 2>/dev/null; then
+    return
+  fi
+  echo "setup: Selenium 4.38.0 into $venv"
+  python3 -m venv --system-site-packages "$venv"
+  "$venv/bin/python3" -m pip install -q --disable-pip-version-check "selenium==4.38.0"
+}
+
 if ((${#missing[@]} == 0)); then
   echo "setup: all packages present"
+  selenium_venv
   exit 0
 fi
 
@@ -50,3 +65,4 @@ if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
   "${sudo[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
   echo "setup: stopped and disabled the prometheus service the package started (the tests run their own)"
 fi
+selenium_venv

@@ -231,8 +231,10 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
     if (runs.body.contains("runs") && !runs.body["runs"].empty()) row.last_run = runs.body["runs"][0];
     if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
     if (rr.due) row.due = format_iso_tokyo(*rr.due);
+    // Due today, or overdue; an old due date nobody is late for (acknowledged, or from
+    // before this hub knew the route) is not today's work.
     const bool due_today =
-        rr.due && to_string(AsiaTokyo::date_of(std::chrono::floor<std::chrono::seconds>(*rr.due))) <= today;
+        rr.due && to_string(AsiaTokyo::date_of(std::chrono::floor<std::chrono::seconds>(*rr.due))) == today;
     if (r.method == Method::Manual && (row.overdue || due_today)) v.due.push_back(row);
     if (row.last_run.is_object() && row.last_run.value("state", "") == "running") v.running.push_back(row);
     if (row.dead_letters > 0) v.dlq.push_back(row);
