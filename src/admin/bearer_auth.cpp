@@ -2,13 +2,14 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "renkei/random_hex.hpp"
 
 namespace renkei {
 
@@ -21,13 +22,9 @@ std::expected<void, std::string> BearerAuth::load(const std::string& token_file)
     while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
     if (token.size() < 16) return std::unexpected(token_file + ": token shorter than 16 characters");
   } else {
-    unsigned char raw[32];
-    if (RAND_bytes(raw, sizeof raw) != 1) return std::unexpected(std::string("no randomness for a token"));
-    static const char* hex = "0123456789abcdef";
-    for (unsigned char b : raw) {
-      token.push_back(hex[b >> 4]);
-      token.push_back(hex[b & 15]);
-    }
+    auto fresh = random_hex(32);
+    if (!fresh) return std::unexpected(fresh.error());
+    token = *fresh;
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(token_file).parent_path(), ec);
     // Created with its final mode and name in one step: no moment where others can read it.

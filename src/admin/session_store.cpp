@@ -1,23 +1,14 @@
 #include "session_store.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
+#include "renkei/random_hex.hpp"
+
 namespace renkei {
 
-std::expected<std::string, std::string> random_token_hex() {
-  unsigned char raw[32];
-  if (RAND_bytes(raw, sizeof raw) != 1) return std::unexpected(std::string("no randomness for a session"));
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
+std::expected<std::string, std::string> random_token_hex() { return random_hex(32); }
 
 bool same_secret(std::string_view a, std::string_view b) {
   return !a.empty() && a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -1,8 +1,8 @@
 #include "renkei/people/personal_token.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
+#include "renkei/random_hex.hpp"
 #include "renkei/sha256.hpp"
 
 namespace renkei {
@@ -16,19 +16,6 @@ bool all_hex(std::string_view s) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
-}
-
-std::expected<std::string, std::string> random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-    return std::unexpected(std::string("no randomness for a token"));
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : raw) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
 }
 
 }  // namespace

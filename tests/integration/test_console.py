@@ -89,14 +89,25 @@ class Console(h.HubTestCase):
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return hub
 
+    def hub_with_an_overdue_row(self, name, **console):
+        """A hub whose manual route 17 is overdue: as in test_scheduler.ManualRoute, the
+        hub starts at 21:59:30 on a Wednesday and the 22:00 hand-off falls due 30 s later."""
+        hub = self.hub_with_people(name, collect="at-run", **console)
+        hub.drop("vrs-export.csv", h.make_file(12, h.unique(name)), route=MANUAL_ROUTE)
+        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
+        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=h.iface(MANUAL_ROUTE)) == 1, 90,
+                   "the overdue gauge", on_timeout=hub.log_tail)
+        return hub
+
     def audit(self, hub):
         if not hub.audit_log.exists():
             return []
         return [json.loads(line) for line in hub.audit_log.read_text(encoding="utf-8").splitlines()]
 
     def test_login_csrf_roles_logout_expiry_and_lock_out(self):
-        hub = self.hub_with_people("console", idle_s=10, max_failures=3, lockout_s=120)
-        hub.start()
+        # On the hub's clock route 17 is overdue, so 本日 lists it whatever the real date
+        # (sessions and the lock-out run on the real clock).
+        hub = self.hub_with_an_overdue_row("console", idle_s=10, max_failures=3, lockout_s=120)
         b = Browser(hub)
         # Without a session the console sends the browser to the login page.
         status, headers, _, _ = b.get("/console/")
@@ -173,14 +184,8 @@ class Console(h.HubTestCase):
         hub.stop()
 
     def test_an_operator_runs_and_acknowledges_a_due_manual_row(self):
-        hub = self.hub_with_people("console-run", collect="at-run")
-        data = h.make_file(12, h.unique("c"))
-        hub.drop("vrs-export.csv", data, route=MANUAL_ROUTE)
-        # As in test_scheduler.ManualRoute: Wednesday's 22:00 hand-off falls due 30 s after start.
-        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
+        hub = self.hub_with_an_overdue_row("console-run")
         mr = h.iface(MANUAL_ROUTE)
-        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 1, 90, "the overdue gauge",
-                   on_timeout=hub.log_tail)
         b = Browser(hub)
         self.assertEqual(b.login("tanaka")[0], 303)
         status, _, page, _ = b.get("/console/")

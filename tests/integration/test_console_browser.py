@@ -20,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 import harness as h
 import test_console
 from test_console import PASSWORD
-from test_scheduler import MANUAL_ROUTE, MANUAL_TARGET, WED, clock
+from test_scheduler import MANUAL_ROUTE, MANUAL_TARGET
 
 ARTIFACTS = Path(os.environ.get("RENKEI_ARTIFACTS", h.SRC / "build" / "test-artifacts")) / "console"
 
@@ -29,6 +29,7 @@ class ConsoleInChromium(h.HubTestCase):
     # The same people and audit reader as the HTTP tests (imported as a module, so that
     # unittest does not run those tests here a second time).
     hub_with_people = test_console.Console.hub_with_people
+    hub_with_an_overdue_row = test_console.Console.hub_with_an_overdue_row
     audit = test_console.Console.audit
 
     def setUp(self):
@@ -67,13 +68,8 @@ class ConsoleInChromium(h.HubTestCase):
         h.wait_for(lambda: driver.current_url.endswith("/console/"), 20, "the 本日 page after login")
 
     def test_operator_runs_and_acknowledges_viewer_cannot(self):
-        hub = self.hub_with_people("console-browser", collect="at-run")
-        data = h.make_file(8, h.unique("b"))
-        hub.drop("vrs-export.csv", data, route=MANUAL_ROUTE)
-        hub.start(env=clock(f"{WED}T21:59:30+09:00"))
+        hub = self.hub_with_an_overdue_row("console-browser")
         mr = h.iface(MANUAL_ROUTE)
-        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 1, 90, "the overdue gauge",
-                   on_timeout=hub.log_tail)
 
         op = self.browser()
         op.get(f"http://127.0.0.1:{hub.port}/console/login")
