@@ -21,6 +21,12 @@ std::string_view via_name(Identity::Via v) {
 void Authenticator::set_users(std::shared_ptr<const UserDirectory> users) {
   std::lock_guard lock(mu_);
   users_ = std::move(users);
+  ++generation_;
+}
+
+std::uint64_t Authenticator::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
 }
 
 std::shared_ptr<const UserDirectory> Authenticator::users() const {

@@ -32,7 +32,7 @@ std::expected<Session, std::string> SessionStore::open(Identity who, Clock::time
                                    [](const auto& a, const auto& b) { return a.second.last < b.second.last; });
     sessions_.erase(oldest);
   }
-  sessions_.emplace(s.id, Entry{s, now});
+  sessions_.emplace(s.id, Entry{s, now, now});
   return s;
 }
 
@@ -40,11 +40,18 @@ std::optional<Session> SessionStore::find(std::string_view id, Clock::time_point
   std::lock_guard lock(mu_);
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
-  if (now - it->second.last > idle_) {
+  if (!alive(it->second, now)) {
     sessions_.erase(it);
     return std::nullopt;
   }
   it->second.last = now;
+  return it->second.s;
+}
+
+std::optional<Session> SessionStore::peek(std::string_view id, Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || !alive(it->second, now)) return std::nullopt;
   return it->second.s;
 }
 

@@ -25,6 +25,8 @@ struct Session {
 class SessionStore {
  public:
   using Clock = std::chrono::steady_clock;
+  // A session also ends `kMaxLifetime` after its login, however busy it is.
+  static constexpr std::chrono::hours kMaxLifetime{12};
   explicit SessionStore(std::chrono::seconds idle = std::chrono::minutes(30), std::size_t max_sessions = 10000)
       : idle_(idle), max_(max_sessions) {}
   void set_idle(std::chrono::seconds idle);
@@ -33,6 +35,8 @@ class SessionStore {
   // The session of this cookie value if it is alive (and then it is alive for another
   // idle period); an expired one is forgotten.
   std::optional<Session> find(std::string_view id, Clock::time_point now);
+  // The same without counting as use (the audit of a refusal must not keep it alive).
+  std::optional<Session> peek(std::string_view id, Clock::time_point now) const;
   void close(std::string_view id);
   // Ends every session of `name` (the person was removed or their role changed).
   void close_all_of(std::string_view name);
@@ -42,7 +46,11 @@ class SessionStore {
   struct Entry {
     Session s;
     Clock::time_point last;
+    Clock::time_point opened;
   };
+  bool alive(const Entry& e, Clock::time_point now) const {
+    return now - e.last <= idle_ && now - e.opened <= kMaxLifetime;
+  }
   mutable std::mutex mu_;
   std::chrono::seconds idle_;
   std::size_t max_;

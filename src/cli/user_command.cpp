@@ -8,6 +8,7 @@
 
 #include <ctime>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -248,17 +249,23 @@ int cmd_user(const UserRequest& r, std::ostream& out, std::ostream& err) {
     }
   }
   // The new file keeps the old one's owner, group and mode (renkeid reads it as the
-  // group renkei, root:renkei 0640 by scripts/install.sh), less any bits for others.
+  // group renkei: root:renkei 0640 by scripts/install.sh), less any bits for others,
+  // whatever the umask, set before it replaces the old one. A first file gets the group
+  // of its directory and 0640.
   struct stat before{};
-  const bool existed = ::stat(path.c_str(), &before) == 0;
-  const unsigned mode = existed ? (before.st_mode & 0660) | 0600 : 0600;
-  if (auto w = write_file_atomically(path, to_yaml(d), mode); !w) {
+  unsigned mode = 0640;
+  std::optional<FileOwner> owner;
+  if (::stat(path.c_str(), &before) == 0) {
+    mode = (before.st_mode & 0660) | 0600;
+    owner = FileOwner{before.st_uid, before.st_gid};
+  } else if (struct stat dir{}; ::stat(std::filesystem::path(path).parent_path().c_str(), &dir) == 0) {
+    owner = FileOwner{::geteuid(), dir.st_gid};
+  }
+  if (owner && owner->uid == ::geteuid() && owner->gid == ::getegid()) owner.reset();
+  if (auto w = replace_file_as(path, to_yaml(d), mode, owner); !w) {
     err << cmd << ": " << w.error() << "\n";
     return kInvalid;
   }
-  if (existed && (before.st_uid != ::geteuid() || before.st_gid != ::getegid()) &&
-      ::chown(path.c_str(), before.st_uid, before.st_gid) != 0)
-    err << cmd << ": warning: could not give " << path << " its owner and group back\n";
   if (r.action != "token-create") err << cmd << ": " << path << " updated\n";
   return kOk;
 }

@@ -1,6 +1,7 @@
 #include "renkei/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,7 +29,10 @@ bool write_all(int fd, std::string_view data) {
 
 }  // namespace
 
-std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data, unsigned mode) {
+namespace {
+
+std::expected<void, std::string> write_atomically(const std::string& path, std::string_view data, unsigned mode,
+                                                  bool exact, std::optional<FileOwner> owner) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
@@ -38,6 +42,12 @@ std::expected<void, std::string> write_file_atomically(const std::string& path, 
   ::unlink(tmp.c_str());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) return std::unexpected(errno_text("cannot create", tmp));
+  if ((owner && ::fchown(fd, owner->uid, owner->gid) != 0) || (exact && ::fchmod(fd, static_cast<mode_t>(mode)) != 0)) {
+    auto err = errno_text("cannot set the owner or mode of", tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return std::unexpected(err);
+  }
   if (!write_all(fd, data) || ::fsync(fd) != 0) {
     auto err = errno_text("cannot write", tmp);
     ::close(fd);
@@ -56,6 +66,17 @@ std::expected<void, std::string> write_file_atomically(const std::string& path, 
     ::close(dfd);
   }
   return {};
+}
+
+}  // namespace
+
+std::expected<void, std::string> write_file_atomically(const std::string& path, std::string_view data, unsigned mode) {
+  return write_atomically(path, data, mode, false, std::nullopt);
+}
+
+std::expected<void, std::string> replace_file_as(const std::string& path, std::string_view data, unsigned mode,
+                                                 std::optional<FileOwner> owner) {
+  return write_atomically(path, data, mode, true, owner);
 }
 
 }  // namespace renkei

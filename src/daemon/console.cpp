@@ -9,6 +9,8 @@
 #include "renkei/outside_value.hpp"
 #include "renkei/people/password.hpp"
 #include "renkei/scheduler/date_text.hpp"
+#include "renkei/scheduler/next_run.hpp"
+#include "renkei/scheduler/run_spec.hpp"
 #include "renkei/scheduler/tokyo_time.hpp"
 #include "status_page.hpp"
 
@@ -70,12 +72,16 @@ Console::Console(Parts parts, const ConsoleConfig& config)
                                  .window = std::chrono::seconds(config.lockout_s),
                                  .lock_for = std::chrono::seconds(config.lockout_s)}),
       login_pool_(std::make_unique<boost::asio::thread_pool>(1)) {
+  // Made before the first login, so that a name nobody has costs one Argon2id check like
+  // any other, the first time too.
+  boost::asio::post(*login_pool_, [this] { dummy_hash_ = hash_password("renkei-no-such-user-password").value_or(""); });
   add_routes();
 }
 
 Console::~Console() { stop(); }
 
 void Console::stop() {
+  stopping_ = true;
   if (login_pool_) {
     login_pool_->stop();
     login_pool_->join();
@@ -99,7 +105,7 @@ void Console::people_changed(const nlohmann::ordered_json& change) {
 std::optional<Identity> Console::session_identity(const HttpRequest& req) {
   auto id = cookie_value(req, kSessionCookie);
   if (!id) return std::nullopt;
-  auto s = sessions_.find(*id, SessionStore::Clock::now());
+  auto s = sessions_.peek(*id, SessionStore::Clock::now());
   if (!s) return std::nullopt;
   return s->who;
 }
@@ -119,6 +125,7 @@ void Console::add_routes() {
   });
   p_.http.add_async_prefix_route("POST", "/console/login", [this](const HttpRequest& req, Reply reply) {
     if (req.path != "/console/login") return reply(refused(404, "no such page"));
+    if (stopping_) return reply(refused(503, "stopping"));
     if (login_waiting_.fetch_add(1) >= kMaxLoginsWaiting) {
       --login_waiting_;
       return reply(refused(503, "busy: too many logins at once; try again"));
@@ -136,8 +143,15 @@ void Console::add_routes() {
     });
   });
   p_.http.add_async_prefix_route("GET", "/console/", p_.off_loop([this](const HttpRequest& req) {
-    if (req.path != "/console/") return refused(404, "no such page");
-    return today(req);
+    if (req.path == "/console/") return today(req);
+    if (req.path == "/console/interfaces") return interfaces(req);
+    constexpr std::string_view kOne = "/console/interfaces/";
+    if (req.path.starts_with(kOne)) {
+      const std::string_view digits = std::string_view(req.path).substr(kOne.size());
+      if (!digits.empty() && digits.size() <= 3 && digits.find_first_not_of("0123456789") == std::string_view::npos)
+        return interface(req, std::stoi(std::string(digits)));
+    }
+    return refused(404, "no such page");
   }));
   p_.http.add_async_prefix_route("POST", "/console/", p_.off_loop([this](const HttpRequest& req) {
     if (req.path == "/console/run") return act(req, "run");
@@ -166,13 +180,14 @@ void Console::login(const HttpRequest& req, Reply reply) {
     HttpResponse r = html(status, login_page_html(hub_name, *login_cookie, message));
     return r;
   };
-  if (auto left = guard_.locked_for(shown, now); left > 0) {
-    audit({{"action", "login-refused"}, {"operator", shown}, {"reason", "locked"}, {"locked_for_s", left}});
-    return reply(again_page(429, "ログインが一時的にロックされています。しばらくしてから再度お試しください。"));
-  }
+  const auto generation = p_.authn.generation();
   auto users = p_.authn.users();
   const User* u = valid_name ? users->find(name) : nullptr;
-  if (dummy_hash_.empty()) dummy_hash_ = hash_password("renkei-no-such-user-password").value_or("");
+  if (auto left = guard_.locked_for(shown, now); left > 0) {
+    audit({{"action", "login-refused"}, {"operator", u ? u->name : "unknown"}, {"reason", "locked"},
+           {"locked_for_s", left}});
+    return reply(again_page(429, "ログインが一時的にロックされています。しばらくしてから再度お試しください。"));
+  }
   const bool ok = u && !u->password_hash.empty() ? verify_password(u->password_hash, password)
                                                  : (verify_password(dummy_hash_, password), false);
   if (!ok) {
@@ -188,6 +203,17 @@ void Console::login(const HttpRequest& req, Reply reply) {
   guard_.succeeded(shown);
   auto s = sessions_.open(Identity{u->name, u->display_name, u->role, Identity::Via::Session, ""}, now);
   if (!s) return reply(refused(503, s.error()));
+  // users.yaml may have changed while the password was checked (its sessions were ended
+  // then, before this one existed): this session stands only if the person is unchanged.
+  if (p_.authn.generation() != generation) {
+    auto now_users = p_.authn.users();
+    const User* still = now_users->find(u->name);
+    if (!still || still->role != u->role || still->password_hash != u->password_hash) {
+      sessions_.close(s->id);
+      audit({{"action", "login-failed"}, {"operator", u->name}, {"reason", "changed during login"}});
+      return reply(again_page(401, "利用者情報が変更されました。もう一度ログインしてください。"));
+    }
+  }
   audit({{"action", "login"}, {"operator", u->name}, {"via", "session"}, {"role", std::string(role_name(u->role))}});
   spdlog::info("console: {} logged in", u->name);
   HttpResponse r = see_other("/console/");
@@ -218,7 +244,7 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
   const Catalogue& c = *rt->catalogue;
   const auto now = hub_now_seconds();
   const std::string today = to_string(AsiaTokyo::date_of(now));
-  auto live = collect_route_live(c, p_.registry, p_.status);
+  auto live = collect_route_live(c, p_.registry, p_.metrics.status());
   auto display = [&](const std::string& id) {
     const SystemDef* sys = c.system(id);
     return sys ? sys->name : id;
@@ -242,6 +268,94 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
   }
   return html(status, today_page_html(v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf},
                                    notice_of(req.query), error));
+}
+
+namespace {
+
+std::string display_of(const Catalogue& c, const std::string& id) {
+  const SystemDef* sys = c.system(id);
+  return sys ? sys->name : id;
+}
+
+std::string schedule_text(const RouteDef& r) {
+  if (!r.schedule) return {};
+  std::string s = r.schedule->cron;
+  if (!r.schedule->cron.starts_with("bd:")) s += " (" + std::string(to_string(r.schedule->on_non_business_day)) + ")";
+  return s;
+}
+
+std::string remarks_of(const PlannedRun& p) {
+  std::string s;
+  auto add = [&s](const PlannedRun::Date& d, const char* what) {
+    if (!s.empty()) s += "、";
+    s += to_string(d.date) + (d.reason.empty() ? "" : " " + d.reason) + what;
+  };
+  for (const auto& d : p.moved_from) add(d, " から移動");
+  for (const auto& d : p.skipped) add(d, " は実行なし");
+  return s;
+}
+
+}  // namespace
+
+HttpResponse Console::interfaces(const HttpRequest& req) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const Catalogue& c = *rt->catalogue;
+  auto live = collect_route_live(c, p_.registry, p_.metrics.status());
+  std::vector<InterfaceListRow> rows;
+  for (const auto& r : c.routes) {
+    InterfaceListRow row{r.id, r.name, display_of(c, r.from), display_of(c, r.to), std::string(to_string(r.method)),
+                         std::string(to_string(r.timing)), 0, p_.scheduler.route_runs(r.id).overdue.value_or(false)};
+    if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
+    rows.push_back(std::move(row));
+  }
+  return html(200, interfaces_page_html(c.hub.name, rows, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::interface(const HttpRequest& req, int id) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const Catalogue& c = *rt->catalogue;
+  const RouteDef* r = c.route(id);
+  if (!r) return refused(404, "no interface " + std::to_string(id));
+  InterfaceView v;
+  v.id = r->id;
+  v.name = r->name;
+  v.from = display_of(c, r->from);
+  v.to = display_of(c, r->to);
+  v.from_id = r->from;
+  v.to_id = r->to;
+  v.method = std::string(to_string(r->method));
+  v.timing = std::string(to_string(r->timing));
+  v.conversion = r->conversion;
+  v.schedule = schedule_text(*r);
+  v.note = r->note;
+  if (r->schedule)
+    if (auto spec = run_spec_of(*r->schedule); spec)
+      if (auto cal = p_.scheduler.calendar())
+        for (const auto& p : upcoming_runs(*spec, *cal, hub_now_seconds(), 10))
+          v.next_runs.push_back({format_iso_tokyo(p.occurrence.at), remarks_of(p)});
+  auto runs = p_.scheduler.runs(id, 10);
+  if (runs.body.contains("runs"))
+    for (const auto& run : runs.body["runs"]) v.runs.push_back(run);
+  auto live = collect_route_live(c, p_.registry, p_.metrics.status());
+  if (auto it = live.find(id); it != live.end()) {
+    v.lag = it->second.lag;
+    v.dead_letters = it->second.dead_letter_total();
+  }
+  auto rr = p_.scheduler.route_runs(id);
+  if (rr.due) v.due = format_iso_tokyo(*rr.due);
+  v.overdue = rr.overdue.value_or(false);
+  auto up = [&](const std::string& system, bool source) -> std::optional<bool> {
+    const bool has = source ? rt->sources.contains(system) : rt->sinks.contains(system);
+    if (!has) return std::nullopt;
+    return p_.metrics.adapter_up(system).value() > 0;
+  };
+  v.from_up = up(Catalogue::source_carrier(*r), true);
+  v.to_up = up(r->to, false);
+  return html(200, interface_page_html(c.hub.name, v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
 }
 
 HttpResponse Console::act(const HttpRequest& req, const std::string& action) {

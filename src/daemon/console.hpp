@@ -15,7 +15,7 @@
 #include "audit_log.hpp"
 #include "authenticator.hpp"
 #include "http_server.hpp"
-#include "interface_status.hpp"
+#include "hub_metrics.hpp"
 #include "job_scheduler.hpp"
 #include "renkei/catalogue/model.hpp"
 #include "renkei/metrics.hpp"
@@ -34,7 +34,7 @@ class Console {
     JobScheduler& scheduler;
     const RuntimeHolder& runtime;
     MetricsRegistry& registry;
-    const InterfaceStatus& status;
+    HubMetrics& metrics;
     // Runs a handler off the event loop with a deadline (the hub's bus workers).
     std::function<AsyncHandler(Handler)> off_loop;
     bool tls = false;
@@ -57,6 +57,8 @@ class Console {
   void login(const HttpRequest& req, Reply reply);
   // The 本日 page; with `error`, after an action the hub refused, under that status.
   HttpResponse today(const HttpRequest& req, const std::string& error = {}, int status = 200);
+  HttpResponse interfaces(const HttpRequest& req);
+  HttpResponse interface(const HttpRequest& req, int id);
   HttpResponse act(const HttpRequest& req, const std::string& action);
   HttpResponse logout(const HttpRequest& req);
   // The session behind the cookie, with its form checked against its CSRF token.
@@ -68,6 +70,7 @@ class Console {
   LoginGuard guard_;
   std::unique_ptr<boost::asio::thread_pool> login_pool_;
   std::atomic<int> login_waiting_{0};
+  std::atomic<bool> stopping_{false};
   std::string dummy_hash_;  // checked for unknown names, so their answer takes as long
 };
 

@@ -36,7 +36,91 @@ bool can_ack(const nlohmann::ordered_json& run) {
          (!run.contains("acked_at") || run["acked_at"].is_null());
 }
 
+std::string nav(const PageUser& u) {
+  return "<nav><a href=\"/console/\">本日</a> | <a href=\"/console/interfaces\">連携一覧</a> | <a href=\"/\">連携状況</a> | " +
+         html_escape(u.display_name.empty() ? u.name : u.display_name) + " (" + html_escape(u.name) + ", " +
+         std::string(role_name(u.role)) + ") <form method=\"post\" action=\"/console/logout\">" + csrf_field(u.csrf) +
+         "<button type=\"submit\" id=\"logout\">ログアウト</button></form></nav>\n";
+}
+
+std::string run_form(const PageUser& u, int id) {
+  const std::string sid = std::to_string(id);
+  return "<form method=\"post\" action=\"/console/run\">" + csrf_field(u.csrf) +
+         "<input type=\"hidden\" name=\"interface\" value=\"" + sid + "\">"
+         "<label>業務日 <input name=\"date\" placeholder=\"YYYY-MM-DD\" pattern=\"[0-9]{4}-[0-9]{2}-[0-9]{2}\" "
+         "size=\"10\"></label> <button type=\"submit\" id=\"run-" + sid + "\">実行</button></form>";
+}
+
+std::string up_text(const std::optional<bool>& up) {
+  if (!up) return "—";
+  return *up ? "稼働" : "<span class=\"overdue\">停止</span>";
+}
+
 }  // namespace
+
+std::string interfaces_page_html(const std::string& hub_name, const std::vector<InterfaceListRow>& rows,
+                                 const PageUser& u) {
+  std::string out = head("連携一覧 — " + hub_name) + nav(u) + "<h1>連携一覧</h1>\n";
+  out += "<table id=\"interfaces\"><tr><th>No.</th><th>連携情報</th><th>連携元 → 連携先</th><th>方式</th>"
+         "<th>タイミング</th><th>DLQ</th><th>期限</th></tr>\n";
+  for (const auto& r : rows) {
+    const std::string id = std::to_string(r.id);
+    out += "<tr><td><a href=\"/console/interfaces/" + id + "\" id=\"link-" + id + "\">" + id + "</a></td><td>" +
+           html_escape(r.name) + "</td><td>" + html_escape(r.from) + " → " + html_escape(r.to) + "</td><td>" +
+           html_escape(r.method) + "</td><td>" + html_escape(r.timing) + "</td><td>" + std::to_string(r.dead_letters) +
+           "</td><td>" + (r.overdue ? "<span class=\"overdue\">期限超過</span>" : "") + "</td></tr>\n";
+  }
+  return out + "</table>\n</body></html>\n";
+}
+
+std::string interface_page_html(const std::string& hub_name, const InterfaceView& v, const PageUser& u) {
+  const std::string id = std::to_string(v.id);
+  std::string out = head(id + " " + v.name + " — " + hub_name) + nav(u);
+  out += "<h1>" + id + " " + html_escape(v.name) + "</h1>\n<table id=\"facts\">";
+  auto fact = [&](const char* k, const std::string& value_html) {
+    out += std::string("<tr><th>") + k + "</th><td>" + value_html + "</td></tr>";
+  };
+  fact("連携元", html_escape(v.from) + " (" + html_escape(v.from_id) + ") " + up_text(v.from_up));
+  fact("連携先", html_escape(v.to) + " (" + html_escape(v.to_id) + ") " + up_text(v.to_up));
+  fact("方式・タイミング", html_escape(v.method) + " / " + html_escape(v.timing));
+  fact("コード変換", html_escape(v.conversion));
+  fact("スケジュール", v.schedule.empty() ? "—" : html_escape(v.schedule));
+  fact("期限", v.due.empty() ? "—" : html_escape(v.due) + (v.overdue ? " <span class=\"overdue\">期限超過</span>" : ""));
+  fact("滞留", v.lag ? std::to_string(*v.lag) + " 件" : "—");
+  fact("DLQ（起動以降）", std::to_string(v.dead_letters) + " 件");
+  if (!v.note.empty()) fact("備考", html_escape(v.note));
+  out += "</table>\n";
+  if (role_allows(u.role, Role::Operator) && !v.schedule.empty()) out += "<p>" + run_form(u, v.id) + "</p>\n";
+  out += "<h2>次回以降の実行（営業日カレンダー）</h2>\n";
+  if (v.next_runs.empty()) {
+    out += "<p>予定された実行はありません。</p>\n";
+  } else {
+    out += "<table id=\"next-runs\"><tr><th>日時</th><th>備考</th></tr>\n";
+    for (const auto& n : v.next_runs)
+      out += "<tr><td>" + html_escape(n.at) + "</td><td>" + html_escape(n.remarks) + "</td></tr>\n";
+    out += "</table>\n";
+  }
+  out += "<h2>直近の実行</h2>\n";
+  if (v.runs.empty()) {
+    out += "<p>実行の記録はありません。</p>\n";
+  } else {
+    out += "<table id=\"runs\"><tr><th>実行</th><th>状態</th><th>業務日</th><th>開始</th><th>終了</th><th>ファイル</th>"
+           "<th>レコード</th><th>実行者</th><th>受領確認</th></tr>\n";
+    for (const auto& r : v.runs) {
+      auto text = [&](const char* k) {
+        return r.contains(k) && r[k].is_string() ? html_escape(r[k].get<std::string>()) : std::string("—");
+      };
+      auto number = [&](const char* k) {
+        return r.contains(k) && r[k].is_number_integer() ? std::to_string(r[k].get<long long>()) : std::string("—");
+      };
+      out += "<tr><td>" + text("id") + "</td><td>" + text("state") + "</td><td>" + text("business_date") + "</td><td>" +
+             text("started_at") + "</td><td>" + text("finished_at") + "</td><td>" + number("files") + "</td><td>" +
+             number("records") + "</td><td>" + text("requested_by") + "</td><td>" + text("acked_by") + "</td></tr>\n";
+    }
+    out += "</table>\n";
+  }
+  return out + "</body></html>\n";
+}
 
 std::string login_page_html(const std::string& hub_name, const std::string& csrf, const std::string& message) {
   std::string out = head("ログイン — " + hub_name);
@@ -54,10 +138,7 @@ std::string login_page_html(const std::string& hub_name, const std::string& csrf
 std::string today_page_html(const TodayView& v, const PageUser& u, const std::string& notice, const std::string& error) {
   const bool operate = role_allows(u.role, Role::Operator);
   std::string out = head("本日 — " + v.hub_name);
-  out += "<nav><a href=\"/console/\">本日</a> | <a href=\"/\">連携状況</a> | " +
-         html_escape(u.display_name.empty() ? u.name : u.display_name) + " (" + html_escape(u.name) + ", " +
-         std::string(role_name(u.role)) + ") <form method=\"post\" action=\"/console/logout\">" + csrf_field(u.csrf) +
-         "<button type=\"submit\" id=\"logout\">ログアウト</button></form></nav>\n";
+  out += nav(u);
   out += "<h1>本日 " + html_escape(v.today) + "</h1>\n";
   if (!notice.empty()) out += "<p class=\"notice\" id=\"notice\" role=\"status\">" + html_escape(notice) + "</p>\n";
   if (!error.empty()) out += "<p class=\"error\" id=\"error\" role=\"alert\">" + html_escape(error) + "</p>\n";
@@ -72,14 +153,11 @@ std::string today_page_html(const TodayView& v, const PageUser& u, const std::st
            std::string(operate ? "<th>操作</th>" : "") + "</tr>\n";
     for (const auto& r : v.due) {
       const std::string id = std::to_string(r.id);
-      out += "<tr id=\"row-" + id + "\"><td>" + id + "</td><td>" + html_escape(r.name) + "</td><td>" +
+      out += "<tr id=\"row-" + id + "\"><td><a href=\"/console/interfaces/" + id + "\">" + id + "</a></td><td>" + html_escape(r.name) + "</td><td>" +
              html_escape(r.from) + " → " + html_escape(r.to) + "</td><td" + (r.overdue ? " class=\"overdue\"" : "") +
              ">" + html_escape(r.due) + (r.overdue ? " 期限超過" : "") + "</td><td>" + run_cell(r.last_run) + "</td>";
       if (operate) {
-        out += "<td><form method=\"post\" action=\"/console/run\">" + csrf_field(u.csrf) +
-               "<input type=\"hidden\" name=\"interface\" value=\"" + id + "\">"
-               "<label>業務日 <input name=\"date\" placeholder=\"YYYY-MM-DD\" pattern=\"[0-9]{4}-[0-9]{2}-[0-9]{2}\" "
-               "size=\"10\"></label> <button type=\"submit\" id=\"run-" + id + "\">実行</button></form>";
+        out += "<td>" + run_form(u, r.id);
         if (can_ack(r.last_run))
           out += "<form method=\"post\" action=\"/console/ack\">" + csrf_field(u.csrf) +
                  "<input type=\"hidden\" name=\"interface\" value=\"" + id + "\"><input type=\"hidden\" name=\"run\" value=\"" +

@@ -37,6 +37,36 @@ struct PageUser {
   std::string csrf;
 };
 
+// 連携一覧: every route, linking to its page.
+struct InterfaceListRow {
+  int id = 0;
+  std::string name, from, to, method, timing;
+  std::uint64_t dead_letters = 0;
+  bool overdue = false;
+};
+
+// One interface's page: what it is, its next runs on the business calendar (with why a
+// date moved or fell away), its last runs, lag, dead letters and adapters.
+struct InterfaceView {
+  int id = 0;
+  std::string name, from, to, from_id, to_id, method, timing, conversion, schedule, note;
+  struct NextRun {
+    std::string at;       // 2026-12-28T22:00:00+09:00
+    std::string remarks;  // "2026-12-26 土曜日 から移動", "2026-12-29 年末年始休業 は休み", or empty
+  };
+  std::vector<NextRun> next_runs;
+  std::vector<nlohmann::ordered_json> runs;  // run_json, newest first
+  std::optional<std::int64_t> lag;
+  std::uint64_t dead_letters = 0;
+  std::optional<bool> from_up, to_up;  // the adapters' state; empty when the hub has none for that side
+  std::string due;
+  bool overdue = false;
+};
+
+std::string interfaces_page_html(const std::string& hub_name, const std::vector<InterfaceListRow>& rows,
+                                 const PageUser& u);
+std::string interface_page_html(const std::string& hub_name, const InterfaceView& v, const PageUser& u);
+
 std::string login_page_html(const std::string& hub_name, const std::string& csrf, const std::string& message);
 // `notice`: a fixed message after an action went through; `error`: why one did not.
 std::string today_page_html(const TodayView& v, const PageUser& u, const std::string& notice, const std::string& error);

@@ -247,7 +247,7 @@ void Hub::add_api_routes() {
   add_run_routes();
   RuntimePtr rt = runtime_.get();
   console_ = std::make_unique<Console>(
-      Console::Parts{*http_, authn_, audit_, *scheduler_, runtime_, registry_, metrics_.status(),
+      Console::Parts{*http_, authn_, audit_, *scheduler_, runtime_, registry_, metrics_,
                      [this](Handler h) { return on_bus_workers(std::move(h)); },
                      !rt->catalogue->hub.http.tls_cert_file.empty()},
       rt->catalogue->hub.console);
@@ -312,14 +312,17 @@ void Hub::audit_refused(const HttpRequest& req, const HttpResponse& resp) {
                                {"operator", "unknown"},
                                {"reason", escape_for_log(reason)}};
   // A 403 (or a 400 of someone known) names who was refused; the claim is only a claim.
+  // Only someone known may add the name they claim: otherwise anyone could write text of
+  // their choosing into the audit log.
   if (auto who = authn_.identify(req)) {
     entry["operator"] = who->name;
     entry["via"] = std::string(via_name(who->via));
+    if (auto claimed = claimed_operator(req); claimed && who->via == Identity::Via::HubToken)
+      entry["claimed_operator"] = *claimed;
   } else if (auto person = console_ ? console_->session_identity(req) : std::nullopt) {
     entry["operator"] = person->name;
     entry["via"] = "session";
   }
-  if (auto claimed = claimed_operator(req)) entry["claimed_operator"] = *claimed;
   for (std::string_view prefix : {"/api/v1/dlq/", "/api/v1/interfaces/"})
     if (auto id = route_id_in(req.path, prefix)) entry["interface"] = interface_label(id->first);
   if (req.path.starts_with("/ingest/")) {
@@ -351,6 +354,7 @@ nlohmann::ordered_json Hub::audit_entry(const char* action, const HttpRequest& r
 }
 
 bool Hub::check_users(bool audit_change) {
+  std::lock_guard lock(users_mu_);
   auto next = users_file_.poll();
   if (!next) return true;
   if (!*next) {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <expected>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -88,13 +89,14 @@ class Hub {
   Authenticator authn_{auth_};
   UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
-  std::unique_ptr<IngestService> ingest_;
-  std::unique_ptr<Console> console_;  // /console/: people's sessions  // POST /ingest/{system} for http adapters
+  std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
   CollectGate gate_;
   AuditLog audit_;
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<LeaderElection> election_;
   std::unique_ptr<JobScheduler> scheduler_;
+  std::unique_ptr<Console> console_;  // /console/: people's sessions (uses the scheduler and audit)
+  std::mutex users_mu_;               // one check_users at a time (health thread, SIGHUP)
   std::thread scheduler_thread_;
   std::thread router_thread_;
   std::thread source_thread_;

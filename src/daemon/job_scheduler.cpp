@@ -59,6 +59,11 @@ void JobScheduler::configure(const Catalogue& c, std::shared_ptr<const JpCalenda
   calendar_ = std::move(calendar);
 }
 
+std::shared_ptr<const JpCalendar> JobScheduler::calendar() const {
+  std::lock_guard lock(mu_);
+  return calendar_;
+}
+
 void JobScheduler::run() {
   pthread_setname_np(pthread_self(), "renkei:sched");
   while (!stopping_) {

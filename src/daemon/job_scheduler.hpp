@@ -54,6 +54,8 @@ class JobScheduler {
   Answer acknowledge(int route, const std::string& run_or_date, const AuditActor& who);
   Answer runs(int route, std::size_t limit);
   RouteRuns route_runs(int route) const;
+  // The business-day calendar in force (start and reload).
+  std::shared_ptr<const JpCalendar> calendar() const;
   // True once renkei.state has been read and every route's runs published: before that the
   // API would answer "no next run" for every scheduled route.
   bool has_published() const { return has_published_.load(); }

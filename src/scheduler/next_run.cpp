@@ -102,4 +102,30 @@ std::vector<Occurrence> occurrences_between(const RunSpec& spec, const JpCalenda
   return out;
 }
 
+std::vector<PlannedRun> upcoming_runs(const RunSpec& spec, const JpCalendar& calendar, sys_seconds now,
+                                      std::size_t n) {
+  std::vector<PlannedRun> out;
+  const auto* cron = std::get_if<CronSchedule>(&spec);
+  auto why = [&](sys_days d) { return PlannedRun::Date{year_month_day{d}, calendar.closed_because(d).value_or("")}; };
+  // Skipped nominal dates count from today, then from the day after the previous run.
+  sys_days since = tokyo_date(AsiaTokyo::to_local(now));
+  for (auto o = next_run(spec, calendar, now); o && out.size() < n; o = next_run(spec, calendar, o->at)) {
+    PlannedRun run{*o, {}, {}};
+    const sys_days b{o->business_date};
+    if (cron && cron->rule == BusinessDayRule::NextBusinessDay) {
+      for (sys_days d = b - days{1}; !calendar.is_business_day(d); d -= days{1})
+        if (cron_fires_on(cron->cron, d)) run.moved_from.insert(run.moved_from.begin(), why(d));
+    } else if (cron && cron->rule == BusinessDayRule::PreviousBusinessDay) {
+      for (sys_days d = b + days{1}; !calendar.is_business_day(d); d += days{1})
+        if (cron_fires_on(cron->cron, d)) run.moved_from.push_back(why(d));
+    } else if (cron && cron->rule == BusinessDayRule::Skip) {
+      for (sys_days d = since; d < b; d += days{1})
+        if (!calendar.is_business_day(d) && cron_fires_on(cron->cron, d)) run.skipped.push_back(why(d));
+    }
+    since = b + days{1};
+    out.push_back(std::move(run));
+  }
+  return out;
+}
+
 }  // namespace renkei

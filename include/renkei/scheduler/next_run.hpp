@@ -10,6 +10,7 @@
 // Monday for Saturday, Sunday and Monday).
 #include <chrono>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "renkei/scheduler/jp_calendar.hpp"
@@ -38,5 +39,22 @@ std::optional<Occurrence> next_run(const RunSpec& spec, const JpCalendar& calend
 std::vector<Occurrence> occurrences_between(const RunSpec& spec, const JpCalendar& calendar,
                                             std::chrono::sys_seconds from,
                                             std::chrono::sys_seconds to);
+
+// A run ahead, with what the business-day rule did to get there: the nominal dates that
+// moved onto it (next-/previous-business-day) and those skipped since the run before it
+// (skip), each with the reason the date is not a business day (祝日名, 年末年始休業, 土曜日…).
+struct PlannedRun {
+  Occurrence occurrence;
+  struct Date {
+    std::chrono::year_month_day date;
+    std::string reason;
+  };
+  std::vector<Date> moved_from;
+  std::vector<Date> skipped;
+};
+
+// The next `n` runs after `now` (fewer where the calendar ends).
+std::vector<PlannedRun> upcoming_runs(const RunSpec& spec, const JpCalendar& calendar, std::chrono::sys_seconds now,
+                                      std::size_t n);
 
 }  // namespace renkei

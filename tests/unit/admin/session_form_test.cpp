@@ -50,12 +50,25 @@ TEST(SessionStore, ASessionLivesWhileUsedAndEndsWhenIdle) {
   EXPECT_EQ(store.size(), 0u);
 }
 
+TEST(SessionStore, ABusySessionStillEndsAtItsLifetimeAndPeekingIsNoUse) {
+  SessionStore store(30min);
+  const auto t0 = SessionStore::Clock::time_point{} + 1000h;
+  auto s = store.open(Identity{.name = "tanaka"}, t0);
+  ASSERT_TRUE(s);
+  auto t = t0;
+  for (; t < t0 + SessionStore::kMaxLifetime; t += 20min) ASSERT_TRUE(store.find(s->id, t));
+  EXPECT_FALSE(store.find(s->id, t0 + SessionStore::kMaxLifetime + 1s));
+  auto quiet = store.open(Identity{.name = "sato"}, t0);
+  EXPECT_TRUE(store.peek(quiet->id, t0 + 20min));
+  EXPECT_FALSE(store.find(quiet->id, t0 + 31min));  // peeking at +20 min did not keep it alive
+}
+
 TEST(SessionStore, CloseAndCloseAllOfAPersonAndTheBound) {
   SessionStore store(30min, 2);
   const auto t0 = SessionStore::Clock::time_point{} + 1000h;
-  auto a = store.open(Identity{"tanaka"}, t0);
-  auto b = store.open(Identity{"tanaka"}, t0 + 1s);
-  auto c = store.open(Identity{"sato"}, t0 + 2s);  // the least recently used (a) ends
+  auto a = store.open(Identity{.name = "tanaka"}, t0);
+  auto b = store.open(Identity{.name = "tanaka"}, t0 + 1s);
+  auto c = store.open(Identity{.name = "sato"}, t0 + 2s);  // the least recently used (a) ends
   EXPECT_FALSE(store.find(a->id, t0 + 3s));
   EXPECT_TRUE(store.find(c->id, t0 + 3s));
   store.close_all_of("tanaka");

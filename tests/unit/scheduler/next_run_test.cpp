@@ -211,5 +211,40 @@ TEST(NextRun, NoneWhenNothingFiresWithinTheCalendar) {
   EXPECT_EQ(next(spec("0 6 1 * *"), cal, tokyo(1979, 12, 31, 0, 0)), "none");
 }
 
+std::string planned(const PlannedRun& r) {
+  std::string s = to_string(r.occurrence.business_date);
+  for (const auto& d : r.moved_from) s += " moved from " + to_string(d.date) + " " + d.reason;
+  for (const auto& d : r.skipped) s += " skipped " + to_string(d.date) + " " + d.reason;
+  return s;
+}
+
+TEST(UpcomingRuns, SkipSaysWhichDatesFellAwayAndWhy) {
+  const auto daily = spec("0 22 * * *", Rule::Skip);
+  // Fri 2024-02-09 after 22:00: Sat, Sun 建国記念の日 and Mon 振替休日 have no run.
+  auto runs = upcoming_runs(daily, cal, tokyo(2024, 2, 9, 22, 0), 2);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(planned(runs[0]),
+            "2024-02-13 skipped 2024-02-10 土曜日 skipped 2024-02-11 建国記念の日 skipped 2024-02-12 振替休日");
+  EXPECT_EQ(planned(runs[1]), "2024-02-14");
+  EXPECT_EQ(runs[0].occurrence.at, tokyo(2024, 2, 13, 22, 0));
+}
+
+TEST(UpcomingRuns, NextAndPreviousBusinessDaySayWhereARunMovedFrom) {
+  // Monthly on the 1st: 2025-01-01 元日 and the year-end closure move it to Mon 01-06.
+  auto monthly = upcoming_runs(spec("0 6 1 * *", Rule::NextBusinessDay), cal, tokyo(2024, 12, 15, 0, 0), 3);
+  ASSERT_EQ(monthly.size(), 3u);
+  EXPECT_EQ(planned(monthly[0]), "2025-01-06 moved from 2025-01-01 元日");
+  EXPECT_EQ(planned(monthly[1]), "2025-02-03 moved from 2025-02-01 土曜日");
+  EXPECT_EQ(planned(monthly[2]), "2025-03-03 moved from 2025-03-01 土曜日");
+  // Previous business day: 2024-06-01 is a Saturday, so the run is on Fri 05-31.
+  auto before = upcoming_runs(spec("0 6 1 * *", Rule::PreviousBusinessDay), cal, tokyo(2024, 5, 15, 0, 0), 1);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(planned(before[0]), "2024-05-31 moved from 2024-06-01 土曜日");
+  // `run` never moves anything; ten are ten.
+  auto plain = upcoming_runs(spec("0 22 * * *"), cal, tokyo(2024, 2, 9, 22, 0), 10);
+  ASSERT_EQ(plain.size(), 10u);
+  for (const auto& r : plain) EXPECT_TRUE(r.moved_from.empty() && r.skipped.empty()) << planned(r);
+}
+
 }  // namespace
 }  // namespace renkei
