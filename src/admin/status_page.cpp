@@ -56,10 +56,6 @@ std::string_view timing_ja(Timing t) {
   return "";
 }
 
-std::string system_name(const Catalogue& c, const std::string& id) {
-  const SystemDef* s = c.system(id);
-  return s ? s->name : id;
-}
 
 const RouteLive& live_of(const std::map<int, RouteLive>& live, int id) {
   static const RouteLive kNone{};
@@ -232,6 +228,11 @@ std::map<int, RouteLive> collect_route_live(const Catalogue& c, MetricsRegistry&
     l.lag = std::isfinite(v) ? static_cast<std::int64_t>(std::llround(v)) : 0;
   });
   return out;
+}
+
+std::string system_name(const Catalogue& c, const std::string& id) {
+  const SystemDef* s = c.system(id);
+  return s ? s->name : id;
 }
 
 std::string html_escape(std::string_view s) {

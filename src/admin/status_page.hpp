@@ -83,6 +83,9 @@ nlohmann::ordered_json interfaces_json(const Catalogue& c, const std::map<int, R
 // The whole status page, lang="ja", UTF-8, every value HTML-escaped.
 std::string status_page_html(const Catalogue& c, const std::map<int, RouteLive>& live, StatusTime now);
 
+// A system's Japanese display name, or its id when the catalogue has no such system.
+std::string system_name(const Catalogue& c, const std::string& id);
+
 // & < > " ' → entities; safe in element content and in quoted attribute values.
 std::string html_escape(std::string_view s);
 // "2025-02-25T22:00:00+09:00": the hub's time zone, Asia/Tokyo (no DST since 1951).

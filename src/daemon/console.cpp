@@ -245,15 +245,11 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
   const auto now = hub_now_seconds();
   const std::string today = to_string(AsiaTokyo::date_of(now));
   auto live = collect_route_live(c, p_.registry, p_.metrics.status());
-  auto display = [&](const std::string& id) {
-    const SystemDef* sys = c.system(id);
-    return sys ? sys->name : id;
-  };
   TodayView v{c.hub.name, today, {}, {}, {}, 0};
   for (const auto& r : c.routes) {
     auto rr = p_.scheduler.route_runs(r.id);
     auto runs = p_.scheduler.runs(r.id, 1);
-    TodayRow row{r.id, r.name, display(r.from), display(r.to), "", rr.overdue.value_or(false), nullptr, 0};
+    TodayRow row{r.id, r.name, system_name(c, r.from), system_name(c, r.to), "", rr.overdue.value_or(false), nullptr, 0};
     if (runs.body.contains("runs") && !runs.body["runs"].empty()) row.last_run = runs.body["runs"][0];
     if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
     if (rr.due) row.due = format_iso_tokyo(*rr.due);
@@ -271,11 +267,6 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
 }
 
 namespace {
-
-std::string display_of(const Catalogue& c, const std::string& id) {
-  const SystemDef* sys = c.system(id);
-  return sys ? sys->name : id;
-}
 
 std::string schedule_text(const RouteDef& r) {
   if (!r.schedule) return {};
@@ -305,7 +296,7 @@ HttpResponse Console::interfaces(const HttpRequest& req) {
   auto live = collect_route_live(c, p_.registry, p_.metrics.status());
   std::vector<InterfaceListRow> rows;
   for (const auto& r : c.routes) {
-    InterfaceListRow row{r.id, r.name, display_of(c, r.from), display_of(c, r.to), std::string(to_string(r.method)),
+    InterfaceListRow row{r.id, r.name, system_name(c, r.from), system_name(c, r.to), std::string(to_string(r.method)),
                          std::string(to_string(r.timing)), 0, p_.scheduler.route_runs(r.id).overdue.value_or(false)};
     if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
     rows.push_back(std::move(row));
@@ -323,8 +314,8 @@ HttpResponse Console::interface(const HttpRequest& req, int id) {
   InterfaceView v;
   v.id = r->id;
   v.name = r->name;
-  v.from = display_of(c, r->from);
-  v.to = display_of(c, r->to);
+  v.from = system_name(c, r->from);
+  v.to = system_name(c, r->to);
   v.from_id = r->from;
   v.to_id = r->to;
   v.method = std::string(to_string(r->method));
