@@ -284,6 +284,11 @@ class Loader {
       if (auto v = m.integer("lockout_s", Need::Optional, 1, 86400)) h.console.lockout_s = static_cast<int>(*v);
       m.finish();
     }
+    if (auto n = top.map("history")) {
+      MapReader m(*n, shown, "history", diags_);
+      if (auto v = m.integer("retention_days", Need::Optional, 1, 36500)) h.history.retention_days = static_cast<int>(*v);
+      m.finish();
+    }
     if (auto n = top.map("scheduler")) {
       MapReader m(*n, shown, "scheduler", diags_);
       if (auto c = m.enumeration<CollectMode>("collect", Need::Optional, parse_collect_mode, kCollectModes))

@@ -21,8 +21,10 @@
 #include "renkei/convert/codemaps.hpp"
 #include "renkei/people/user_directory.hpp"
 #include "renkei/scheduler/calendar_config.hpp"
+#include "renkei/scheduler/date_text.hpp"
 #include "api_client.hpp"
 #include "calendar_command.hpp"
+#include "history_command.hpp"
 #include "convert_command.hpp"
 #include "report.hpp"
 #include "run_command.hpp"
@@ -353,6 +355,19 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   auto* ack_cmd = app.add_subcommand("ack", "Acknowledge a manual run's hand-off (needs the token)");
   ack_cmd->add_option("N", run_id, "Interface (route) id")->required()->check(CLI::Range(1, 999));
   ack_cmd->add_option("RUN", ack_run, "Run id (009-20261125) or business date")->required();
+  HistoryArgs hist;
+  auto* history_cmd = app.add_subcommand("history", "転送履歴: runs and batches, newest first (needs a token)");
+  history_cmd->add_option("--interface", hist.interface, "Only this interface (route) id")->check(CLI::Range(1, 999));
+  auto date_check = CLI::Validator(
+      [](std::string& v) { return parse_date(v) ? std::string() : std::string("expected a date YYYY-MM-DD"); }, "DATE");
+  history_cmd->add_option("--from", hist.from, "From this date (business date, else the day it finished)")
+      ->check(date_check);
+  history_cmd->add_option("--to", hist.to, "Up to this date, inclusive")->check(date_check);
+  history_cmd->add_option("--outcome", hist.outcome, "Only this outcome")
+      ->check(CLI::IsMember({"succeeded", "failed", "missing", "delivered", "held", "delivered-before"}));
+  history_cmd->add_option("--kind", hist.kind, "Only runs or only batches")->check(CLI::IsMember({"run", "batch"}));
+  history_cmd->add_option("--limit", hist.limit, "Entries in all (default 50)")->check(CLI::Range(1, 1000000));
+  history_cmd->add_flag("--json", hist.json, "Print a JSON object {entries: [...]}");
   CalendarQuery cal_query;
   auto* calendar = app.add_subcommand(
       "calendar", "Every non-business day with its reason, and business days per month (the scheduler's calendar)");
@@ -388,7 +403,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
   token_create->add_option("--label", ur.label, "What the token is for, e.g. the laptop it lives on");
   token_create->add_option("-o,--output", ur.output, "Write the token to this file (mode 0600) instead of stdout");
 
-  for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd}) {
+  for (auto* c : {dlq_list, dlq_replay, run_cmd, ack_cmd, history_cmd}) {
     c->add_option("--api", api, "renkeid's admin address, e.g. http://127.0.0.1:9464 or https://… (default: http.listen, https with http.tls)");
     c->add_option("--token-file", token_file, "Bearer token file (default: auth.token_file)");
     c->add_option("--timeout", timeout_s, "Seconds to wait for each answer of renkeid (default 60)")
@@ -428,6 +443,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     }
   if (*run_cmd) return cmd_run({config, api, token_file}, run_id, run_date, !run_no_wait, out, err);
   if (*ack_cmd) return cmd_ack({config, api, token_file}, run_id, ack_run, out, err);
+  if (*history_cmd) return cmd_history({config, api, token_file}, hist, out, err);
   if (*dlq_list) return cmd_dlq(config, "list", dlq_id, paging, api, token_file, out, err);
   if (*dlq_replay) return cmd_dlq(config, "replay", dlq_id, {}, api, token_file, out, err);
   return kUsage;

@@ -13,13 +13,10 @@ namespace renkei::cli {
 
 namespace {
 
-struct Resolved {
-  ApiEndpoint api;
-  std::string token;
-};
+}  // namespace
 
-std::optional<Resolved> resolve(const ApiTarget& t, const char* what, std::ostream& err) {
-  Resolved r{ApiEndpoint{t.api}, ""};
+std::optional<ResolvedApi> resolve_api(const ApiTarget& t, const char* what, std::ostream& err) {
+  ResolvedApi r{ApiEndpoint{t.api}, ""};
   std::string token_file = t.token_file;
   const bool needs_config = r.api.base.empty() || token_file.empty();
   // An https address given by hand still takes the hub's certificate from the config.
@@ -42,6 +39,8 @@ std::optional<Resolved> resolve(const ApiTarget& t, const char* what, std::ostre
   return r;
 }
 
+namespace {
+
 int print_run(const nlohmann::json& body, std::ostream& out) {
   const auto& run = body.contains("run") ? body["run"] : body;
   out << run.value("id", "?") << " " << run.value("state", "?") << " (business date " << run.value("business_date", "?")
@@ -57,7 +56,7 @@ int print_run(const nlohmann::json& body, std::ostream& out) {
 
 int cmd_run(const ApiTarget& target, int route, const std::optional<std::string>& date, bool wait,
             std::ostream& out, std::ostream& err) {
-  auto r = resolve(target, "run", err);
+  auto r = resolve_api(target, "run", err);
   if (!r) return kInvalid;
   nlohmann::json req{{"operator", operator_name()}};
   if (date) req["date"] = *date;
@@ -97,7 +96,7 @@ int cmd_run(const ApiTarget& target, int route, const std::optional<std::string>
 }
 
 int cmd_ack(const ApiTarget& target, int route, const std::string& run, std::ostream& out, std::ostream& err) {
-  auto r = resolve(target, "ack", err);
+  auto r = resolve_api(target, "ack", err);
   if (!r) return kInvalid;
   nlohmann::json req{{"operator", operator_name()}, {"run", run}};
   auto res = api_call(r->api, "POST", "/api/v1/interfaces/" + std::to_string(route) + "/ack", r->token, req.dump(),

@@ -5,6 +5,8 @@
 #include <ostream>
 #include <string>
 
+#include "api_client.hpp"
+
 namespace renkei::cli {
 
 struct ApiTarget {
@@ -12,6 +14,14 @@ struct ApiTarget {
   std::string api;         // empty: http.listen of the config
   std::string token_file;  // empty: auth.token_file of the config
 };
+
+// The daemon's address and the bearer token, from the arguments or the config; nullopt
+// (reason on `err`, prefixed "renkeictl <what>") when the token cannot be read.
+struct ResolvedApi {
+  ApiEndpoint api;
+  std::string token;
+};
+std::optional<ResolvedApi> resolve_api(const ApiTarget& t, const char* what, std::ostream& err);
 
 // Exit 0 when the run succeeded (or had already), 1 when it failed, went missing or was
 // refused; `wait` polls until the run is finished.

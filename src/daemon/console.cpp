@@ -1,5 +1,8 @@
 #include "console.hpp"
 
+#include "renkei/history/history_log.hpp"
+#include "renkei/history/history_query.hpp"
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -145,6 +148,8 @@ void Console::add_routes() {
   p_.http.add_async_prefix_route("GET", "/console/", p_.off_loop([this](const HttpRequest& req) {
     if (req.path == "/console/") return today(req);
     if (req.path == "/console/interfaces") return interfaces(req);
+    if (req.path == "/console/history") return history(req, false);
+    if (req.path == "/console/history.csv") return history(req, true);
     constexpr std::string_view kOne = "/console/interfaces/";
     if (req.path.starts_with(kOne)) {
       const std::string_view digits = std::string_view(req.path).substr(kOne.size());
@@ -347,6 +352,60 @@ HttpResponse Console::interface(const HttpRequest& req, int id) {
   v.from_up = up(Catalogue::source_carrier(*r), true);
   v.to_up = up(r->to, false);
   return html(200, interface_page_html(c.hub.name, v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::history(const HttpRequest& req, bool csv) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  HistoryView v;
+  int status = 200;
+  auto q = parse_history_query(req.query);
+  if (!q) {
+    v.error = "条件が正しくありません: " + q.error();
+    status = 400;
+  } else if (!p_.history) {
+    v.error = "転送履歴はこのハブでは読めません";
+    status = 503;
+  } else {
+    v.filter = q->filter;
+    v.query = history_query_string(q->filter);
+    if (csv) {
+      // The whole filtered history, a page at a time, up to a bound that keeps one
+      // download from holding the bus workers: the last line says when it was reached.
+      constexpr std::size_t kMaxRows = 20'000;
+      std::string body = history_csv_header();
+      std::optional<int64_t> before;
+      std::size_t rows = 0;
+      bool cut = false;
+      for (;;) {
+        auto page = p_.history->page(q->filter, before, HistoryReader::kMaxPage);
+        if (!page) return refused(503, std::string(kHistoryTopic) + " did not answer: " + page.error().message);
+        for (const auto& e : page->entries) body += history_csv_row(e);
+        rows += page->entries.size();
+        if (!page->next_before) break;
+        if (rows >= kMaxRows) {
+          cut = true;
+          break;
+        }
+        before = page->next_before;
+      }
+      if (cut) body += "\"# " + std::to_string(rows) + " 件で打ち切り: 期間を絞ってください\"\r\n";
+      HttpResponse r{.status = 200, .content_type = "text/csv; charset=utf-8", .body = std::move(body)};
+      r.headers.emplace_back("Content-Disposition", "attachment; filename=\"renkei-history.csv\"");
+      r.headers.emplace_back("Cache-Control", "no-store");
+      return r;
+    }
+    auto page = p_.history->page(q->filter, q->before, q->limit);
+    if (!page) {
+      v.error = std::string(kHistoryTopic) + " did not answer: " + page.error().message;
+      status = 503;
+    } else {
+      v.entries = std::move(page->entries);
+      v.next_before = page->next_before;
+    }
+  }
+  return html(status, history_page_html(rt->catalogue->hub.name, v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
 }
 
 HttpResponse Console::act(const HttpRequest& req, const std::string& action) {

@@ -17,6 +17,7 @@
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
 #include "job_scheduler.hpp"
+#include "renkei/history/history_reader.hpp"
 #include "renkei/catalogue/model.hpp"
 #include "renkei/metrics.hpp"
 #include "renkei/people/login_guard.hpp"
@@ -38,6 +39,7 @@ class Console {
     // Runs a handler off the event loop with a deadline (the hub's bus workers).
     std::function<AsyncHandler(Handler)> off_loop;
     bool tls = false;
+    HistoryReader* history = nullptr;  // 転送履歴 (renkei.history)
   };
   // Adds the /console routes. The lock-out settings are read here, once.
   Console(Parts parts, const ConsoleConfig& config);
@@ -59,6 +61,7 @@ class Console {
   HttpResponse today(const HttpRequest& req, const std::string& error = {}, int status = 200);
   HttpResponse interfaces(const HttpRequest& req);
   HttpResponse interface(const HttpRequest& req, int id);
+  HttpResponse history(const HttpRequest& req, bool csv);
   HttpResponse act(const HttpRequest& req, const std::string& action);
   HttpResponse logout(const HttpRequest& req);
   // The session behind the cookie, with its form checked against its CSRF token.

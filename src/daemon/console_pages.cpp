@@ -37,7 +37,7 @@ bool can_ack(const nlohmann::ordered_json& run) {
 }
 
 std::string nav(const PageUser& u) {
-  return "<nav><a href=\"/console/\">本日</a> | <a href=\"/console/interfaces\">連携一覧</a> | <a href=\"/\">連携状況</a> | " +
+  return "<nav><a href=\"/console/\">本日</a> | <a href=\"/console/interfaces\">連携一覧</a> | <a href=\"/console/history\">転送履歴</a> | <a href=\"/\">連携状況</a> | " +
          html_escape(u.display_name.empty() ? u.name : u.display_name) + " (" + html_escape(u.name) + ", " +
          std::string(role_name(u.role)) + ") <form method=\"post\" action=\"/console/logout\">" + csrf_field(u.csrf) +
          "<button type=\"submit\" id=\"logout\">ログアウト</button></form></nav>\n";
@@ -178,6 +178,55 @@ std::string today_page_html(const TodayView& v, const PageUser& u, const std::st
     out += "<p>" + std::to_string(r.id) + " " + html_escape(r.name) + ": " + std::to_string(r.dead_letters) + " 件</p>\n";
   out += "</body></html>\n";
   return out;
+}
+
+std::string history_page_html(const std::string& hub_name, const HistoryView& v, const PageUser& u) {
+  std::string out = head("転送履歴 — " + hub_name) + nav(u) + "<h1>転送履歴</h1>\n";
+  if (!v.error.empty()) out += "<p class=\"error\" id=\"error\">" + html_escape(v.error) + "</p>\n";
+  const auto& f = v.filter;
+  auto input = [](const char* name, const char* label, const std::string& value, const char* extra) {
+    return std::string("<label>") + label + " <input name=\"" + name + "\" id=\"f-" + name + "\" value=\"" +
+           html_escape(value) + "\" " + extra + "></label> ";
+  };
+  out += "<form method=\"get\" action=\"/console/history\" id=\"filter\">";
+  out += input("interface", "No.", f.interface ? std::to_string(*f.interface) : "", "size=\"3\" pattern=\"[0-9]{1,3}\"");
+  out += input("from", "期間", f.from.value_or(""), "size=\"10\" placeholder=\"YYYY-MM-DD\"");
+  out += input("to", "〜", f.to.value_or(""), "size=\"10\" placeholder=\"YYYY-MM-DD\"");
+  out += "<label>結果 <select name=\"outcome\" id=\"f-outcome\"><option value=\"\">すべて</option>";
+  for (auto o : history_outcomes()) {
+    const std::string name(o);
+    out += "<option value=\"" + name + "\"" + (f.outcome == name ? " selected" : "") + ">" + name + "</option>";
+  }
+  out += "</select></label> <label>種別 <select name=\"kind\" id=\"f-kind\"><option value=\"\">すべて</option>";
+  for (auto k : {HistoryKind::Run, HistoryKind::Batch})
+    out += std::string("<option value=\"") + std::string(to_string(k)) + "\"" + (f.kind == k ? " selected" : "") + ">" +
+           (k == HistoryKind::Run ? "実行" : "バッチ") + "</option>";
+  out += "</select></label> <button type=\"submit\" id=\"apply\">表示</button></form>\n";
+  out += "<p><a id=\"csv\" href=\"/console/history.csv" + (v.query.empty() ? "" : "?" + html_escape(v.query)) +
+         "\">CSV ダウンロード</a></p>\n";
+  out += "<table id=\"history\"><tr><th>終了</th><th>No.</th><th>種別</th><th>業務日付</th><th>実行ID / ファイル名</th>"
+         "<th>件数</th><th>バイト数</th><th>SHA-256</th><th>結果</th><th>理由</th><th>開始</th><th>操作者</th></tr>\n";
+  auto when = [](std::int64_t ms) {
+    return ms > 0 ? format_iso_tokyo(StatusTime(std::chrono::milliseconds(ms))) : std::string("—");
+  };
+  for (const auto& e : v.entries) {
+    const bool run = e.kind == HistoryKind::Run;
+    const std::string cls = e.outcome == "succeeded" || e.outcome == "delivered" ? "" : " class=\"overdue\"";
+    out += "<tr class=\"entry\"><td>" + html_escape(when(e.finished_ms)) + "</td><td>" +
+           html_escape(interface_label(e.interface)) + "</td><td>" + (run ? "実行" : "バッチ") + "</td><td>" +
+           html_escape(e.business_date.empty() ? "—" : e.business_date) + "</td><td>" +
+           html_escape(run ? e.run_id : (e.file.empty() ? e.batch_id : e.file)) + "</td><td>" +
+           std::to_string(e.records) + "</td><td>" + (run ? "—" : std::to_string(e.bytes)) + "</td><td><code title=\"" +
+           html_escape(e.sha256) + "\">" + html_escape(e.sha256.empty() ? "—" : e.sha256.substr(0, 16) + "…") + "</code></td><td" + cls + ">" +
+           html_escape(e.outcome) + "</td><td>" + html_escape(e.reason) + "</td><td>" +
+           html_escape(when(e.started_ms)) + "</td><td>" + html_escape(e.operator_name) + "</td></tr>\n";
+  }
+  out += "</table>\n";
+  if (v.entries.empty() && v.error.empty()) out += "<p id=\"none\">該当する履歴はありません。</p>\n";
+  if (v.next_before)
+    out += "<p><a id=\"next\" href=\"/console/history?" + html_escape(v.query) + (v.query.empty() ? "" : "&amp;") +
+           "before=" + std::to_string(*v.next_before) + "\">さらに古い履歴</a></p>\n";
+  return out + "</body></html>\n";
 }
 
 }  // namespace renkei

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "renkei/history/history_entry.hpp"
 #include "renkei/people/role.hpp"
 
 namespace renkei {
@@ -66,6 +67,17 @@ struct InterfaceView {
 std::string interfaces_page_html(const std::string& hub_name, const std::vector<InterfaceListRow>& rows,
                                  const PageUser& u);
 std::string interface_page_html(const std::string& hub_name, const InterfaceView& v, const PageUser& u);
+
+// 転送履歴: the filter form (GET, so a filtered view is a link), one page of entries
+// newest first, the next page's link and the CSV download of the same filter.
+struct HistoryView {
+  HistoryFilter filter;
+  std::vector<HistoryEntry> entries;
+  std::string query;                  // the filter as a query string (validated values only)
+  std::optional<std::int64_t> next_before;
+  std::string error;                  // why the filter was refused, or the bus did not answer
+};
+std::string history_page_html(const std::string& hub_name, const HistoryView& v, const PageUser& u);
 
 std::string login_page_html(const std::string& hub_name, const std::string& csrf, const std::string& message);
 // `notice`: a fixed message after an action went through; `error`: why one did not.

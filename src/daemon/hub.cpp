@@ -1,5 +1,7 @@
 #include "hub.hpp"
 
+#include "renkei/history/history_query.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <pthread.h>
@@ -62,7 +64,14 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
     topics.push_back(r.dlq_topic());
   }
   topics.push_back(kStateTopic);  // the scheduler's first tick writes there
+  topics.push_back(kHistoryTopic);
   hub->producer_->prepare(topics);
+  {
+    auto& failed = hub->registry_.counter("renkei_history_write_failures_total",
+                                          "History entries renkei.history refused (a run's is retried, a batch's after a restart)");
+    hub->history_ = std::make_unique<HistoryLog>(*hub->producer_, cfg.bus.group_id, [&failed] { failed.inc(); });
+  }
+  hub->history_reader_ = std::make_unique<HistoryReader>(*hub->bus_, cfg.bus.group_id + ".history-reader", cfg.bus.group_id);
 
   if (auto a = hub->auth_.load(cfg.auth_token_file); !a) return std::unexpected("auth: " + a.error());
   if (auto a = hub->audit_.open(cfg.audit_file); !a) return std::unexpected("audit log: " + a.error());
@@ -75,7 +84,8 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
                                              cfg.bus.group_id);
   hub->election_ = std::make_unique<LeaderElection>(*hub->bus_, cfg.bus.group_id + ".scheduler", 6s);
   hub->scheduler_ = std::make_unique<JobScheduler>(hub->runtime_, *hub->state_, *hub->election_, hub->gate_,
-                                                   hub->metrics_, hub->audit_, hub->bus_->member_name());
+                                                   hub->metrics_, hub->audit_, hub->bus_->member_name(),
+                                                   hub->history_.get());
   hub->scheduler_->configure(*catalogue, *calendar);
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
   hub->bus_workers_ = std::make_unique<boost::asio::thread_pool>(2);
@@ -119,7 +129,10 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
               std::function<void(const std::optional<BusError>&)> done) {
         state->write_async(batch_outcome_key(route, batch_id), to_json(o), std::move(done));
       },
-      static_cast<std::size_t>(cfg.bus.memory.lane_queue_kib) * 1024);
+      static_cast<std::size_t>(cfg.bus.memory.lane_queue_kib) * 1024,
+      [history = hub->history_.get()](const HistoryEntry& e, std::function<void(const std::optional<BusError>&)> done) {
+        history->append(e, std::move(done));
+      });
   hub->sources_ = std::make_unique<SourceRunner>(*hub->producer_, hub->runtime_, hub->metrics_, hub->gate_);
   hub->events_ = std::make_unique<EventRunner>(*hub->producer_, hub->runtime_, hub->metrics_);
   hub->election_->start();
@@ -245,11 +258,12 @@ void Hub::add_api_routes() {
   })));
   ingest_ = std::make_unique<IngestService>(*http_, io_, *producer_, runtime_, metrics_, auth_);
   add_run_routes();
+  add_history_routes();
   RuntimePtr rt = runtime_.get();
   console_ = std::make_unique<Console>(
       Console::Parts{*http_, authn_, audit_, *scheduler_, runtime_, registry_, metrics_,
                      [this](Handler h) { return on_bus_workers(std::move(h)); },
-                     !rt->catalogue->hub.http.tls_cert_file.empty()},
+                     !rt->catalogue->hub.http.tls_cert_file.empty(), history_reader_.get()},
       rt->catalogue->hub.console);
 }
 
@@ -379,6 +393,26 @@ bool Hub::check_users(bool audit_change) {
   return true;
 }
 
+void Hub::add_history_routes() {
+  // GET /api/v1/history?interface=&from=&to=&outcome=&kind=&before=&limit=: newest first,
+  // one bounded page; `next` carries the cursor of the following one (README).
+  http_->add_async_prefix_route("GET", "/api/v1/history", on_bus_workers([this](const HttpRequest& req) {
+    if (req.path != "/api/v1/history") return json_error(404, "expected /api/v1/history");
+    auto q = parse_history_query(req.query);
+    if (!q) return json_error(400, q.error());
+    auto page = history_reader_->page(q->filter, q->before, q->limit);
+    if (!page) return json_error(503, std::string(kHistoryTopic) + ": " + page.error().message);
+    nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+    for (const auto& e : page->entries) entries.push_back(to_api_json(e));
+    nlohmann::ordered_json next = nullptr;
+    if (page->next_before) next = {{"before", *page->next_before}};
+    return json_response(200, nlohmann::ordered_json{{"entries", std::move(entries)},
+                                                     {"next", std::move(next)},
+                                                     {"scanned", page->scanned},
+                                                     {"unreadable", page->unreadable}});
+  }));
+}
+
 void Hub::add_run_routes() {
   static constexpr std::string_view kIf = "/api/v1/interfaces/";
   // GET /api/v1/interfaces/{id}/runs: the route's recent runs, next run and due date.
@@ -419,6 +453,10 @@ std::expected<void, std::string> Hub::ensure_topics(const Catalogue& c) {
   // leader), compacted so it keeps the latest value of every run and cursor for good
   // (batch outcomes until the leader's tombstone, kBatchOutcomeKept later).
   topics.push_back({kStateTopic, 1, c.hub.bus.replication_factor, {{"cleanup.policy", "compact"}}});
+  // 転送履歴: one partition (one sequence, read newest first), deleted only by age.
+  topics.push_back({kHistoryTopic, 1, c.hub.bus.replication_factor,
+                    {{"cleanup.policy", "delete"},
+                     {"retention.ms", std::to_string(int64_t{c.hub.history.retention_days} * 86'400'000)}}});
   for (const auto& r : c.routes) {
     topics.push_back({r.topic, c.hub.bus.partitions, c.hub.bus.replication_factor, {}});
     // Dead letters wait for a person, however long that takes.

@@ -17,6 +17,8 @@
 #include "collect_gate.hpp"
 #include "console.hpp"
 #include "dlq_service.hpp"
+#include "renkei/history/history_log.hpp"
+#include "renkei/history/history_reader.hpp"
 #include "event_runner.hpp"
 #include "job_scheduler.hpp"
 #include "leader_election.hpp"
@@ -58,6 +60,7 @@ class Hub {
   std::expected<void, std::string> ensure_topics(const Catalogue& c);
   void add_api_routes();
   void add_run_routes();
+  void add_history_routes();
   // Runs `h` (which talks to Kafka) on the bus workers, never on the event loop; the
   // client gets 503 when it has not answered within kBusDeadline, or at once when
   // too many such requests wait already.
@@ -89,6 +92,8 @@ class Hub {
   Authenticator authn_{auth_};
   UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
+  std::unique_ptr<HistoryLog> history_;           // 転送履歴 entries onto renkei.history
+  std::unique_ptr<HistoryReader> history_reader_; // GET /api/v1/history, the console's page
   std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters
   CollectGate gate_;
   AuditLog audit_;

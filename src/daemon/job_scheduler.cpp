@@ -34,6 +34,24 @@ nlohmann::ordered_json run_json(const JobRun& r) {
 
 JobScheduler::Answer error(int status, const std::string& message) { return {status, {{"error", message}}}; }
 
+HistoryEntry history_entry_of(const JobRun& r) {
+  HistoryEntry e;
+  e.kind = HistoryKind::Run;
+  e.interface = r.route;
+  e.business_date = r.business_date;
+  e.run_id = r.id();
+  e.files = r.files;
+  e.records = r.records;
+  e.outcome = std::string(to_string(r.state));
+  e.reason = r.detail;
+  e.started_ms = r.started_at * 1000;
+  e.finished_ms = r.finished_at * 1000;
+  e.operator_name = r.requested_by;
+  e.trigger = std::string(to_string(r.trigger));
+  e.hub = r.owner;
+  return e;
+}
+
 bool collected_on_arrival(const RouteDef& r, const Catalogue& c) {
   return r.method == Method::Auto && r.schedule && collect_mode(r, c.hub) == CollectMode::OnArrival;
 }
@@ -41,14 +59,16 @@ bool collected_on_arrival(const RouteDef& r, const Catalogue& c) {
 }  // namespace
 
 JobScheduler::JobScheduler(const RuntimeHolder& runtime, StateStore& store, LeaderElection& election,
-                           CollectGate& gate, HubMetrics& metrics, AuditLog& audit, std::string owner)
+                           CollectGate& gate, HubMetrics& metrics, AuditLog& audit, std::string owner,
+                           HistoryLog* history)
     : runtime_(runtime),
       store_(store),
       election_(election),
       gate_(gate),
       metrics_(metrics),
       audit_(audit),
-      owner_(std::move(owner)) {}
+      owner_(std::move(owner)),
+      history_(history) {}
 
 void JobScheduler::configure(const Catalogue& c, std::shared_ptr<const JpCalendar> calendar) {
   std::set<int> gated;
@@ -267,6 +287,17 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       a.final_ = done;
     }
     if (a.final_) {
+      // The history first: a crash between the two finishes the run again after the
+      // restart and writes a second entry, never none.
+      if (history_ && !a.history_written) {
+        if (auto h = history_->append_and_wait(history_entry_of(*a.final_), 10s); !h) {
+          spdlog::warn("route {}: run {}: 転送履歴 not written yet: {}", interface_label(id), a.final_->id(),
+                       h.error().message);
+          ++it;
+          continue;
+        }
+        a.history_written = true;
+      }
       if (!record(*a.final_)) {
         ++it;
         continue;

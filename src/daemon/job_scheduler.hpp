@@ -27,6 +27,7 @@
 #include "collect_gate.hpp"
 #include "hub_metrics.hpp"
 #include "leader_election.hpp"
+#include "renkei/history/history_log.hpp"
 #include "renkei/scheduler/job_run.hpp"
 #include "renkei/scheduler/jp_calendar.hpp"
 #include "runtime.hpp"
@@ -38,7 +39,7 @@ namespace renkei {
 class JobScheduler {
  public:
   JobScheduler(const RuntimeHolder& runtime, StateStore& store, LeaderElection& election, CollectGate& gate,
-               HubMetrics& metrics, AuditLog& audit, std::string owner);
+               HubMetrics& metrics, AuditLog& audit, std::string owner, HistoryLog* history = nullptr);
 
   // A new catalogue or calendar (start and reload).
   void configure(const Catalogue& catalogue, std::shared_ptr<const JpCalendar> calendar);
@@ -65,6 +66,7 @@ class JobScheduler {
     JobRun run;
     bool gate_open = false;
     std::optional<JobRun> final_;  // the outcome, until renkei.state has taken it
+    bool history_written = false;  // its 転送履歴 entry is on renkei.history
   };
 
   void tick();
@@ -92,6 +94,7 @@ class JobScheduler {
   HubMetrics& metrics_;
   AuditLog& audit_;
   const std::string owner_;
+  HistoryLog* history_;
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mu_;  // everything below

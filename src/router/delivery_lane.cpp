@@ -227,6 +227,8 @@ void DeliveryLane::handle(const LaneItem& item) {
     if (!p.batches.is_open(id)) return;  // backed off
   }
   const bool is_end = msg.header(hdr::kBatchEnd).has_value();
+  if (!is_end)
+    if (auto o = p.open.find(id); o != p.open.end()) ++o->second.records;
   if (bad) {
     // The batch cannot be delivered whole: held now, this record on the DLQ as it came
     // (unless the batch was delivered before: then it is only read past).
@@ -281,6 +283,8 @@ void DeliveryLane::open_batch(const Key& key, Partition& p, const BusMessage& ms
       why = StageError{"bad-header", *bad};
     }
   }
+  o.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     hub_now().time_since_epoch()).count();
   p.batches.open(id, msg.offset, how, std::move(why), Clock::now());
   p.open.insert_or_assign(std::string(id), std::move(o));
   p.offsets->hold(msg.offset);
@@ -304,6 +308,7 @@ void DeliveryLane::on_step(const Key& key, Partition& p, const BusMessage& msg, 
     case V::DeliveredBefore:
       spdlog::info("route {}: batch {} was delivered before; not again", interface_label(route.id), id);
       report_outcome(p, route, std::string(id), true, "", msg.offset);
+      record_history(p, route, id, "delivered-before", "", nullptr, msg.offset);
       return close_batch(p, id, msg.offset);
     case V::HeldEnd: {
       if (!take_back(key, p, route, id, step.replay, step.held->detail, msg.offset)) return;
@@ -313,6 +318,7 @@ void DeliveryLane::on_step(const Key& key, Partition& p, const BusMessage& msg, 
                    step.held->detail, route.dlq_topic());
       deps_.metrics.status().held(route.id);
       report_outcome(p, route, std::string(id), false, step.held->kind, msg.offset);
+      record_history(p, route, id, "held", step.held->kind + ": " + step.held->detail, nullptr, msg.offset);
       return close_batch(p, id, msg.offset);
     }
   }
@@ -339,6 +345,7 @@ void DeliveryLane::append(const Key& key, Partition& p, const BusMessage& msg, c
     return refuse({a.error().kind, a.error().detail});
   }
   p.batches.appended(id, msg.value, *r ? std::optional<std::string_view>(converted) : std::nullopt);
+  o.bytes += converted.size();
   p.offsets->processed(msg.offset);
 }
 
@@ -354,6 +361,7 @@ void DeliveryLane::commit(const Key& key, Partition& p, const BusMessage& msg, c
     return on_step(key, p, msg, route, id, step, false);
   }
   report_outcome(p, route, std::string(id), true, "", msg.offset);
+  record_history(p, route, id, "delivered", "", &end, msg.offset);
   deps_.metrics.delivered(route.id, route.to).inc(static_cast<double>(end.count));
   deps_.metrics.status().delivered(route.id);
   if (auto age = seconds_since_ingest(msg)) deps_.metrics.latency(route.id).observe(*age);
@@ -514,6 +522,10 @@ void DeliveryLane::expire_batches() {
                      interface_label(route.id), e.id, e.silent.count(), route.dlq_topic());
         if (route.id > 0) deps_.metrics.status().held(route.id);
         report_outcome(p, route, e.id, false, e.held ? e.held->kind : "batch-incomplete", e.first_offset);
+        record_history(p, route, e.id, "held",
+                       e.held ? e.held->kind + ": " + e.held->detail
+                              : "batch-incomplete: no end marker after " + std::to_string(e.silent.count()) + " s",
+                       nullptr, e.first_offset);
       }
       if (auto it = p.open.find(e.id); it != p.open.end()) p.open.erase(it);
       p.offsets->release(e.first_offset);
@@ -532,6 +544,42 @@ void DeliveryLane::report_outcome(Partition& p, const RouteDef& route, const std
     if (err) {
       // Keep the hold: a restart reads the batch again and settles it once more.
       spdlog::error("route {}: outcome of a batch not recorded: {}", interface_label(id), err->message);
+      return;
+    }
+    offsets->release(hold_at);
+  });
+}
+
+void DeliveryLane::record_history(Partition& p, const RouteDef& route, std::string_view batch_id,
+                                  std::string_view outcome, std::string reason, const BatchEnd* end, int64_t hold_at) {
+  if (!deps_.history || route.id <= 0) return;
+  HistoryEntry e;
+  e.kind = HistoryKind::Batch;
+  e.interface = route.id;
+  e.batch_id = std::string(batch_id);
+  e.outcome = std::string(outcome);
+  e.reason = std::move(reason);
+  e.finished_ms = std::chrono::duration_cast<std::chrono::milliseconds>(hub_now().time_since_epoch()).count();
+  if (auto it = p.open.find(batch_id); it != p.open.end()) {
+    e.started_ms = it->second.started_ms;
+    e.records = it->second.records;
+    e.bytes = it->second.bytes;
+  }
+  if (end) {
+    // The marker was checked (SpoolName, count, checksum) before the commit.
+    e.file = end->name;
+    e.records = end->count;
+    e.sha256 = end->sha256;
+    // Records are joined by '\n'; the file's own last newline is kept or not as it came.
+    if (end->count > 0) e.bytes += end->count - 1 + (end->final_newline ? 1 : 0);
+  }
+  if (!e.started_ms) e.started_ms = e.finished_ms;
+  auto offsets = p.offsets;
+  offsets->hold(hold_at);
+  deps_.history(e, [offsets, hold_at, id = route.id](const std::optional<BusError>& err) {
+    if (err) {
+      // Kept held: a restart reads the batch again and writes its entry then.
+      spdlog::error("route {}: 転送履歴 entry of a batch not written: {}", interface_label(id), err->message);
       return;
     }
     offsets->release(hold_at);

@@ -21,6 +21,7 @@
 #include "partition_offsets.hpp"
 #include "renkei/adapter.hpp"
 #include "renkei/bus.hpp"
+#include "renkei/history/history_entry.hpp"
 #include "renkei/scheduler/job_run.hpp"
 #include "renkei/stage.hpp"
 #include "runtime.hpp"
@@ -32,6 +33,12 @@ namespace renkei {
 // told once the report is durable or failed.
 using BatchOutcomeReport = std::function<void(int route, const std::string& batch_id, const BatchOutcome& outcome,
                                               std::function<void(const std::optional<BusError>&)> done)>;
+
+// Where the lane writes a batch's 転送履歴 entry (renkei.history); `done` is told once the
+// entry is durable or failed. The batch's offset is held until then, so a crash before it
+// reads the batch again and writes the entry (as delivered-before) once more.
+using HistoryRecorder = std::function<void(const HistoryEntry& entry,
+                                           std::function<void(const std::optional<BusError>&)> done)>;
 
 using PartitionKey = std::pair<std::string, int32_t>;
 
@@ -61,6 +68,7 @@ class DeliveryLane {
     HubMetrics& metrics;
     BatchOutcomeReport report;
     std::function<void(LaneRewind)> rewind;  // thread-safe: called on the lane's worker
+    HistoryRecorder history = {};
   };
   // `target`: the carrier system the lane delivers to (a catalogue id; for logs only).
   // `in_flight`: realtime events delivered at once (its sink's events_in_flight()).
@@ -90,6 +98,10 @@ class DeliveryLane {
       std::string source;   // from the batch's first record (or the route), for the stage and the DLQ
       std::string charset;
       std::unique_ptr<SinkBatch> out;
+      // For the history: when the batch opened, records seen, bytes written.
+      std::int64_t started_ms = 0;
+      std::uint64_t records = 0;
+      std::uint64_t bytes = 0;
     };
     std::map<std::string, Open, std::less<>> open;
     uint64_t epoch = 0;
@@ -124,6 +136,9 @@ class DeliveryLane {
                    const std::string& detail, std::string_view batch_id = {});
   void report_outcome(Partition& p, const RouteDef& route, const std::string& batch_id, bool delivered,
                       const std::string& reason, int64_t hold_at);
+  // The batch's 転送履歴 entry; `end` when its marker proved it whole.
+  void record_history(Partition& p, const RouteDef& route, std::string_view batch_id, std::string_view outcome,
+                      std::string reason, const BatchEnd* end, int64_t hold_at);
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void abandon(Partition& p);
   // Waits `d` unless the lane stops first (false then).

@@ -28,12 +28,13 @@ std::vector<std::string> realtime_topics_of(const Runtime& rt) {
 }  // namespace
 
 Router::Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics,
-               BatchOutcomeReport report, std::size_t lane_bytes)
+               BatchOutcomeReport report, std::size_t lane_bytes, HistoryRecorder history)
     : bus_(bus),
       dlq_(dlq_producer),
       runtime_(runtime),
       metrics_(metrics),
       report_(std::move(report)),
+      history_(std::move(history)),
       lane_bytes_(lane_bytes) {
   consumer_ = bus_.make_consumer(this);
 }
@@ -103,7 +104,8 @@ DeliveryLane& Router::lane_for(const Runtime& rt, std::string_view topic) {
                             std::lock_guard lock(rewinds_mu_);
                             rewinds_.push_back(std::move(r));
                             have_rewinds_.store(true, std::memory_order_release);
-                          }};
+                          },
+                          history_};
   // The count of events in flight is the lane's from its start (a change takes a restart).
   unsigned in_flight = 1;
   if (auto s = rt.sinks.find(carrier); s != rt.sinks.end()) in_flight = s->second->events_in_flight();

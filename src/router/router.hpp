@@ -22,7 +22,7 @@ class Router final : public RebalanceListener {
  public:
   // `lane_bytes`: each lane's bound on queued records (bus.memory.lane_queue_kib).
   Router(Bus& bus, Producer& dlq_producer, const RuntimeHolder& runtime, HubMetrics& metrics,
-         BatchOutcomeReport report = {}, std::size_t lane_bytes = kDefaultLaneBytes);
+         BatchOutcomeReport report = {}, std::size_t lane_bytes = kDefaultLaneBytes, HistoryRecorder history = {});
   ~Router() override;
 
   static constexpr std::size_t kDefaultLaneBytes = 4u << 20;
@@ -68,6 +68,7 @@ class Router final : public RebalanceListener {
   const RuntimeHolder& runtime_;
   HubMetrics& metrics_;
   BatchOutcomeReport report_;
+  HistoryRecorder history_;
   const std::size_t lane_bytes_;
   std::unique_ptr<Consumer> consumer_;
   std::map<std::string, std::unique_ptr<DeliveryLane>, std::less<>> lanes_;  // by target carrier

@@ -6,6 +6,7 @@ Every request goes through `Browser`, which keeps cookies as a browser does and 
 follows redirects, so each answer is seen as the hub sent it.
 """
 
+import hashlib
 import http.client
 import json
 import re
@@ -228,6 +229,47 @@ class Console(h.HubTestCase):
         self.assertRegex(page, rf"<td>{run_id}</td><td>succeeded</td>")
         self.assertEqual(b.get("/console/interfaces/999")[0], 404)
         self.assertEqual(b.get("/console/interfaces/x1")[0], 404)
+
+        # 転送履歴: the run (with who asked for it) and the file it carried (name, records,
+        # bytes and SHA-256 of what the target holds), on the page, in the CSV and the API.
+        delivered = files[0].read_bytes()
+        digest = hashlib.sha256(delivered).hexdigest()
+        h.wait_for(lambda: run_id in b.get(f"/console/history?interface={MANUAL_ROUTE}")[2], 30,
+                   "the run on the 転送履歴 page")
+        status, _, page, _ = b.get(f"/console/history?interface={MANUAL_ROUTE}")
+        self.assertEqual(status, 200)
+        rows = re.findall(r'<tr class="entry">(.*?)</tr>', page, re.S)
+        cells = [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows]
+        run_rows = [c for c in cells if c[4] == run_id]
+        self.assertEqual(len(run_rows), 1, cells)
+        self.assertEqual((run_rows[0][2], run_rows[0][8], run_rows[0][11]), ("実行", "succeeded", "tanaka"))
+        file_rows = [c for c in cells if c[4] == "vrs-export.csv"]
+        self.assertEqual(len(file_rows), 1, cells)
+        self.assertEqual((file_rows[0][2], file_rows[0][5], file_rows[0][6], file_rows[0][8]),
+                         ("バッチ", "12", str(len(delivered)), "delivered"))
+        self.assertIn(f'title="{digest}"', page)
+        # The filter: nothing held on this route; another route's history is not shown.
+        self.assertIn('id="none"', b.get(f"/console/history?interface={MANUAL_ROUTE}&outcome=held")[2])
+        self.assertEqual(b.get("/console/history?from=2026-13-01")[0], 400)
+        status, headers, csv_text, _ = b.get(f"/console/history.csv?interface={MANUAL_ROUTE}")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/csv"))
+        self.assertIn("attachment", headers["Content-Disposition"])
+        self.assertTrue(csv_text.startswith("\ufeff"))
+        self.assertIn(f'"{digest}"', csv_text)
+        self.assertIn(f'"{run_id}"', csv_text)
+        # The API and renkeictl history show the same entries.
+        _, body = hub.http_get(f"/api/v1/history?interface={MANUAL_ROUTE}&kind=batch")
+        api = json.loads(body)["entries"]
+        self.assertEqual([(e["file"], e["records"], e["bytes"], e["sha256"]) for e in api],
+                         [("vrs-export.csv", 12, len(delivered), digest)])
+        r = subprocess.run([RENKEICTL, "history", "--interface", str(MANUAL_ROUTE), "--json",
+                            "--config", str(hub.config_dir), "--api", f"http://127.0.0.1:{hub.port}"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cli = json.loads(r.stdout)["entries"]
+        self.assertIn((run_id, "succeeded", "tanaka"),
+                      [(e["run_id"], e["outcome"], e["operator"]) for e in cli if e["kind"] == "run"])
+        self.assertIn(digest, [e["sha256"] for e in cli if e["kind"] == "batch"])
 
         # The same run again: the page says why, nothing is delivered twice.
         status, _, page, _ = b.post("/console/ack", {"interface": str(MANUAL_ROUTE), "run": "017-20261120",

@@ -99,6 +99,18 @@ class ConsoleInChromium(h.HubTestCase):
         self.assertNotIn("期限超過", row.text)
         self.assertIn("受領確認: tanaka", row.text)
         self.shot(op, "05-acknowledged")
+        # 転送履歴: the run (who asked) and the file it carried, filtered from the form.
+        op.find_element(By.LINK_TEXT, "転送履歴").click()
+        h.wait_for(lambda: "/console/history" in op.current_url, 20, "the 転送履歴 page")
+        op.find_element(By.ID, "f-interface").send_keys(str(MANUAL_ROUTE))
+        op.find_element(By.ID, "apply").click()
+        h.wait_for(lambda: f"interface={MANUAL_ROUTE}" in op.current_url, 20, "the filtered 転送履歴")
+        rows = [r.text for r in op.find_elements(By.CSS_SELECTOR, "#history tr.entry")]
+        self.assertTrue(any(f"{mr}-20261125" in r and "succeeded" in r and "tanaka" in r for r in rows), rows)
+        self.assertTrue(any("vrs-export.csv" in r and "delivered" in r for r in rows), rows)
+        self.assertIn(f"/console/history.csv?interface={MANUAL_ROUTE}",
+                      op.find_element(By.ID, "csv").get_attribute("href"))
+        self.shot(op, "06-history")
         op.find_element(By.ID, "logout").click()
         h.wait_for(lambda: op.current_url.endswith("/console/login"), 20, "the login page after logout")
         op.get(f"http://127.0.0.1:{hub.port}/console/")
@@ -108,7 +120,7 @@ class ConsoleInChromium(h.HubTestCase):
         self.login(viewer, hub, "sato")
         self.assertEqual(viewer.find_elements(By.ID, f"run-{MANUAL_ROUTE}"), [])
         self.assertNotIn("実行</button>", viewer.page_source)
-        self.shot(viewer, "06-viewer-no-buttons")
+        self.shot(viewer, "07-viewer-no-buttons")
         # A run form made by hand in the viewer's own page, with the session's CSRF token:
         # the hub still refuses, for the role.
         viewer.execute_script(
@@ -119,7 +131,7 @@ class ConsoleInChromium(h.HubTestCase):
             "document.body.appendChild(f); f.submit();",
             str(MANUAL_ROUTE), viewer.find_element(By.NAME, "csrf").get_attribute("value"))
         h.wait_for(lambda: "needs role operator" in viewer.page_source, 20, "the refusal page")
-        self.shot(viewer, "07-viewer-forged-post-refused")
+        self.shot(viewer, "08-viewer-forged-post-refused")
         h.wait_for(lambda: any(e["action"] == "refused" and e["status"] == 403 and e["operator"] == "sato"
                                and e["path"] == "/console/run" for e in self.audit(hub)),
                    10, "the forged POST in the audit log as a 403 of sato")

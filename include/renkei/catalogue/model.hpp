@@ -201,6 +201,11 @@ struct ConsoleConfig {
   int lockout_s = 900;            // for this long
 };
 
+// 転送履歴 on renkei.history: how long Kafka keeps it (the topic's retention.ms).
+struct HistoryConfig {
+  int retention_days = 2557;  // 7 years (番号法 keeps 特定個人情報 logs for 7)
+};
+
 struct HubConfig {
   std::string name = "renkei";
   std::string timezone = "Asia/Tokyo";
@@ -219,6 +224,7 @@ struct HubConfig {
   std::string audit_file;          // absolute: manual actions, JSON lines
   SchedulerConfig scheduler;
   ConsoleConfig console;
+  HistoryConfig history;
   std::string log_level = "info";
   // SIGTERM drains; a drain that cannot finish (the broker gone, a peer that never
   // answers) ends this long after the signal without committing what is not durable.

@@ -89,7 +89,8 @@ class DeliveryLaneBackoff : public ::testing::Test {
                              waits_.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
                                  r.resume_at - Clock::now()));
                              cv_.notify_all();
-                           }},
+                           },
+                           {}},
         1 << 20);
   }
   void TearDown() override {
