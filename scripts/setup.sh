@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-system-dev librdkafka-dev nlohmann-json3-dev libspdlog-dev
   libssl-dev libyaml-cpp-dev libicu-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
-  libjemalloc-dev libsodium-dev
+  libjemalloc-dev libsodium-dev libcurl4-openssl-dev
   python3 kcat
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn
   openjdk-17-jre-headless maven
@@ -16,6 +16,8 @@ packages=(
   prometheus systemd python3-yaml chromium fonts-ipafont-gothic openssl
   # the console's browser tests: chromedriver for Selenium (Selenium itself from PyPI, below)
   chromium-driver python3-venv
+  # notifications: the SMTP receiver the notifier's tests send to
+  python3-aiosmtpd
   # the fuzz run (scripts/fuzz.sh): clang 16 and its libFuzzer (clang 14 cannot compile std::expected)
   clang-16 libclang-rt-16-dev
 )

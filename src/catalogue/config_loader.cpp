@@ -1,5 +1,7 @@
 #include "renkei/catalogue/config_loader.hpp"
 #include "renkei/catalogue/file_date.hpp"
+#include "notify_check.hpp"
+#include "notify_template.hpp"
 #include "renkei/text.hpp"
 
 #include <charconv>
@@ -9,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <functional>
 #include <set>
 
 #include "renkei/adapter_spec.hpp"
@@ -284,6 +287,7 @@ class Loader {
       if (auto v = m.integer("lockout_s", Need::Optional, 1, 86400)) h.console.lockout_s = static_cast<int>(*v);
       m.finish();
     }
+    if (auto n = top.map("notify")) read_notify(*n, shown, h);
     if (auto n = top.map("history")) {
       MapReader m(*n, shown, "history", diags_);
       if (auto v = m.integer("retention_days", Need::Optional, 1, 36500)) h.history.retention_days = static_cast<int>(*v);
@@ -418,6 +422,86 @@ class Loader {
  private:
   // Only what a TLS/SASL connection needs passes: anything else could change delivery
   // guarantees (acks, idempotence) behind the hub's back.
+  // notify: channels, templates and thresholds (README "Notifications"). Secrets are
+  // files (bearer_token_file, password_file), resolved against the config directory.
+  void read_notify(const YAML::Node& node, const std::string& shown, HubConfig& h) {
+    MapReader m(node, shown, "notify", diags_);
+    NotifyConfig& c = h.notify.channels;
+    if (auto events = m.strings("events")) {
+      for (const auto& e : *events) {
+        if (auto ev = parse_notify_event(e)) c.events.push_back(*ev);
+        else m.error("events", "unknown event '" + e + "' (expected run-failed, run-missing, dlq-growth, "
+                                                      "manual-overdue, target-down, hook-failed)");
+      }
+    }
+    if (auto v = m.integer("target_down_after_s", Need::Optional, 10, 86400 * 7))
+      h.notify.target_down_after_s = static_cast<int>(*v);
+    if (auto v = m.integer("dlq_check_s", Need::Optional, 5, 86400)) h.notify.dlq_check_s = static_cast<int>(*v);
+    if (auto v = m.integer("max_attempts", Need::Optional, 1, 100)) c.max_attempts = static_cast<int>(*v);
+    if (auto v = m.integer("first_backoff_ms", Need::Optional, 0, 3'600'000)) c.first_backoff = std::chrono::milliseconds(*v);
+    if (auto v = m.integer("queue_limit", Need::Optional, 1, 100'000)) c.queue_limit = static_cast<std::size_t>(*v);
+    auto each = [&](const char* key, const std::function<void(MapReader&)>& read) {
+      auto list = m.sequence(key);
+      if (!list) return;
+      int i = 0;
+      for (const auto& item : *list) {
+        MapReader one(item, shown, "notify." + std::string(key) + "[" + std::to_string(i++) + "]", diags_);
+        if (!one.is_map()) {
+          one.error_here("expected a map");
+          continue;
+        }
+        read(one);
+        one.finish();
+      }
+    };
+    each("webhooks", [&](MapReader& w) {
+      WebhookChannel ch;
+      if (auto v = w.str("name", Need::Required)) ch.name = *v;
+      if (auto v = w.str("url", Need::Required)) ch.url = *v;
+      if (auto v = w.str("bearer_token_file")) ch.bearer_token_file = paths_.absolute(*v);
+      if (auto v = w.integer("timeout_ms", Need::Optional, 100, 600'000)) ch.timeout = std::chrono::milliseconds(*v);
+      if (auto hdrs = w.map("headers"))
+        for (const auto& kv : *hdrs) ch.headers.emplace_back(kv.first.as<std::string>(""), kv.second.as<std::string>(""));
+      if (auto ok = check_webhook_channel(ch); !ok) w.error_here(ok.error());
+      c.webhooks.push_back(std::move(ch));
+    });
+    each("mail", [&](MapReader& mm) {
+      MailChannel ch;
+      if (auto v = mm.str("name", Need::Required)) ch.name = *v;
+      if (auto v = mm.str("url", Need::Required)) ch.url = *v;
+      if (auto v = mm.boolean("starttls")) ch.starttls = *v;
+      if (auto v = mm.str("from", Need::Required)) ch.from = *v;
+      if (auto v = mm.strings("to", Need::Required)) ch.to = *v;
+      if (auto v = mm.str("username")) ch.username = *v;
+      if (auto v = mm.str("password_file")) ch.password_file = paths_.absolute(*v);
+      if (auto v = mm.integer("timeout_ms", Need::Optional, 100, 600'000)) ch.timeout = std::chrono::milliseconds(*v);
+      if (auto ok = check_mail_channel(ch); !ok) mm.error_here(ok.error());
+      c.mails.push_back(std::move(ch));
+    });
+    if (auto t = m.map("templates")) {
+      MapReader tm(*t, shown, "notify.templates", diags_);
+      for (NotifyEvent e : all_notify_events) {
+        auto one = tm.map(std::string(to_string(e)));
+        if (!one) continue;
+        MapReader om(*one, shown, "notify.templates." + std::string(to_string(e)), diags_);
+        NotifyTemplate nt = default_template(e);
+        if (auto v = om.str("subject")) nt.subject = *v;
+        if (auto v = om.str("body")) nt.body = *v;
+        for (const auto* text : {&nt.subject, &nt.body})
+          if (auto ok = check_template(*text); !ok) om.error_here(ok.error());
+        om.finish();
+        c.templates[e] = std::move(nt);
+      }
+      tm.finish();
+    }
+    std::set<std::string> names;
+    for (const auto& w : c.webhooks)
+      if (!names.insert(w.name).second) m.error("webhooks", "channel name '" + w.name + "' is used twice");
+    for (const auto& ml : c.mails)
+      if (!names.insert(ml.name).second) m.error("mail", "channel name '" + ml.name + "' is used twice");
+    m.finish();
+  }
+
   void read_bus_memory(const YAML::Node& node, const std::string& shown, BusMemoryConfig& mem) {
     MapReader m(node, shown, "bus: memory", diags_);
     // Below these a record of the largest size the bus takes (1 MiB) could not pass.
@@ -635,6 +719,44 @@ class Loader {
       }
     }
     if (sched && !(r.schedule = parse_schedule(*sched, file, what))) ok = false;
+    if (auto hooks = m.map("hooks")) {
+      if (timing && !is_scheduled(*timing) && *timing != Timing::Adhoc && !(method && *method == Method::Manual)) {
+        m.error("hooks", "hooks run around a route's runs; this route is '" + std::string(to_string(*timing)) +
+                             "' and has none");
+        ok = false;
+      }
+      MapReader hm(*hooks, file, what + ": hooks", diags_);
+      for (auto [key, into] : {std::pair{"before", &r.hooks.before}, std::pair{"after_success", &r.hooks.after_success},
+                               std::pair{"after_failure", &r.hooks.after_failure}}) {
+        auto hook_node = hm.map(key);
+        if (!hook_node) continue;
+        MapReader one(*hook_node, file, what + ": hooks." + key, diags_);
+        HookSpec spec;
+        spec.line = hm.line_of_key(key);
+        auto argv = one.strings("argv", Need::Required);
+        if (auto t = one.integer("timeout_s", Need::Optional, 1, 86400)) spec.timeout_s = static_cast<int>(*t);
+        one.finish();
+        if (!argv) {
+          ok = false;
+          continue;
+        }
+        if (argv->empty() || argv->front().empty() || argv->front().front() != '/') {
+          one.error("argv", "needs the program's absolute path first (no shell, no PATH search)");
+          ok = false;
+          continue;
+        }
+        bool clean = true;
+        for (const auto& a : *argv) clean = clean && a.find('\0') == std::string::npos && a.size() <= 4096;
+        if (!clean || argv->size() > 64) {
+          one.error("argv", "at most 64 arguments of at most 4096 bytes, without NUL");
+          ok = false;
+          continue;
+        }
+        spec.argv = std::move(*argv);
+        *into = std::move(spec);
+      }
+      hm.finish();
+    }
     if (auto listed = m.map("listed")) {
       MapReader l(*listed, file, what + ": listed", diags_);
       auto left = l.str("left", Need::Required);

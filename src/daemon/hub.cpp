@@ -87,6 +87,33 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
                                                    hub->metrics_, hub->audit_, hub->bus_->member_name(),
                                                    hub->history_.get());
   hub->scheduler_->configure(*catalogue, *calendar);
+  if (cfg.notify.enabled()) {
+    // Counted per channel (an id of hub.yaml), event and outcome; every series from 0.
+    auto& reg = hub->registry_;
+    auto counter = [&reg](std::string_view channel, NotifyEvent e, const char* outcome) -> Counter& {
+      return reg.counter("renkei_notifications_total",
+                         "Notifications by channel, event and outcome (sent, failed: will retry, dropped: given up)",
+                         {{"channel", std::string(channel)}, {"event", std::string(to_string(e))}, {"outcome", outcome}});
+    };
+    for (const auto& w : cfg.notify.channels.webhooks)
+      for (NotifyEvent e : all_notify_events)
+        for (const char* o : {"sent", "failed", "dropped"}) counter(w.name, e, o);
+    for (const auto& m : cfg.notify.channels.mails)
+      for (NotifyEvent e : all_notify_events)
+        for (const char* o : {"sent", "failed", "dropped"}) counter(m.name, e, o);
+    NotifyCounters counters;
+    counters.sent = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "sent").inc(); };
+    counters.failed = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "failed").inc(); };
+    counters.dropped = [counter](std::string_view ch, NotifyEvent e, std::string_view why) {
+      counter(ch, e, "dropped").inc();
+      spdlog::warn("notify: {} to {} given up ({})", to_string(e), escape_for_log(ch), escape_for_log(why));
+    };
+    hub->notifier_ = std::make_unique<Notifier>(cfg.notify.channels, std::move(counters));
+    Hub* notifying = hub.get();
+    hub->scheduler_->set_notify([notifying](NotifyEvent e, NotifyVars v) { notifying->notify(e, std::move(v)); });
+    spdlog::info("notify: {} webhook and {} mail channels", cfg.notify.channels.webhooks.size(),
+                 cfg.notify.channels.mails.size());
+  }
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
   hub->bus_workers_ = std::make_unique<boost::asio::thread_pool>(2);
   hub->audit_worker_ = std::make_unique<boost::asio::thread_pool>(1);
@@ -155,6 +182,7 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
       while (!self->stopping_) {
         self->bus_reachable_ = self->bus_->reachable(2s);
         self->check_users();
+        self->watch_for_notifications();
         for (int i = 0; i < 20 && !self->stopping_; ++i) std::this_thread::sleep_for(100ms);
       }
     }, stopping);
@@ -393,6 +421,23 @@ bool Hub::check_users(bool audit_change) {
   return true;
 }
 
+void Hub::notify(NotifyEvent event, NotifyVars vars) {
+  if (!notifier_) return;
+  vars.emplace_back("hub", bus_->member_name());
+  notifier_->notify(event, std::move(vars));
+}
+
+void Hub::watch_for_notifications() {
+  if (!notifier_) return;
+  RuntimePtr rt = runtime_.get();
+  const Catalogue& c = *rt->catalogue;
+  std::map<int, std::uint64_t> dead;
+  for (const auto& [id, live] : collect_route_live(c, registry_, metrics_.status())) dead[id] = live.dead_letter_total();
+  std::map<std::string, bool> up;
+  for (const auto& [system, sink] : rt->sinks) up[system] = metrics_.adapter_up(system).value() > 0;
+  for (auto& e : notify_watch_.check(c, dead, up, std::chrono::steady_clock::now())) notify(e.event, std::move(e.vars));
+}
+
 void Hub::add_history_routes() {
   // GET /api/v1/history?interface=&from=&to=&outcome=&kind=&before=&limit=: newest first,
   // one bounded page; `next` carries the cursor of the following one (README).
@@ -588,6 +633,8 @@ void Hub::stop() {
   if (router_) router_->stop();
   if (router_thread_.joinable()) router_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
+  // What is still queued is counted as dropped ("stopped"); a send under way ends at once.
+  if (notifier_) notifier_->stop();
   if (producer_) {
     if (auto r = producer_->flush(10s); !r) spdlog::warn("stopping: {}", r.error().message);
   }

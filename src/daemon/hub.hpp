@@ -17,6 +17,8 @@
 #include "collect_gate.hpp"
 #include "console.hpp"
 #include "dlq_service.hpp"
+#include "notifier.hpp"
+#include "notify_watch.hpp"
 #include "renkei/history/history_log.hpp"
 #include "renkei/history/history_reader.hpp"
 #include "event_runner.hpp"
@@ -61,6 +63,10 @@ class Hub {
   void add_api_routes();
   void add_run_routes();
   void add_history_routes();
+  // Sends through the notifier, if any; never blocks.
+  void notify(NotifyEvent event, NotifyVars vars);
+  // The health thread's look at dead letters and target adapters (NotifyWatch).
+  void watch_for_notifications();
   // Runs `h` (which talks to Kafka) on the bus workers, never on the event loop; the
   // client gets 503 when it has not answered within kBusDeadline, or at once when
   // too many such requests wait already.
@@ -92,6 +98,8 @@ class Hub {
   Authenticator authn_{auth_};
   UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
+  std::unique_ptr<Notifier> notifier_;            // notify: webhooks and mail (none configured: null)
+  NotifyWatch notify_watch_;                      // dlq-growth and target-down, from the health thread
   std::unique_ptr<HistoryLog> history_;           // 転送履歴 entries onto renkei.history
   std::unique_ptr<HistoryReader> history_reader_; // GET /api/v1/history, the console's page
   std::unique_ptr<IngestService> ingest_;  // POST /ingest/{system} for http adapters

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "renkei/hub_clock.hpp"
+#include "renkei/outside_value.hpp"
 #include "renkei/scheduler/date_text.hpp"
 #include "renkei/scheduler/job_plan.hpp"
 #include "renkei/scheduler/run_spec.hpp"
@@ -19,6 +20,9 @@ using namespace std::chrono;
 using namespace std::chrono_literals;
 
 namespace {
+
+// A hook's output kept for the history, before escaping (which may quadruple it).
+constexpr std::size_t kHookOutputKept = 16 * 1024;
 
 // A run that starts this long after its occurrence was missed by a downtime.
 constexpr auto kCatchUpAfter = 2min;
@@ -72,6 +76,8 @@ JobScheduler::JobScheduler(const RuntimeHolder& runtime, StateStore& store, Lead
 
 void JobScheduler::configure(const Catalogue& c, std::shared_ptr<const JpCalendar> calendar) {
   std::set<int> gated;
+  for (const auto& r : c.routes)
+    if (!r.hooks.empty()) metrics_.hook_failures(r.id);
   for (const auto& r : c.routes)
     if (collected_by_runs(r, c.hub)) gated.insert(r.id);
   gate_.set_gated(std::move(gated));
@@ -213,7 +219,9 @@ void JobScheduler::plan_scheduled(const Catalogue& c, sys_seconds now) {
 
 void JobScheduler::adopt(const JobRun& run) {
   if (!active_keys_.insert(run.key()).second) return;
-  active_.push_back(Active{run, false, std::nullopt});
+  Active a;
+  a.run = run;
+  active_.push_back(std::move(a));
 }
 
 bool JobScheduler::record(const JobRun& run) {
@@ -240,6 +248,12 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
     std::optional<std::pair<RunState, std::string>> outcome;
     if (a.final_) {
       // Finished, but renkei.state did not take the result yet.
+    } else if (r && r->hooks.before && !a.before_done) {
+      // Nothing is collected before `before` has succeeded.
+      if (auto res = poll_hook(a, *r->hooks.before, "before")) {
+        a.before_done = true;
+        if (!res->ok()) outcome = {RunState::Failed, "hook before: " + res->reason()};
+      }
     } else if (!r) {
       outcome = {RunState::Failed, "the route is no longer in the catalogue"};
     } else if (collected_on_arrival(*r, c) && !gate_.gated(id)) {
@@ -275,6 +289,8 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       if (a.gate_open) {
         auto t = gate_.close_gate(id);
         a.gate_open = false;
+        if (!t.batch_ids.empty()) a.last_batch = t.batch_ids.back();
+        if (!t.file_names.empty()) a.last_file = t.file_names.back();
         if (outcome->first != RunState::Missing || t.files > 0) {
           a.run.files = std::max(a.run.files, t.files);
           a.run.records = std::max(a.run.records, t.records);
@@ -287,10 +303,24 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       a.final_ = done;
     }
     if (a.final_) {
+      // The after hook sees the outcome; the history then says what it did.
+      const HookSpec* after = nullptr;
+      if (r) after = a.final_->state == RunState::Succeeded ? (r->hooks.after_success ? &*r->hooks.after_success : nullptr)
+                                                            : (r->hooks.after_failure ? &*r->hooks.after_failure : nullptr);
+      if (after && !a.after_done) {
+        auto res = poll_hook(a, *after, a.final_->state == RunState::Succeeded ? "after_success" : "after_failure");
+        if (!res) {
+          ++it;
+          continue;
+        }
+        a.after_done = true;
+      }
       // The history first: a crash between the two finishes the run again after the
       // restart and writes a second entry, never none.
       if (history_ && !a.history_written) {
-        if (auto h = history_->append_and_wait(history_entry_of(*a.final_), 10s); !h) {
+        HistoryEntry entry = history_entry_of(*a.final_);
+        entry.hooks = a.hook_notes;
+        if (auto h = history_->append_and_wait(entry, 10s); !h) {
           spdlog::warn("route {}: run {}: 転送履歴 not written yet: {}", interface_label(id), a.final_->id(),
                        h.error().message);
           ++it;
@@ -304,6 +334,8 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       }
       const JobRun& f = *a.final_;
       metrics_.job_runs(id, std::string(to_string(f.state))).inc();
+      if (notify_ && (f.state == RunState::Failed || f.state == RunState::Missing))
+        notify_(f.state == RunState::Failed ? NotifyEvent::RunFailed : NotifyEvent::RunMissing, run_vars(c, f));
       if (f.state == RunState::Succeeded)
         spdlog::info("route {}: run {} succeeded ({} files, {} records)", interface_label(id), f.id(), f.files, f.records);
       else
@@ -314,6 +346,61 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
     }
     ++it;
   }
+}
+
+NotifyVars JobScheduler::run_vars(const Catalogue& c, const JobRun& run) const {
+  const RouteDef* r = c.route(run.route);
+  NotifyVars v{{"interface", interface_label(run.route)}, {"interface_name", r ? r->name : std::string()},
+               {"business_date", run.business_date}, {"hub", owner_}};
+  if (run.started_at) {
+    v.emplace_back("run_id", run.id());
+    v.emplace_back("outcome", std::string(to_string(run.state)));
+    if (!run.detail.empty()) v.emplace_back("reason", run.detail);
+    v.emplace_back("count", std::to_string(run.records));
+  }
+  return v;
+}
+
+std::optional<HookResult> JobScheduler::poll_hook(Active& a, const HookSpec& spec, std::string_view stage) {
+  if (!a.hook) {
+    const JobRun& run = a.final_ ? *a.final_ : a.run;
+    HookEnv env{{"RENKEI_INTERFACE", interface_label(run.route)},
+                {"RENKEI_BUSINESS_DATE", run.business_date},
+                {"RENKEI_RUN_ID", run.id()},
+                {"RENKEI_HOOK", std::string(stage)},
+                {"RENKEI_BATCH_ID", a.last_batch},
+                {"RENKEI_FILE", a.last_file},
+                {"RENKEI_FILES", std::to_string(run.files)},
+                {"RENKEI_RECORDS", std::to_string(run.records)}};
+    if (a.final_) env.emplace_back("RENKEI_OUTCOME", std::string(to_string(a.final_->state)));
+    spdlog::info("route {}: run {}: hook {} started", interface_label(run.route), run.id(), stage);
+    a.hook = hooks_.submit(HookCommand{spec.argv, std::chrono::seconds(spec.timeout_s)}, std::move(env),
+                           kHookOutputKept);
+  }
+  if (a.hook->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
+  HookResult res = a.hook->get();
+  a.hook.reset();
+  const JobRun& run = a.final_ ? *a.final_ : a.run;
+  // The output goes to the history only (escaped), never to the log: a hook may print
+  // anything.
+  a.hook_notes.push_back(HookNote{std::string(stage), std::string(to_string(res.outcome)), res.reason(),
+                                  escape_for_log(res.output), res.truncated, res.took.count()});
+  if (res.ok())
+    spdlog::info("route {}: run {}: hook {} succeeded in {} ms", interface_label(run.route), run.id(), stage,
+                 res.took.count());
+  else
+    spdlog::warn("route {}: run {}: hook {} {}", interface_label(run.route), run.id(), stage, res.reason());
+  if (!res.ok()) {
+    metrics_.hook_failures(run.route).inc();
+    if (notify_) {
+      RuntimePtr rt = runtime_.get();
+      // The hook's reason first: of a repeated name the first wins, not the run's own.
+      NotifyVars vars{{"hook", std::string(stage)}, {"reason", res.reason()}};
+      for (auto& v : run_vars(*rt->catalogue, run)) vars.push_back(std::move(v));
+      notify_(NotifyEvent::HookFailed, std::move(vars));
+    }
+  }
+  return res;
 }
 
 std::optional<std::pair<RunState, std::string>> JobScheduler::delivery_outcome(const Catalogue& c, int route,
@@ -372,6 +459,16 @@ void JobScheduler::publish(const Catalogue& c, sys_seconds now) {
           if (due) {
             rr.due = due->due_at;
             rr.overdue = due->overdue;
+            // One hub tells (the leader, which starts the scheduled runs too), once per hand-off.
+            const std::pair<int, std::int64_t> key{r.id, due->due_at.time_since_epoch().count()};
+            if (due->overdue && notify_ && election_.leader() && overdue_told_.insert(key).second) {
+              JobRun pending;
+              pending.route = r.id;
+              pending.business_date = to_string(due->occurrence.business_date);
+              auto vars = run_vars(c, pending);
+              vars.emplace_back("at", format_tokyo(due->due_at));
+              notify_(NotifyEvent::ManualOverdue, std::move(vars));
+            }
           }
           metrics_.manual_overdue(r.id).set(due && due->overdue ? 1 : 0);
         }

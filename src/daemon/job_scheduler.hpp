@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +29,9 @@
 #include "collect_gate.hpp"
 #include "hub_metrics.hpp"
 #include "leader_election.hpp"
+#include "hook_pool.hpp"
+#include "notify_template.hpp"
+#include "renkei/notify/notify_config.hpp"
 #include "renkei/history/history_log.hpp"
 #include "renkei/scheduler/job_run.hpp"
 #include "renkei/scheduler/jp_calendar.hpp"
@@ -41,6 +46,10 @@ class JobScheduler {
   JobScheduler(const RuntimeHolder& runtime, StateStore& store, LeaderElection& election, CollectGate& gate,
                HubMetrics& metrics, AuditLog& audit, std::string owner, HistoryLog* history = nullptr);
 
+  // Where run-failed, run-missing, hook-failed and manual-overdue go (the hub's notifier);
+  // called on the scheduler's thread, so it must not block. Set before run().
+  using NotifyFn = std::function<void(NotifyEvent, NotifyVars)>;
+  void set_notify(NotifyFn fn) { notify_ = std::move(fn); }
   // A new catalogue or calendar (start and reload).
   void configure(const Catalogue& catalogue, std::shared_ptr<const JpCalendar> calendar);
   void run();
@@ -67,7 +76,16 @@ class JobScheduler {
     bool gate_open = false;
     std::optional<JobRun> final_;  // the outcome, until renkei.state has taken it
     bool history_written = false;  // its 転送履歴 entry is on renkei.history
+    // Job hooks: the one in progress (on hooks_), and what each did (for the history).
+    std::optional<std::future<HookResult>> hook;
+    bool before_done = false;
+    bool after_done = false;
+    std::vector<HookNote> hook_notes;
+    std::string last_batch, last_file;  // of the units carried, for RENKEI_BATCH_ID/RENKEI_FILE
   };
+  // Starts `spec` for the run (once) and answers its result once it has one; nullopt while
+  // it runs. Never waits for it.
+  std::optional<HookResult> poll_hook(Active& a, const HookSpec& spec, std::string_view stage);
 
   void tick();
   void plan_scheduled(const Catalogue& c, std::chrono::sys_seconds now);
@@ -96,6 +114,11 @@ class JobScheduler {
   const std::string owner_;
   HistoryLog* history_;
   std::atomic<bool> stopping_{false};
+  HookPool hooks_{2};  // job hooks never run on the scheduler's thread
+  NotifyFn notify_;
+  std::set<std::pair<int, std::int64_t>> overdue_told_;  // (route, due): each hand-off told once
+  // The variables every notification of a run carries.
+  NotifyVars run_vars(const Catalogue& c, const JobRun& run) const;
 
   mutable std::mutex mu_;  // everything below
   JobState state_;

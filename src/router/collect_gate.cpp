@@ -63,13 +63,15 @@ std::optional<CollectGate::Time> CollectGate::last_carried(int route) const {
   return it->second;
 }
 
-void CollectGate::carried(int route, std::uint64_t records, Time at, const std::string& batch_id) {
+void CollectGate::carried(int route, std::uint64_t records, Time at, const std::string& batch_id,
+                          const std::string& file_name) {
   std::lock_guard lock(mu_);
   last_carried_[route] = at;
   if (auto it = open_.find(route); it != open_.end()) {
     ++it->second.files;
     it->second.records += records;
     if (!batch_id.empty()) it->second.batch_ids.push_back(batch_id);
+    if (!file_name.empty()) it->second.file_names.push_back(file_name);
     it->second.error.reset();
   }
 }

@@ -35,6 +35,7 @@ class CollectGate {
     std::string business_date;     // of the run that opened the gate (YYYY-MM-DD)
     std::uint64_t opening = 0;     // tells one opening from the next, for per-run state
     std::vector<std::string> batch_ids;  // of the units carried: the run waits for their outcome
+    std::vector<std::string> file_names; // of the units carried, in order (SpoolNames): for job hooks
   };
 
   void set_gated(std::set<int> routes);
@@ -50,7 +51,8 @@ class CollectGate {
   std::optional<Time> last_carried(int route) const;
 
   // Source runner side.
-  void carried(int route, std::uint64_t records, Time at, const std::string& batch_id = {});
+  void carried(int route, std::uint64_t records, Time at, const std::string& batch_id = {},
+               const std::string& file_name = {});
   void failed(int route, std::string detail);
   void scanned(int route, bool left_over);
 

@@ -77,6 +77,12 @@ class HubMetrics {
     return r_.counter("renkei_job_runs_total", "Finished runs of scheduled and manual routes by outcome",
                       {{"interface", interface_label(route)}, {"outcome", outcome}});
   }
+  // Exported at 0 for every route with hooks from the start.
+  Counter& hook_failures(int route) {
+    return r_.counter("renkei_hook_failures_total",
+                      "Job hooks of a route's runs that failed, timed out or could not start",
+                      {{"interface", interface_label(route)}});
+  }
   Gauge& job_last_success(int route) {
     return r_.gauge("renkei_job_last_success_timestamp_seconds", "When the route's last successful run finished",
                     {{"interface", interface_label(route)}});

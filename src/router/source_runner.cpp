@@ -285,7 +285,7 @@ bool SourceRunner::carry(const RouteDef& route, const SystemDef& producer, Sourc
   }
   spdlog::info("route {}: batch {} from {} on the bus ({} records)", interface_label(route.id), unit.batch_id,
                Catalogue::source_carrier(route), end->count);
-  gate_.carried(route.id, end->count, hub_now(), unit.batch_id);
+  gate_.carried(route.id, end->count, hub_now(), unit.batch_id, end->name);
   return true;
 }
 

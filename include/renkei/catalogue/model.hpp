@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "renkei/catalogue/enums.hpp"
+#include "renkei/notify/notify_config.hpp"
 
 namespace renkei {
 
@@ -79,6 +80,24 @@ struct SeedOrigin {
 // The two ends of a route: the producing system (`from`) and the consuming one (`to`).
 enum class RouteEnd { From, To };
 
+// A job hook (HULFT ジョブ連携): a program renkeid runs around a route's run, as its own
+// user, with an argv list (no shell, argv[0] an absolute path) and a time limit.
+struct HookSpec {
+  std::vector<std::string> argv;
+  int timeout_s = 60;
+  int line = 0;  // in the routes file, for messages
+};
+
+// `before` runs before the run collects anything (failing, it fails the run, reason
+// hook); `after_success` / `after_failure` once the run has its outcome (a failure is
+// logged, noted in the history and notified, the outcome stays).
+struct RouteHooks {
+  std::optional<HookSpec> before;
+  std::optional<HookSpec> after_success;
+  std::optional<HookSpec> after_failure;
+  bool empty() const { return !before && !after_success && !after_failure; }
+};
+
 struct RouteDef {
   int id = 0;
   std::string name;                // 連携情報名・主な項目
@@ -95,6 +114,7 @@ struct RouteDef {
   std::string topic;
   std::optional<Schedule> schedule;
   std::optional<std::string> layout;  // overrides the source system's layout
+  RouteHooks hooks;
   ListedAs listed;
   std::optional<SeedOrigin> seed;
   SourceRef where;
@@ -201,6 +221,15 @@ struct ConsoleConfig {
   int lockout_s = 900;            // for this long
 };
 
+// When the hub tells people (notify: in hub.yaml): the channels and templates, and the
+// hub's own thresholds for the events it detects.
+struct NotifySettings {
+  NotifyConfig channels;
+  int target_down_after_s = 600;  // an adapter down this long (continuously) is notified, once
+  int dlq_check_s = 60;           // dead letters new since the last check are one dlq-growth
+  bool enabled() const { return !channels.webhooks.empty() || !channels.mails.empty(); }
+};
+
 // 転送履歴 on renkei.history: how long Kafka keeps it (the topic's retention.ms).
 struct HistoryConfig {
   int retention_days = 2557;  // 7 years (番号法 keeps 特定個人情報 logs for 7)
@@ -225,6 +254,7 @@ struct HubConfig {
   SchedulerConfig scheduler;
   ConsoleConfig console;
   HistoryConfig history;
+  NotifySettings notify;
   std::string log_level = "info";
   // SIGTERM drains; a drain that cannot finish (the broker gone, a peer that never
   // answers) ends this long after the signal without committing what is not durable.

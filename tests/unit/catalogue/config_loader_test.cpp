@@ -589,3 +589,95 @@ TEST_F(ConfigDir, RoutesDirectoryThatLoopsOrHoldsALoopIsReported) {
 
 }  // namespace
 }  // namespace renkei
+
+namespace renkei {
+namespace {
+
+TEST_F(ConfigDir, HooksAreArgvListsWithAnAbsoluteProgramOnRoutesWithRuns) {
+  replace_in_routes("    listed: {left: a, arrow: ←, right: b}\n",
+                    "    listed: {left: a, arrow: ←, right: b}\n"
+                    "    hooks:\n"
+                    "      before: {argv: [/usr/local/bin/ready, --quiet], timeout_s: 30}\n"
+                    "      after_failure: {argv: [/bin/echo, 'a;b']}\n");
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  const RouteDef* r = (*c)->route(2);
+  ASSERT_NE(r, nullptr);
+  ASSERT_TRUE(r->hooks.before);
+  EXPECT_EQ(r->hooks.before->argv, (std::vector<std::string>{"/usr/local/bin/ready", "--quiet"}));
+  EXPECT_EQ(r->hooks.before->timeout_s, 30);
+  EXPECT_FALSE(r->hooks.after_success);
+  ASSERT_TRUE(r->hooks.after_failure);
+  EXPECT_EQ(r->hooks.after_failure->timeout_s, 60);
+  EXPECT_TRUE((*c)->route(1)->hooks.empty());
+
+  const std::string base = routes_;
+  for (auto [hooks, expect] : {std::pair{"      before: {argv: [ready]}\n", "absolute path"},
+                               std::pair{"      before: {argv: []}\n", "absolute path"},
+                               std::pair{"      before: {argv: [/bin/x], timeout_s: 0}\n", "timeout_s"},
+                               std::pair{"      befor: {argv: [/bin/x]}\n", "befor"}}) {
+    routes_ = base;
+    replace_in_routes("      before: {argv: [/usr/local/bin/ready, --quiet], timeout_s: 30}\n"
+                      "      after_failure: {argv: [/bin/echo, 'a;b']}\n",
+                      hooks);
+    auto e = errors();
+    ASSERT_EQ(e.size(), 1u) << hooks << ::testing::PrintToString(e);
+    EXPECT_NE(e[0].find("routes.yaml:"), std::string::npos) << e[0];
+    EXPECT_NE(e[0].find(expect), std::string::npos) << e[0];
+  }
+  // A realtime route has no runs to hook.
+  routes_ = base;
+  replace_in_routes("    topic: renkei.if.001\n", "    topic: renkei.if.001\n    hooks:\n      before: {argv: [/bin/true]}\n");
+  auto e = errors();
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("hooks run around a route's runs"), std::string::npos) << e[0];
+}
+
+TEST_F(ConfigDir, NotifyChannelsTemplatesAndThresholdsAreTyped) {
+  auto c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  EXPECT_FALSE((*c)->hub.notify.enabled());
+  const std::string hub = "bus:\n  brokers: \"\"\nspool:\n  root: spool\n";
+  write("hub.yaml", hub +
+                        "notify:\n"
+                        "  events: [run-failed, target-down]\n"
+                        "  target_down_after_s: 120\n"
+                        "  webhooks:\n"
+                        "    - {name: chat, url: 'https://chat.example/h', bearer_token_file: tok}\n"
+                        "  mail:\n"
+                        "    - {name: ops, url: 'smtp://127.0.0.1:25', starttls: true, from: r@example.jp,"
+                        " to: [a@example.jp], username: u, password_file: pw}\n"
+                        "  templates:\n"
+                        "    run-failed: {subject: '{{interface}} 失敗'}\n");
+  c = load_catalogue(dir_.string());
+  ASSERT_TRUE(c) << ::testing::PrintToString(errors());
+  const auto& n = (*c)->hub.notify;
+  EXPECT_TRUE(n.enabled());
+  EXPECT_EQ(n.target_down_after_s, 120);
+  EXPECT_EQ(n.channels.events, (std::vector<NotifyEvent>{NotifyEvent::RunFailed, NotifyEvent::TargetDown}));
+  ASSERT_EQ(n.channels.webhooks.size(), 1u);
+  EXPECT_EQ(n.channels.webhooks[0].bearer_token_file, (dir_ / "tok").string());
+  ASSERT_EQ(n.channels.mails.size(), 1u);
+  EXPECT_TRUE(n.channels.mails[0].starttls);
+  EXPECT_EQ(n.channels.mails[0].password_file, (dir_ / "pw").string());
+  // The subject given, the body the default.
+  EXPECT_EQ(n.channels.templates.at(NotifyEvent::RunFailed).subject, "{{interface}} 失敗");
+  EXPECT_FALSE(n.channels.templates.at(NotifyEvent::RunFailed).body.empty());
+
+  for (auto [bad, expect] :
+       {std::pair{"  events: [run-exploded]\n", "unknown event 'run-exploded'"},
+        std::pair{"  webhooks:\n    - {name: w, url: 'ftp://x/'}\n", "notify.webhooks[0]"},
+        std::pair{"  mail:\n    - {name: m, url: 'smtp://h', from: 'a@b\\r\\nBcc: x@y', to: [c@d]}\n", "notify.mail[0]"},
+        std::pair{"  templates:\n    run-failed: {body: '{{record}}'}\n", "unknown variable"},
+        std::pair{"  templates:\n    run-failed: {body: 'x {{interface'}\n", "unclosed"},
+        std::pair{"  webhooks:\n    - {name: a, url: 'http://x/'}\n    - {name: a, url: 'http://y/'}\n", "used twice"}}) {
+    write("hub.yaml", hub + "notify:\n" + bad);
+    auto e = errors();
+    ASSERT_EQ(e.size(), 1u) << bad << ::testing::PrintToString(e);
+    EXPECT_NE(e[0].find("hub.yaml:"), std::string::npos) << e[0];
+    EXPECT_NE(e[0].find(expect), std::string::npos) << e[0];
+  }
+}
+
+}  // namespace
+}  // namespace renkei
