@@ -1,5 +1,6 @@
 #include "console.hpp"
 
+#include "record_display.hpp"
 #include "renkei/history/history_log.hpp"
 #include "renkei/history/history_query.hpp"
 
@@ -24,6 +25,17 @@ namespace {
 constexpr std::string_view kSessionCookie = "renkei_session";
 constexpr std::string_view kLoginCookie = "renkei_login";
 constexpr int kMaxLoginsWaiting = 8;
+
+// "/console/dlq/17" + `tail` → 17.
+std::optional<int> dlq_route_in(const std::string& path, std::string_view tail) {
+  constexpr std::string_view kPrefix = "/console/dlq/";
+  if (!path.starts_with(kPrefix) || !std::string_view(path).ends_with(tail)) return std::nullopt;
+  auto digits = std::string_view(path).substr(kPrefix.size());
+  digits.remove_suffix(tail.size());
+  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoi(std::string(digits));
+}
 
 HttpResponse html(int status, std::string body) {
   HttpResponse r{.status = status, .content_type = "text/html; charset=utf-8", .body = std::move(body)};
@@ -150,6 +162,16 @@ void Console::add_routes() {
     if (req.path == "/console/interfaces") return interfaces(req);
     if (req.path == "/console/history") return history(req, false);
     if (req.path == "/console/history.csv") return history(req, true);
+    if (req.path == "/console/dlq") return dlq_index(req);
+    if (req.path == "/console/dlq/go") {
+      auto form = parse_form(req.query);
+      if (form)
+        if (auto it = form->find("interface"); it != form->end() && !it->second.empty() && it->second.size() <= 3 &&
+                                               it->second.find_first_not_of("0123456789") == std::string::npos)
+          return see_other("/console/dlq/" + std::to_string(std::stoi(it->second)));
+      return refused(400, "form field interface must be a route id");
+    }
+    if (auto id = dlq_route_in(req.path, ""); id) return dlq_page(req, *id);
     constexpr std::string_view kOne = "/console/interfaces/";
     if (req.path.starts_with(kOne)) {
       const std::string_view digits = std::string_view(req.path).substr(kOne.size());
@@ -162,6 +184,8 @@ void Console::add_routes() {
     if (req.path == "/console/run") return act(req, "run");
     if (req.path == "/console/ack") return act(req, "ack");
     if (req.path == "/console/logout") return logout(req);
+    if (auto id = dlq_route_in(req.path, "/view")) return dlq_view(req, *id);
+    if (auto id = dlq_route_in(req.path, "/replay")) return dlq_replay(req, *id);
     return refused(404, "no such page");
   }));
 }
@@ -406,6 +430,127 @@ HttpResponse Console::history(const HttpRequest& req, bool csv) {
     }
   }
   return html(status, history_page_html(rt->catalogue->hub.name, v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::dlq_index(const HttpRequest& req) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const Catalogue& c = *rt->catalogue;
+  auto live = collect_route_live(c, p_.registry, p_.metrics.status());
+  std::vector<InterfaceListRow> rows;
+  for (const auto& r : c.routes) {
+    auto it = live.find(r.id);
+    if (it == live.end() || it->second.dead_letter_total() == 0) continue;
+    rows.push_back({r.id, r.name, system_name(c, r.from), system_name(c, r.to), std::string(to_string(r.method)),
+                    std::string(to_string(r.timing)), it->second.dead_letter_total(), false});
+  }
+  return html(200, dlq_index_html(c.hub.name, rows, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::dlq_page(const HttpRequest& req, int id, const std::string& notice, const std::string& error,
+                               int status) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const RouteDef* r = rt->catalogue->route(id);
+  if (!r || !p_.dlq) return refused(404, "no such page");
+  DlqView v{id, r->name, nullptr, notice, error};
+  // GET: the listing's own query; after a POST (replay), the first page of what waits.
+  std::optional<int64_t> partition, from;
+  bool all = false;
+  if (req.method == "GET") {
+    auto q = parse_form(req.query);
+    if (!q) return refused(400, q.error());
+    auto number = [&](const char* k) -> std::expected<std::optional<int64_t>, std::string> {
+      auto it = q->find(k);
+      if (it == q->end() || it->second.empty()) return std::optional<int64_t>();
+      if (it->second.size() > 18 || it->second.find_first_not_of("0123456789") != std::string::npos)
+        return std::unexpected(std::string(k) + " must be a number");
+      return std::optional<int64_t>(std::stoll(it->second));
+    };
+    auto p = number("partition");
+    auto f = number("from");
+    auto a = number("all");
+    if (!p) return refused(400, p.error());
+    if (!f) return refused(400, f.error());
+    if (!a) return refused(400, a.error());
+    partition = *p;
+    from = *f;
+    all = a->value_or(0) != 0;
+  }
+  auto page = p_.dlq->page(id, static_cast<int>(std::min<int64_t>(partition.value_or(0), 1'000'000)), from,
+                           DlqService::kDefaultPage, all);
+  // Without a place asked for, the first page that has dead letters (partitions in order).
+  for (int hops = 0; !partition && !from && page && hops < rt->catalogue->hub.bus.partitions; ++hops) {
+    const auto& j = *page;
+    if (!j["entries"].empty() || !j["next"].is_object()) break;
+    page = p_.dlq->page(id, j["next"].value("partition", 0), j["next"].value("from", int64_t{0}),
+                        DlqService::kDefaultPage, all);
+  }
+  if (!page) {
+    v.error = page.error().message;
+    status = page.error().status;
+  } else {
+    v.page = std::move(*page);
+  }
+  return html(status, dlq_page_html(rt->catalogue->hub.name, v,
+                                    PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::dlq_view(const HttpRequest& req, int id) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  if (!role_allows(s->who.role, Role::Operator))
+    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  auto form = parse_form(req.body);  // checked by session_of
+  auto number = [&](const char* k) -> std::optional<int64_t> {
+    auto it = form->find(k);
+    if (it == form->end() || it->second.empty() || it->second.size() > 18 ||
+        it->second.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return std::stoll(it->second);
+  };
+  auto partition = number("partition");
+  auto offset = number("offset");
+  if (!partition || !offset || *partition > 1'000'000) return refused(400, "form fields partition and offset must be numbers");
+  RuntimePtr rt = p_.runtime.get();
+  const RouteDef* r = rt->catalogue->route(id);
+  if (!r || !p_.dlq) return refused(404, "no such page");
+  // The look at a record's contents is audited before it is shown: the place, never the bytes.
+  if (auto a = p_.audit.write(nlohmann::ordered_json{{"action", "dlq-view"}, {"operator", s->who.name},
+                                                     {"via", "session"}, {"interface", interface_label(id)},
+                                                     {"partition", *partition}, {"offset", *offset}});
+      !a)
+    return refused(503, "audit log: " + a.error() + "; nothing shown");
+  auto rec = p_.dlq->record(id, static_cast<int>(*partition), *offset);
+  if (!rec) return dlq_page(req, id, {}, rec.error().message, rec.error().status);
+  auto shown = display_record(rec->bytes, rec->charset);
+  DlqRecordView v{id, r->name, rec->partition, rec->offset, rec->reason, rec->detail, rec->charset,
+                  std::move(shown.html), rec->bytes.size(), shown.bad_bytes, shown.cut};
+  if (!shown.charset_error.empty()) v.charset += " (開けません: " + shown.charset_error + ")";
+  return html(200, dlq_record_html(rt->catalogue->hub.name, v,
+                                   PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+}
+
+HttpResponse Console::dlq_replay(const HttpRequest& req, int id) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  if (!role_allows(s->who.role, Role::Operator))
+    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  RuntimePtr rt = p_.runtime.get();
+  if (!rt->catalogue->route(id) || !p_.dlq) return refused(404, "no such page");
+  // As the API's: the audit line first, then the replay.
+  if (auto a = p_.audit.write(nlohmann::ordered_json{{"action", "dlq-replay"}, {"operator", s->who.name},
+                                                     {"via", "session"}, {"interface", interface_label(id)}});
+      !a)
+    return dlq_page(req, id, {}, "audit log: " + a.error(), 503);
+  auto r = p_.dlq->replay(id);
+  if (!r) return dlq_page(req, id, {}, r.error().message, r.error().status);
+  const auto& j = *r;
+  std::string notice = std::to_string(j.value("replayed", 0)) + " 件を再送しました";
+  if (!j.value("complete", true)) notice += "（残り " + std::to_string(j.value("remaining", 0)) + " 件: もう一度再送してください）";
+  return dlq_page(req, id, notice);
 }
 
 HttpResponse Console::act(const HttpRequest& req, const std::string& action) {

@@ -16,6 +16,7 @@
 #include "authenticator.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
+#include "dlq_service.hpp"
 #include "job_scheduler.hpp"
 #include "renkei/history/history_reader.hpp"
 #include "renkei/catalogue/model.hpp"
@@ -40,6 +41,7 @@ class Console {
     std::function<AsyncHandler(Handler)> off_loop;
     bool tls = false;
     HistoryReader* history = nullptr;  // 転送履歴 (renkei.history)
+    DlqService* dlq = nullptr;         // the DLQ pages
   };
   // Adds the /console routes. The lock-out settings are read here, once.
   Console(Parts parts, const ConsoleConfig& config);
@@ -62,6 +64,11 @@ class Console {
   HttpResponse interfaces(const HttpRequest& req);
   HttpResponse interface(const HttpRequest& req, int id);
   HttpResponse history(const HttpRequest& req, bool csv);
+  HttpResponse dlq_index(const HttpRequest& req);
+  HttpResponse dlq_page(const HttpRequest& req, int id, const std::string& notice = {}, const std::string& error = {},
+                        int status = 200);
+  HttpResponse dlq_view(const HttpRequest& req, int id);
+  HttpResponse dlq_replay(const HttpRequest& req, int id);
   HttpResponse act(const HttpRequest& req, const std::string& action);
   HttpResponse logout(const HttpRequest& req);
   // The session behind the cookie, with its form checked against its CSRF token.

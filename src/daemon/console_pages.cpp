@@ -12,7 +12,8 @@ constexpr const char* kStyle =
     "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3rem .5rem;text-align:left}"
     ".overdue{color:#b00;font-weight:bold}.notice{background:#e6f4e6;padding:.5rem}"
     ".error{background:#fbe3e3;padding:.5rem}nav form{display:inline}"
-    "button:focus,input:focus,a:focus{outline:3px solid #0a58ca}";
+    "button:focus,input:focus,a:focus{outline:3px solid #0a58ca}"
+    "pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;word-break:break-all}.bad{background:#fdd;color:#900}";
 
 std::string head(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
@@ -37,7 +38,7 @@ bool can_ack(const nlohmann::ordered_json& run) {
 }
 
 std::string nav(const PageUser& u) {
-  return "<nav><a href=\"/console/\">本日</a> | <a href=\"/console/interfaces\">連携一覧</a> | <a href=\"/console/history\">転送履歴</a> | <a href=\"/\">連携状況</a> | " +
+  return "<nav><a href=\"/console/\">本日</a> | <a href=\"/console/interfaces\">連携一覧</a> | <a href=\"/console/history\">転送履歴</a> | <a href=\"/console/dlq\">DLQ</a> | <a href=\"/\">連携状況</a> | " +
          html_escape(u.display_name.empty() ? u.name : u.display_name) + " (" + html_escape(u.name) + ", " +
          std::string(role_name(u.role)) + ") <form method=\"post\" action=\"/console/logout\">" + csrf_field(u.csrf) +
          "<button type=\"submit\" id=\"logout\">ログアウト</button></form></nav>\n";
@@ -226,6 +227,80 @@ std::string history_page_html(const std::string& hub_name, const HistoryView& v,
   if (v.next_before)
     out += "<p><a id=\"next\" href=\"/console/history?" + html_escape(v.query) + (v.query.empty() ? "" : "&amp;") +
            "before=" + std::to_string(*v.next_before) + "\">さらに古い履歴</a></p>\n";
+  return out + "</body></html>\n";
+}
+
+std::string dlq_index_html(const std::string& hub_name, const std::vector<InterfaceListRow>& rows, const PageUser& u) {
+  std::string out = head("DLQ — " + hub_name) + nav(u) + "<h1>DLQ</h1>\n";
+  out += "<form method=\"get\" action=\"/console/dlq/go\"><label>No. <input name=\"interface\" id=\"f-interface\" "
+         "size=\"3\" pattern=\"[0-9]{1,3}\"></label> <button type=\"submit\">表示</button></form>\n";
+  out += "<p>起動後にデッドレターが出た連携:</p>\n<table id=\"dlq-routes\"><tr><th>No.</th><th>連携情報</th>"
+         "<th>連携元 → 連携先</th><th>件数（起動後）</th></tr>\n";
+  for (const auto& r : rows) {
+    const std::string id = std::to_string(r.id);
+    out += "<tr><td><a href=\"/console/dlq/" + id + "\" id=\"dlq-link-" + id + "\">" + id + "</a></td><td>" +
+           html_escape(r.name) + "</td><td>" + html_escape(r.from) + " → " + html_escape(r.to) + "</td><td>" +
+           std::to_string(r.dead_letters) + "</td></tr>\n";
+  }
+  out += "</table>\n";
+  if (rows.empty()) out += "<p id=\"none\">起動後のデッドレターはありません。</p>\n";
+  return out + "</body></html>\n";
+}
+
+std::string dlq_page_html(const std::string& hub_name, const DlqView& v, const PageUser& u) {
+  const std::string id = std::to_string(v.id);
+  std::string out = head("DLQ " + id + " " + v.name + " — " + hub_name) + nav(u);
+  out += "<h1>DLQ " + id + " " + html_escape(v.name) + "</h1>\n";
+  if (!v.notice.empty()) out += "<p class=\"notice\" id=\"notice\">" + html_escape(v.notice) + "</p>\n";
+  if (!v.error.empty()) out += "<p class=\"error\" id=\"error\">" + html_escape(v.error) + "</p>\n";
+  const bool op = role_allows(u.role, Role::Operator);
+  if (op)
+    out += "<form method=\"post\" action=\"/console/dlq/" + id + "/replay\">" + csrf_field(u.csrf) +
+           "<button type=\"submit\" id=\"replay\">再送（未再送のデッドレターをすべて連携トピックへ戻す）</button></form>\n";
+  const auto& p = v.page;
+  if (p.is_object()) {
+    out += "<p>パーティション " + std::to_string(p.value("partition", 0)) + " / " +
+           std::to_string(p.value("partitions", 1)) + "、オフセット " + std::to_string(p.value("from", 0LL)) +
+           " から（末尾 " + std::to_string(p.value("end", 0LL)) + "）</p>\n";
+    out += "<table id=\"dead-letters\"><tr><th>P</th><th>オフセット</th><th>理由</th><th>詳細（項目・レコード・バイト位置）</th>"
+           "<th>発生元</th><th>バッチID</th><th>連番</th><th>バイト数</th>" + std::string(op ? "<th>内容</th>" : "") + "</tr>\n";
+    if (p.contains("entries") && p["entries"].is_array())
+      for (const auto& e : p["entries"]) {
+        const std::string part = std::to_string(e.value("partition", 0));
+        const std::string off = std::to_string(e.value("offset", 0LL));
+        out += "<tr class=\"dead-letter\"><td>" + part + "</td><td>" + off + "</td><td>" +
+               html_escape(e.value("reason", "")) + "</td><td>" + html_escape(e.value("detail", "")) + "</td><td>" +
+               html_escape(e.value("origin", "")) + "</td><td>" + html_escape(e.value("batch_id", "")) + "</td><td>" +
+               html_escape(e.value("seq", "")) + "</td><td>" + std::to_string(e.value("bytes", 0ULL)) + "</td>";
+        if (op)
+          out += "<td><form method=\"post\" action=\"/console/dlq/" + id + "/view\">" + csrf_field(u.csrf) +
+                 "<input type=\"hidden\" name=\"partition\" value=\"" + part + "\"><input type=\"hidden\" name=\"offset\" "
+                 "value=\"" + off + "\"><button type=\"submit\" id=\"view-" + part + "-" + off + "\">内容表示</button></form></td>";
+        out += "</tr>\n";
+      }
+    out += "</table>\n";
+    if (p.contains("next") && p["next"].is_object())
+      out += "<p><a id=\"next\" href=\"/console/dlq/" + id + "?partition=" +
+             std::to_string(p["next"].value("partition", 0)) + "&amp;from=" +
+             std::to_string(p["next"].value("from", 0LL)) + "\">次のページ</a></p>\n";
+  }
+  out += "<p><a href=\"/console/dlq/" + id + "?all=1\" id=\"all\">再送済みも含めて表示</a></p>\n";
+  return out + "</body></html>\n";
+}
+
+std::string dlq_record_html(const std::string& hub_name, const DlqRecordView& v, const PageUser& u) {
+  const std::string id = std::to_string(v.id);
+  std::string out = head("DLQ " + id + " 内容 — " + hub_name) + nav(u);
+  out += "<h1>DLQ " + id + " " + html_escape(v.name) + " — パーティション " + std::to_string(v.partition) +
+         " オフセット " + std::to_string(v.offset) + "</h1>\n";
+  out += "<p class=\"notice\">この表示は監査ログに記録されました（" + html_escape(u.name) + "）。</p>\n";
+  out += "<table id=\"facts\"><tr><th>理由</th><td>" + html_escape(v.reason) + "</td></tr><tr><th>詳細</th><td>" +
+         html_escape(v.detail) + "</td></tr><tr><th>文字コード</th><td>" + html_escape(v.charset) +
+         "</td></tr><tr><th>バイト数</th><td>" + std::to_string(v.bytes) + "（復号できないバイト " +
+         std::to_string(v.bad_bytes) + "）</td></tr></table>\n";
+  out += "<pre id=\"record\">" + v.html + "</pre>\n";
+  if (v.cut) out += "<p>先頭 64 KiB のみ表示しています。</p>\n";
+  out += "<p><a href=\"/console/dlq/" + id + "\">DLQ " + id + " へ戻る</a></p>\n";
   return out + "</body></html>\n";
 }
 

@@ -79,6 +79,32 @@ struct HistoryView {
 };
 std::string history_page_html(const std::string& hub_name, const HistoryView& v, const PageUser& u);
 
+// DLQ: one route's dead letters, a page of one partition (positions, reason, detail with
+// field / record / byte offset, never the bytes); 内容表示 and 再送 for operator and above.
+struct DlqView {
+  int id = 0;
+  std::string name;
+  nlohmann::json page;   // DlqService::page's answer
+  std::string notice, error;
+};
+std::string dlq_page_html(const std::string& hub_name, const DlqView& v, const PageUser& u);
+
+// DLQ index: the routes with dead letters since start, and a jump to any route's.
+std::string dlq_index_html(const std::string& hub_name, const std::vector<InterfaceListRow>& rows, const PageUser& u);
+
+// One dead letter's bytes, decoded for display (an audited view).
+struct DlqRecordView {
+  int id = 0;
+  std::string name;
+  int partition = 0;
+  std::int64_t offset = 0;
+  std::string reason, detail, charset;
+  std::string html;  // record_display's, safe inside <pre>
+  std::size_t bytes = 0, bad_bytes = 0;
+  bool cut = false;
+};
+std::string dlq_record_html(const std::string& hub_name, const DlqRecordView& v, const PageUser& u);
+
 std::string login_page_html(const std::string& hub_name, const std::string& csrf, const std::string& message);
 // `notice`: a fixed message after an action went through; `error`: why one did not.
 std::string today_page_html(const TodayView& v, const PageUser& u, const std::string& notice, const std::string& error);

@@ -85,6 +85,38 @@ std::expected<nlohmann::json, DlqService::PageError> DlqService::page(int id, in
                         {"limit", limit},      {"entries", entries},   {"next", next}};
 }
 
+std::expected<DlqService::Record, DlqService::PageError> DlqService::record(int id, int partition, int64_t offset) {
+  RuntimePtr rt = runtime_.get();
+  const Catalogue& c = *rt->catalogue;
+  const RouteDef* route = c.route(id);
+  if (!route) return std::unexpected(PageError{404, "no route " + std::to_string(id)});
+  if (partition < 0 || partition >= c.hub.bus.partitions)
+    return std::unexpected(PageError{400, "partition must be 0.." + std::to_string(c.hub.bus.partitions - 1)});
+  if (offset < 0) return std::unexpected(PageError{400, "offset must be 0 or more"});
+  auto reader = bus_.make_reader(group_ + ".view");
+  std::optional<Record> found;
+  auto s = reader->scan_while(route->dlq_topic(), partition, offset, offset + 1, [&](const BusMessage& m) {
+    Record r;
+    r.partition = m.partition;
+    r.offset = m.offset;
+    r.bytes = std::string(m.value);
+    r.reason = escape_for_log(header_or(m, hdr::kDlqReason));
+    r.detail = escape_for_log(header_or(m, hdr::kDlqDetail));
+    // A header names the charset only if the catalogue knows it: it picks a converter.
+    const std::string named = header_or(m, hdr::kCharset);
+    for (const auto& sys : c.systems)
+      if (!named.empty() && sys.charset == named) r.charset = named;
+    if (r.charset.empty())
+      if (const SystemDef* from = c.system(route->from)) r.charset = from->charset;
+    found = std::move(r);
+    return false;
+  }, 8s);
+  if (!s) return std::unexpected(PageError{503, s.error().message});
+  if (!found) return std::unexpected(PageError{404, "no dead letter at " + std::to_string(partition) + ":" +
+                                                        std::to_string(offset) + " (gone by retention, or not yet)"});
+  return *found;
+}
+
 namespace {
 
 // The delivery reports of one chunk: the chunk is done when every record it produced

@@ -33,6 +33,18 @@ class DlqService {
   // come (the replay group's committed offset); with `all`, from the partition's start.
   std::expected<nlohmann::json, PageError> page(int id, int partition, std::optional<int64_t> from, std::size_t limit,
                                                 bool all = false);
+  // One dead letter's bytes as they came, for an operator's audited look (the console's
+  // 内容表示): the charset its batch named (if the catalogue knows it), else the route's
+  // source system's.
+  struct Record {
+    int partition = 0;
+    int64_t offset = 0;
+    std::string bytes;
+    std::string charset;
+    std::string reason, detail;  // escaped for display
+  };
+  std::expected<Record, PageError> record(int id, int partition, int64_t offset);
+
   // Replay: every dead letter not replayed yet goes back on the route topic, in chunks
   // (read, produce, wait for Kafka's acks, commit), so memory holds one chunk whatever
   // the backlog. It replays up to the ends the partitions had when it began, and stops

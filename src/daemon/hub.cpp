@@ -291,7 +291,7 @@ void Hub::add_api_routes() {
   console_ = std::make_unique<Console>(
       Console::Parts{*http_, authn_, audit_, *scheduler_, runtime_, registry_, metrics_,
                      [this](Handler h) { return on_bus_workers(std::move(h)); },
-                     !rt->catalogue->hub.http.tls_cert_file.empty(), history_reader_.get()},
+                     !rt->catalogue->hub.http.tls_cert_file.empty(), history_reader_.get(), dlq_.get()},
       rt->catalogue->hub.console);
 }
 

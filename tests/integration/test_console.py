@@ -277,3 +277,76 @@ class Console(h.HubTestCase):
         self.assertEqual(status, 404)
         self.assertIn("no run for 2026-11-20", page)
         hub.stop()
+
+    def test_dead_letters_are_listed_viewed_with_an_audit_and_replayed(self):
+        # Route 5 (住民記録 → 住基ネット via the GW server, jukinet): record 2 has a gaiji
+        # the codemap lacks, so the file is held whole and its records wait on the DLQ.
+        hub = self.hub_with_people("console-dlq")
+        name = b"\x8e\x52\x93\x63\x91\xbe\x98\x59"  # 山田太郎 in CP932
+        gaiji = b"\xf0\x43"                            # not in the shipped gaiji table
+        data = b"000001," + name + b"\n000002," + gaiji + name + b"\n000003," + name + b"\n"
+        hub.start()
+        # The broker is shared: earlier runs' dead letters may wait on the same topic.
+        before = {(e["partition"], e["offset"]) for e in hub.dlq_entries(5)}
+
+        def ours():
+            return [e for e in hub.dlq_entries(5) if (e["partition"], e["offset"]) not in before]
+        hub.drop("juki-dlq.csv", data, system="resident-record", route=5)
+        h.wait_for(lambda: len(ours()) == 4, 60, "the held file's dead letters", on_timeout=hub.log_tail)
+        entries = ours()
+        batch = entries[0]["batch_id"]
+        bad = [e for e in entries if e["reason"] != "batch-held"]
+        self.assertEqual(len(bad), 1, entries)
+
+        op = Browser(hub)
+        self.assertEqual(op.login("tanaka")[0], 303)
+        status, _, page, _ = op.get("/console/dlq")
+        self.assertEqual(status, 200)
+        self.assertIn('id="dlq-link-5"', page)
+        part, off = bad[0]["partition"], bad[0]["offset"]
+        status, _, page, _ = op.get(f"/console/dlq/5?partition={part}")
+        self.assertEqual(status, 200)
+        rows = [r for r in re.findall(r'<tr class="dead-letter">(.*?)</tr>', page, re.S) if batch in r]
+        self.assertEqual(len(rows), 4, page[-2000:])
+        self.assertIn(bad[0]["detail"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                      .replace('"', "&quot;").replace("'", "&#39;"), page)
+        self.assertIn("at byte 7", page)
+        self.assertIn('id="replay"', page)
+        self.assertIn(f'id="view-{part}-{off}"', page)
+        # The record's contents are an audited view: decoded for display, the byte that does
+        # not decode marked, nothing replaced.
+        status, _, page, _ = op.post("/console/dlq/5/view", {"partition": str(part), "offset": str(off),
+                                                             "csrf": op.csrf()})
+        self.assertEqual(status, 200, page[:300])
+        shown = re.search(r'<pre id="record">(.*?)</pre>', page, re.S).group(1)
+        self.assertIn("000002,", shown)
+        self.assertIn("山田太郎", shown)
+        # CP932's F043 is in the user-defined area: shown as the 外字 it is, marked.
+        self.assertIn('<span class="bad" title="外字（私用領域）">U+E003</span>', shown)
+        h.wait_for(lambda: any(e["action"] == "dlq-view" and e["operator"] == "tanaka" and e.get("via") == "session"
+                               and e["interface"] == "005" and e["offset"] == off for e in self.audit(hub)),
+                   10, "the view in the audit log")
+        audit_text = hub.audit_log.read_text(encoding="utf-8")
+        self.assertNotIn("000002", audit_text)
+        self.assertNotIn("山田", audit_text)
+
+        # A viewer sees the positions, not a button to look inside; forging one is 403.
+        viewer = Browser(hub)
+        self.assertEqual(viewer.login("sato")[0], 303)
+        status, _, page, _ = viewer.get(f"/console/dlq/5?partition={part}")
+        self.assertEqual(status, 200)
+        self.assertNotIn("内容表示", page)
+        self.assertNotIn('id="replay"', page)
+        status, _, body, _ = viewer.post("/console/dlq/5/view", {"partition": str(part), "offset": str(off),
+                                                                 "csrf": viewer.csrf()})
+        self.assertEqual(status, 403)
+        self.assertNotIn("山田", body)
+
+        # 再送: every waiting dead letter back on the route topic (audited like the API's).
+        status, _, page, _ = op.post("/console/dlq/5/replay", {"csrf": op.csrf()})
+        self.assertEqual(status, 200, page[:300])
+        self.assertRegex(page, r"[1-9][0-9]* 件を再送しました")
+        self.assertTrue(any(e["action"] == "dlq-replay" and e["operator"] == "tanaka" and e.get("via") == "session"
+                            for e in self.audit(hub)))
+        hub.stop()
+
