@@ -291,6 +291,14 @@ HttpResponse Console::today(const HttpRequest& req, const std::string& error, in
     if (row.dead_letters > 0) v.dlq.push_back(row);
     v.overdue += row.overdue ? 1 : 0;
   }
+  if (p_.history) {
+    HistoryFilter held;
+    held.kind = HistoryKind::Batch;
+    held.outcome = "held";
+    held.from = held.to = today;
+    if (auto page = p_.history->page(held, std::nullopt, 20, 5'000)) v.held = std::move(page->entries);
+    else v.held_error = std::string(kHistoryTopic) + " did not answer: " + page.error().message;
+  }
   return html(status, today_page_html(v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf},
                                    notice_of(req.query), error));
 }

@@ -173,6 +173,13 @@ std::string today_page_html(const TodayView& v, const PageUser& u, const std::st
   out += "<h2>実行中</h2>\n";
   if (v.running.empty()) out += "<p>実行中の連携はありません。</p>\n";
   for (const auto& r : v.running) out += "<p>" + std::to_string(r.id) + " " + html_escape(r.name) + ": " + run_cell(r.last_run) + "</p>\n";
+  out += "<h2>本日保留されたバッチ</h2>\n";
+  if (!v.held_error.empty()) out += "<p class=\"error\">" + html_escape(v.held_error) + "</p>\n";
+  else if (v.held.empty()) out += "<p id=\"no-held\">保留されたバッチはありません。</p>\n";
+  for (const auto& e : v.held)
+    out += "<p class=\"held\"><a href=\"/console/dlq/" + std::to_string(e.interface) + "\">" +
+           html_escape(interface_label(e.interface)) + "</a> " + html_escape(e.file.empty() ? e.batch_id : e.file) +
+           ": " + html_escape(e.reason) + "</p>\n";
   out += "<h2>デッドレター（起動以降）</h2>\n";
   if (v.dlq.empty()) out += "<p>デッドレターはありません。</p>\n";
   for (const auto& r : v.dlq)

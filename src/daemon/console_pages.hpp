@@ -30,6 +30,8 @@ struct TodayView {
   std::vector<TodayRow> running;   // routes with a run in progress
   std::vector<TodayRow> dlq;       // routes with dead letters since start
   int overdue = 0;
+  std::vector<HistoryEntry> held{};  // batches held today (転送履歴), newest first
+  std::string held_error{};          // renkei.history did not answer
 };
 
 struct PageUser {

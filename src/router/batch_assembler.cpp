@@ -143,6 +143,8 @@ BatchAssembler::Step BatchAssembler::end(std::string_view id, int64_t offset, st
   }
   step.verdict = Verdict::HeldEnd;
   step.held = b.held;
+  // The file's name (a SpoolName, checked above) still says which file was held.
+  if (parsed) step.end.name = parsed->name;
   return step;
 }
 

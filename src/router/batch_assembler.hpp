@@ -52,7 +52,8 @@ class BatchAssembler {
     Verdict verdict = Verdict::Unknown;
     std::optional<Replay> replay;     // the batch became held by this record
     std::optional<StageError> held;   // DeadLetter, HeldEnd: why the batch is held
-    BatchEnd end;                     // Commit: the marker, its checksum over the output
+    BatchEnd end;                     // Commit: the marker, its checksum over the output;
+                                      // HeldEnd: its name when the marker was readable
     uint64_t seq = 0;                 // Append: the record's sequence number
   };
 

@@ -318,7 +318,8 @@ void DeliveryLane::on_step(const Key& key, Partition& p, const BusMessage& msg, 
                    step.held->detail, route.dlq_topic());
       deps_.metrics.status().held(route.id);
       report_outcome(p, route, std::string(id), false, step.held->kind, msg.offset);
-      record_history(p, route, id, "held", step.held->kind + ": " + step.held->detail, nullptr, msg.offset);
+      record_history(p, route, id, "held", step.held->kind + ": " + step.held->detail, nullptr, msg.offset,
+                     step.end.name);
       return close_batch(p, id, msg.offset);
     }
   }
@@ -551,7 +552,8 @@ void DeliveryLane::report_outcome(Partition& p, const RouteDef& route, const std
 }
 
 void DeliveryLane::record_history(Partition& p, const RouteDef& route, std::string_view batch_id,
-                                  std::string_view outcome, std::string reason, const BatchEnd* end, int64_t hold_at) {
+                                  std::string_view outcome, std::string reason, const BatchEnd* end, int64_t hold_at,
+                                  std::string_view held_file) {
   if (!deps_.history || route.id <= 0) return;
   HistoryEntry e;
   e.kind = HistoryKind::Batch;
@@ -573,6 +575,7 @@ void DeliveryLane::record_history(Partition& p, const RouteDef& route, std::stri
     // Records are joined by '\n'; the file's own last newline is kept or not as it came.
     if (end->count > 0) e.bytes += end->count - 1 + (end->final_newline ? 1 : 0);
   }
+  if (!end) e.file = std::string(held_file);
   if (!e.started_ms) e.started_ms = e.finished_ms;
   auto offsets = p.offsets;
   offsets->hold(hold_at);

@@ -138,7 +138,7 @@ class DeliveryLane {
                       const std::string& reason, int64_t hold_at);
   // The batch's 転送履歴 entry; `end` when its marker proved it whole.
   void record_history(Partition& p, const RouteDef& route, std::string_view batch_id, std::string_view outcome,
-                      std::string reason, const BatchEnd* end, int64_t hold_at);
+                      std::string reason, const BatchEnd* end, int64_t hold_at, std::string_view held_file = {});
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void abandon(Partition& p);
   // Waits `d` unless the lane stops first (false then).

@@ -300,6 +300,10 @@ class Console(h.HubTestCase):
 
         op = Browser(hub)
         self.assertEqual(op.login("tanaka")[0], 303)
+        # 本日 lists the batch held today, by its file's name and why.
+        h.wait_for(lambda: "juki-dlq.csv" in op.get("/console/")[2], 30, "the held batch on 本日")
+        held = re.findall(r'<p class="held">(.*?)</p>', op.get("/console/")[2])
+        self.assertTrue(any("juki-dlq.csv" in p and "gaiji-unmapped" in p for p in held), held)
         status, _, page, _ = op.get("/console/dlq")
         self.assertEqual(status, 200)
         self.assertIn('id="dlq-link-5"', page)

@@ -163,6 +163,7 @@ TEST_F(LaneHistory, AHeldFileSaysWhyAndNeverItsContents) {
   EXPECT_EQ(e.reason.find("secret"), std::string::npos);
   EXPECT_EQ(to_json(e).find("secret"), std::string::npos);
   EXPECT_EQ(e.records, 2u);
+  EXPECT_EQ(e.file, "JUKI_20261207.csv");  // which file, from its end marker
   for (auto& d : dones_) d(std::nullopt);
 }
 
