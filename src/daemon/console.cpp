@@ -29,7 +29,9 @@ constexpr int kMaxLoginsWaiting = 8;
 // "/console/dlq/17" + `tail` → 17.
 std::optional<int> dlq_route_in(const std::string& path, std::string_view tail) {
   constexpr std::string_view kPrefix = "/console/dlq/";
-  if (!path.starts_with(kPrefix) || !std::string_view(path).ends_with(tail)) return std::nullopt;
+  if (path.size() < kPrefix.size() + tail.size() || !path.starts_with(kPrefix) ||
+      !std::string_view(path).ends_with(tail))
+    return std::nullopt;
   auto digits = std::string_view(path).substr(kPrefix.size());
   digits.remove_suffix(tail.size());
   if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos)
@@ -325,11 +327,7 @@ std::string remarks_of(const PlannedRun& p) {
 
 }  // namespace
 
-HttpResponse Console::interfaces(const HttpRequest& req) {
-  auto s = session_of(req);
-  if (!s) return s.error();
-  RuntimePtr rt = p_.runtime.get();
-  const Catalogue& c = *rt->catalogue;
+std::vector<InterfaceListRow> Console::list_rows(const Catalogue& c) {
   auto live = collect_route_live(c, p_.registry, p_.metrics.status());
   std::vector<InterfaceListRow> rows;
   for (const auto& r : c.routes) {
@@ -338,7 +336,15 @@ HttpResponse Console::interfaces(const HttpRequest& req) {
     if (auto it = live.find(r.id); it != live.end()) row.dead_letters = it->second.dead_letter_total();
     rows.push_back(std::move(row));
   }
-  return html(200, interfaces_page_html(c.hub.name, rows, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
+  return rows;
+}
+
+HttpResponse Console::interfaces(const HttpRequest& req) {
+  auto s = session_of(req);
+  if (!s) return s.error();
+  RuntimePtr rt = p_.runtime.get();
+  const Catalogue& c = *rt->catalogue;
+  return html(200, interfaces_page_html(c.hub.name, list_rows(c), PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
 }
 
 HttpResponse Console::interface(const HttpRequest& req, int id) {
@@ -408,15 +414,20 @@ HttpResponse Console::history(const HttpRequest& req, bool csv) {
       constexpr std::size_t kMaxRows = 20'000;
       std::string body = history_csv_header();
       std::optional<int64_t> before;
+      // And a bound on what is read for it: a rare filter over seven years must not hold
+      // the bus workers for minutes.
+      constexpr std::uint64_t kMaxScanned = 500'000;
       std::size_t rows = 0;
+      std::uint64_t scanned = 0;
       bool cut = false;
       for (;;) {
         auto page = p_.history->page(q->filter, before, HistoryReader::kMaxPage);
         if (!page) return refused(503, std::string(kHistoryTopic) + " did not answer: " + page.error().message);
         for (const auto& e : page->entries) body += history_csv_row(e);
         rows += page->entries.size();
+        scanned += page->scanned;
         if (!page->next_before) break;
-        if (rows >= kMaxRows) {
+        if (rows >= kMaxRows || scanned >= kMaxScanned) {
           cut = true;
           break;
         }
@@ -440,19 +451,19 @@ HttpResponse Console::history(const HttpRequest& req, bool csv) {
   return html(status, history_page_html(rt->catalogue->hub.name, v, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
 }
 
+std::optional<HttpResponse> Console::operator_only(const Session& s) {
+  if (role_allows(s.who.role, Role::Operator)) return std::nullopt;
+  return refused(403, "needs role operator; " + s.who.name + " is " + std::string(role_name(s.who.role)));
+}
+
 HttpResponse Console::dlq_index(const HttpRequest& req) {
   auto s = session_of(req);
   if (!s) return s.error();
   RuntimePtr rt = p_.runtime.get();
   const Catalogue& c = *rt->catalogue;
-  auto live = collect_route_live(c, p_.registry, p_.metrics.status());
   std::vector<InterfaceListRow> rows;
-  for (const auto& r : c.routes) {
-    auto it = live.find(r.id);
-    if (it == live.end() || it->second.dead_letter_total() == 0) continue;
-    rows.push_back({r.id, r.name, system_name(c, r.from), system_name(c, r.to), std::string(to_string(r.method)),
-                    std::string(to_string(r.timing)), it->second.dead_letter_total(), false});
-  }
+  for (auto& row : list_rows(c))
+    if (row.dead_letters > 0) rows.push_back(std::move(row));
   return html(200, dlq_index_html(c.hub.name, rows, PageUser{s->who.name, s->who.display_name, s->who.role, s->csrf}));
 }
 
@@ -509,8 +520,7 @@ HttpResponse Console::dlq_page(const HttpRequest& req, int id, const std::string
 HttpResponse Console::dlq_view(const HttpRequest& req, int id) {
   auto s = session_of(req);
   if (!s) return s.error();
-  if (!role_allows(s->who.role, Role::Operator))
-    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  if (auto no = operator_only(*s)) return *no;
   auto form = parse_form(req.body);  // checked by session_of
   auto number = [&](const char* k) -> std::optional<int64_t> {
     auto it = form->find(k);
@@ -544,8 +554,7 @@ HttpResponse Console::dlq_view(const HttpRequest& req, int id) {
 HttpResponse Console::dlq_replay(const HttpRequest& req, int id) {
   auto s = session_of(req);
   if (!s) return s.error();
-  if (!role_allows(s->who.role, Role::Operator))
-    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  if (auto no = operator_only(*s)) return *no;
   RuntimePtr rt = p_.runtime.get();
   if (!rt->catalogue->route(id) || !p_.dlq) return refused(404, "no such page");
   // As the API's: the audit line first, then the replay.
@@ -564,8 +573,7 @@ HttpResponse Console::dlq_replay(const HttpRequest& req, int id) {
 HttpResponse Console::act(const HttpRequest& req, const std::string& action) {
   auto s = session_of(req);
   if (!s) return s.error();
-  if (!role_allows(s->who.role, Role::Operator))
-    return refused(403, "needs role operator; " + s->who.name + " is " + std::string(role_name(s->who.role)));
+  if (auto no = operator_only(*s)) return *no;
   auto form = parse_form(req.body);  // checked by session_of
   auto field = [&](const char* k) -> std::optional<std::string> {
     auto it = form->find(k);

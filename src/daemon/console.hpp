@@ -14,6 +14,7 @@
 
 #include "audit_log.hpp"
 #include "authenticator.hpp"
+#include "console_pages.hpp"
 #include "http_server.hpp"
 #include "hub_metrics.hpp"
 #include "dlq_service.hpp"
@@ -62,6 +63,10 @@ class Console {
   // The 本日 page; with `error`, after an action the hub refused, under that status.
   HttpResponse today(const HttpRequest& req, const std::string& error = {}, int status = 200);
   HttpResponse interfaces(const HttpRequest& req);
+  // 連携一覧's rows: every route with its DLQ count and overdue flag.
+  std::vector<InterfaceListRow> list_rows(const Catalogue& c);
+  // 403 unless the session's person is an operator or above.
+  static std::optional<HttpResponse> operator_only(const Session& s);
   HttpResponse interface(const HttpRequest& req, int id);
   HttpResponse history(const HttpRequest& req, bool csv);
   HttpResponse dlq_index(const HttpRequest& req);

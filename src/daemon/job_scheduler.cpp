@@ -221,6 +221,16 @@ void JobScheduler::adopt(const JobRun& run) {
   if (!active_keys_.insert(run.key()).second) return;
   Active a;
   a.run = run;
+  if (run.finishing) {
+    // Its outcome was decided (and its before hook done) by the hub that carried it
+    // before; only the after hook and the history are left.
+    JobRun done = run;
+    done.state = *run.finishing;
+    done.finishing.reset();
+    a.final_ = done;
+    a.before_done = true;
+    a.finishing_recorded = true;
+  }
   active_.push_back(std::move(a));
 }
 
@@ -307,6 +317,20 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       const HookSpec* after = nullptr;
       if (r) after = a.final_->state == RunState::Succeeded ? (r->hooks.after_success ? &*r->hooks.after_success : nullptr)
                                                             : (r->hooks.after_failure ? &*r->hooks.after_failure : nullptr);
+      if (after && !a.after_done && !a.finishing_recorded) {
+        // The outcome goes to renkei.state first: a restart while the hook runs must not
+        // collect again or decide anew.
+        JobRun mark = a.run;
+        mark.finishing = a.final_->state;
+        mark.files = a.final_->files;
+        mark.records = a.final_->records;
+        mark.detail = a.final_->detail;
+        if (!record(mark)) {
+          ++it;
+          continue;
+        }
+        a.finishing_recorded = true;
+      }
       if (after && !a.after_done) {
         auto res = poll_hook(a, *after, a.final_->state == RunState::Succeeded ? "after_success" : "after_failure");
         if (!res) {
@@ -318,11 +342,21 @@ void JobScheduler::advance(const Catalogue& c, sys_seconds now) {
       // The history first: a crash between the two finishes the run again after the
       // restart and writes a second entry, never none.
       if (history_ && !a.history_written) {
-        HistoryEntry entry = history_entry_of(*a.final_);
-        entry.hooks = a.hook_notes;
-        if (auto h = history_->append_and_wait(entry, 10s); !h) {
-          spdlog::warn("route {}: run {}: 転送履歴 not written yet: {}", interface_label(id), a.final_->id(),
-                       h.error().message);
+        // Produced once and waited for across ticks, never under the lock; written again
+        // only after the broker refused it.
+        if (!a.history_ack) {
+          HistoryEntry entry = history_entry_of(*a.final_);
+          entry.hooks = a.hook_notes;
+          auto ack = std::make_shared<std::atomic<int>>(0);
+          a.history_ack = ack;
+          history_->append(entry, [ack](const std::optional<BusError>& err) { ack->store(err ? 2 : 1); });
+        }
+        const int st = a.history_ack->load();
+        if (st == 2) {
+          spdlog::warn("route {}: run {}: 転送履歴 refused; writing it again", interface_label(id), a.final_->id());
+          a.history_ack.reset();
+        }
+        if (st != 1) {
           ++it;
           continue;
         }
@@ -362,7 +396,13 @@ NotifyVars JobScheduler::run_vars(const Catalogue& c, const JobRun& run) const {
 }
 
 std::optional<HookResult> JobScheduler::poll_hook(Active& a, const HookSpec& spec, std::string_view stage) {
+  if (a.hook && a.hook_stage != stage) {
+    // Another stage's hook (the configuration changed meanwhile): let it end, drop its result.
+    if (a.hook->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
+    a.hook.reset();
+  }
   if (!a.hook) {
+    a.hook_stage = std::string(stage);
     const JobRun& run = a.final_ ? *a.final_ : a.run;
     HookEnv env{{"RENKEI_INTERFACE", interface_label(run.route)},
                 {"RENKEI_BUSINESS_DATE", run.business_date},

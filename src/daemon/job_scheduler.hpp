@@ -78,6 +78,10 @@ class JobScheduler {
     bool history_written = false;  // its 転送履歴 entry is on renkei.history
     // Job hooks: the one in progress (on hooks_), and what each did (for the history).
     std::optional<std::future<HookResult>> hook;
+    std::string hook_stage;          // the stage `hook` runs for
+    bool finishing_recorded = false; // renkei.state has the outcome (JobRun::finishing)
+    // The run's 転送履歴 entry on its way: 0 waiting for the broker, 1 written, 2 refused.
+    std::shared_ptr<std::atomic<int>> history_ack;
     bool before_done = false;
     bool after_done = false;
     std::vector<HookNote> hook_notes;

@@ -46,7 +46,8 @@ std::optional<std::int64_t> millis(const json& j, const char* key) {
   if (it == j.end()) return 0;
   if (!it->is_number_integer()) return std::nullopt;
   auto v = it->get<std::int64_t>();
-  if (v < 0) return std::nullopt;
+  // Up to the year 9999: a time past it is nobody's, and would overflow on display.
+  if (v < 0 || v > 253'402'300'799'999) return std::nullopt;
   return v;
 }
 
@@ -55,6 +56,15 @@ bool hex64(std::string_view s) {
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
+}
+
+// What the reader accepts, cut at a UTF-8 boundary when longer: an entry is never written
+// that its own reader would refuse.
+std::string bounded(const std::string& s, std::size_t max = kMaxText) {
+  if (s.size() <= max) return s;
+  std::size_t n = max - 3;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "…";
 }
 
 std::string csv_field(std::string_view v) {
@@ -107,22 +117,23 @@ std::string to_json(const HistoryEntry& e) {
   if (!e.business_date.empty()) j["business_date"] = e.business_date;
   if (!e.run_id.empty()) j["run_id"] = e.run_id;
   if (!e.batch_id.empty()) j["batch_id"] = e.batch_id;
-  if (!e.file.empty()) j["file"] = e.file;
+  if (!e.file.empty()) j["file"] = bounded(e.file);
   if (e.kind == HistoryKind::Run) j["files"] = e.files;
   j["records"] = e.records;
   if (e.kind == HistoryKind::Batch) j["bytes"] = e.bytes;
   if (!e.sha256.empty()) j["sha256"] = e.sha256;
   j["outcome"] = e.outcome;
-  if (!e.reason.empty()) j["reason"] = e.reason;
+  if (!e.reason.empty()) j["reason"] = bounded(e.reason);
   j["started_ms"] = e.started_ms;
   j["finished_ms"] = e.finished_ms;
-  if (!e.operator_name.empty()) j["operator"] = e.operator_name;
-  if (!e.trigger.empty()) j["trigger"] = e.trigger;
-  if (!e.hub.empty()) j["hub"] = e.hub;
+  if (!e.operator_name.empty()) j["operator"] = bounded(e.operator_name);
+  if (!e.trigger.empty()) j["trigger"] = bounded(e.trigger);
+  if (!e.hub.empty()) j["hub"] = bounded(e.hub);
   if (!e.hooks.empty()) {
     json hooks = json::array();
     for (const auto& h : e.hooks)
-      hooks.push_back({{"stage", h.stage}, {"outcome", h.outcome}, {"reason", h.reason}, {"output", h.output},
+      hooks.push_back({{"stage", bounded(h.stage)}, {"outcome", bounded(h.outcome)}, {"reason", bounded(h.reason)},
+                       {"output", bounded(h.output, kMaxOutput)},
                        {"truncated", h.truncated}, {"took_ms", h.took_ms}});
     j["hooks"] = std::move(hooks);
   }

@@ -47,13 +47,37 @@ bool is_bare_address(std::string_view s) {
   return true;
 }
 
+// A channel's name is a metric label: an id, never free text.
+bool is_channel_name(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '-' || c == '_'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Whether the URL's host is this machine: only there may a secret travel unencrypted.
+bool loopback_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  auto rest = url.substr(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  std::string_view host;
+  if (rest.starts_with("[")) host = rest.substr(0, rest.find(']') + 1);
+  else host = rest.substr(0, rest.find(':'));
+  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
+}
+
 }  // namespace
 
 std::expected<void, std::string> check_webhook_channel(const WebhookChannel& ch) {
   auto bad = [&](const std::string& why) {
     return std::unexpected("webhook " + escape_controls(ch.name) + ": " + why);
   };
-  if (ch.name.empty() || has_control(ch.name)) return bad("needs a name without control characters");
+  if (!is_channel_name(ch.name)) return bad("name must be lower-case letters, digits, '-' and '_' (a metric label)");
   // The URL is not quoted in any error: a webhook URL often carries its secret in the path.
   if (!starts_with_ci(ch.url, "http://") && !starts_with_ci(ch.url, "https://"))
     return bad("url must be http:// or https://");
@@ -62,6 +86,8 @@ std::expected<void, std::string> check_webhook_channel(const WebhookChannel& ch)
     if (!is_token(name)) return bad("header name \"" + escape_controls(name) + "\" is not a token");
     if (has_control(value)) return bad("header " + name + " has control characters in its value");
   }
+  if (!ch.bearer_token_file.empty() && starts_with_ci(ch.url, "http://") && !loopback_url(ch.url))
+    return bad("would send its bearer token in plain text: use https:// (http:// only to this machine)");
   if (ch.timeout.count() <= 0) return bad("timeout must be positive");
   return {};
 }
@@ -70,7 +96,7 @@ std::expected<void, std::string> check_mail_channel(const MailChannel& ch) {
   auto bad = [&](const std::string& why) {
     return std::unexpected("mail " + escape_controls(ch.name) + ": " + why);
   };
-  if (ch.name.empty() || has_control(ch.name)) return bad("needs a name without control characters");
+  if (!is_channel_name(ch.name)) return bad("name must be lower-case letters, digits, '-' and '_' (a metric label)");
   if (!starts_with_ci(ch.url, "smtp://") && !starts_with_ci(ch.url, "smtps://"))
     return bad("url must be smtp:// or smtps://");
   if (has_control(ch.url)) return bad("url has control characters");
@@ -80,6 +106,8 @@ std::expected<void, std::string> check_mail_channel(const MailChannel& ch) {
     if (!is_bare_address(rcpt)) return bad("to \"" + escape_controls(rcpt) + "\" is not a bare address");
   if (has_control(ch.username)) return bad("username has control characters");
   if (!ch.password_file.empty() && ch.username.empty()) return bad("password_file needs a username");
+  if (!ch.password_file.empty() && starts_with_ci(ch.url, "smtp://") && !ch.starttls && !loopback_url(ch.url))
+    return bad("would send its password in plain text: use smtps:// or starttls: true (plain smtp:// only to this machine)");
   if (ch.timeout.count() <= 0) return bad("timeout must be positive");
   return {};
 }

@@ -92,8 +92,8 @@ const NotifyTemplate& default_template(NotifyEvent event) {
               "実行ID: {{run_id}}\n理由: {{reason}}\nハブ: {{hub}}\n時刻: {{at}}\n"};
   static const NotifyTemplate dlq_growth{
       .subject = "[renkei] DLQ増加: {{interface}} {{count}}件",
-      .body = "連携 {{interface}}（{{interface_name}}）のデッドレターが {{count}} 件になりました"
-              "（経路全体: {{route_dlq_count}} 件）。\n管理画面のDLQで内容を確認してください。\n"
+      .body = "連携 {{interface}}（{{interface_name}}）のデッドレターが {{count}} 件増えました"
+              "（このハブの起動以降: {{route_dlq_count}} 件）。\n管理画面のDLQで内容を確認してください。\n"
               "ハブ: {{hub}}\n時刻: {{at}}\n"};
   static const NotifyTemplate manual_overdue{
       .subject = "[renkei] 手動連携の期限超過: {{interface}} {{interface_name}}",

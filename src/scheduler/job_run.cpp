@@ -76,6 +76,7 @@ std::string to_json(const JobRun& r) {
       {"acked_by", r.acked_by},
       {"acked_at", r.acked_at},
   };
+  if (r.finishing) j["finishing"] = to_string(*r.finishing);
   return j.dump();
 }
 
@@ -102,6 +103,11 @@ std::optional<JobRun> job_run_from_json(std::string_view text) {
     r.owner = j.value("owner", std::string());
     r.acked_by = j.value("acked_by", std::string());
     r.acked_at = j.value("acked_at", std::int64_t{0});
+    if (auto f = j.find("finishing"); f != j.end()) {
+      auto s = f->is_string() ? parse_run_state(f->get<std::string>()) : std::nullopt;
+      if (!s || *s == RunState::Running) return std::nullopt;
+      r.finishing = *s;
+    }
     return r;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

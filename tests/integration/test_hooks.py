@@ -90,3 +90,33 @@ class Hooks(h.HubTestCase):
         # What a hook prints goes to the history only.
         self.assertNotIn("not ready", hub.run_log())
         hub.stop()
+
+    def test_a_restart_while_the_after_hook_runs_keeps_the_outcome_and_runs_it_again(self):
+        hub = Hub(self, self.brokers, "hooks-restart", collect="at-run")
+        starts = hub.tmp / "after-starts.txt"
+        edit_route(hub, MANUAL_ROUTE, "conversion:", "\n".join([
+            "    hooks:",
+            "      after_success:",
+            f"        argv: [/bin/sh, -c, 'echo \"$RENKEI_OUTCOME\" >> \"$0\"; sleep 12', {starts}]",
+            "        timeout_s: 60",
+        ]))
+        hub.drop("vrs-export.csv", h.make_file(5, h.unique("restart")), route=MANUAL_ROUTE)
+        hub.start(env=clock(f"{THU}T09:00:00+09:00"))
+        self.request_run(hub, THU)
+        h.wait_for(lambda: starts.exists() and starts.read_text().count("\n") == 1, 60, "the after hook to start",
+                   on_timeout=hub.log_tail)
+        # The outcome is on renkei.state before the hook runs: killed now, the hub that
+        # comes back finishes the run as it was decided, and runs the hook again.
+        self.assertEqual(run_states(hub, MANUAL_ROUTE)[THU].get("finishing"), "succeeded")
+        hub.kill9()
+        hub.start(env=clock(f"{THU}T09:05:00+09:00"))
+        h.wait_for(lambda: run_states(hub, MANUAL_ROUTE).get(THU, {}).get("state") in ("succeeded", "failed",
+                                                                                      "missing"),
+                   90, "the run to end after the restart", on_timeout=hub.log_tail)
+        run = run_states(hub, MANUAL_ROUTE)[THU]
+        self.assertEqual((run["state"], run["files"]), ("succeeded", 1))
+        self.assertEqual(starts.read_text().splitlines(), ["succeeded", "succeeded"])
+        self.assertEqual(len(hub.delivered("vrs-export.csv", system=MANUAL_TARGET, route=MANUAL_ROUTE)), 1)
+        h.wait_for(lambda: len(self.history(hub)) >= 1, 20, "the run's entry")
+        self.assertEqual([(e["business_date"], e["outcome"]) for e in self.history(hub)], [(THU, "succeeded")])
+        hub.stop()

@@ -48,6 +48,10 @@ struct JobRun {
   std::string owner;               // the renkeid instance carrying it
   std::string acked_by;            // operator who acknowledged the hand-off
   std::int64_t acked_at = 0;
+  // The outcome, recorded while the run's after hook runs: a hub that adopts the run
+  // (a restart, a new leader) finishes it with this outcome and runs the hook again,
+  // never collecting or deciding anew.
+  std::optional<RunState> finishing{};
 
   // "009-20261125": what operators type after `renkeictl ack 9`.
   std::string id() const;

@@ -670,7 +670,11 @@ TEST_F(ConfigDir, NotifyChannelsTemplatesAndThresholdsAreTyped) {
         std::pair{"  mail:\n    - {name: m, url: 'smtp://h', from: 'a@b\\r\\nBcc: x@y', to: [c@d]}\n", "notify.mail[0]"},
         std::pair{"  templates:\n    run-failed: {body: '{{record}}'}\n", "unknown variable"},
         std::pair{"  templates:\n    run-failed: {body: 'x {{interface'}\n", "unclosed"},
-        std::pair{"  webhooks:\n    - {name: a, url: 'http://x/'}\n    - {name: a, url: 'http://y/'}\n", "used twice"}}) {
+        std::pair{"  webhooks:\n    - {name: a, url: 'http://x/'}\n    - {name: a, url: 'http://y/'}\n", "used twice"},
+        std::pair{"  webhooks:\n    - {name: 'Ops Chat', url: 'https://x/'}\n", "metric label"},
+        std::pair{"  webhooks:\n    - {name: w, url: 'http://chat.example/', bearer_token_file: t}\n", "plain text"},
+        std::pair{"  mail:\n    - {name: m, url: 'smtp://mail.example:25', from: a@b, to: [c@d], username: u,"
+                  " password_file: pw}\n", "plain text"}}) {
     write("hub.yaml", hub + "notify:\n" + bad);
     auto e = errors();
     ASSERT_EQ(e.size(), 1u) << bad << ::testing::PrintToString(e);

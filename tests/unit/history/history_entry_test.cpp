@@ -43,6 +43,18 @@ TEST(HistoryEntry, RoundTripsEveryField) {
   EXPECT_EQ(back->hooks[0].took_ms, 12);
 }
 
+TEST(HistoryEntry, ALongReasonIsCutSoTheReaderStillTakesTheEntry) {
+  HistoryEntry e = batch();
+  e.reason = std::string(5000, 'y') + "理由";
+  auto back = history_entry_from_json(to_json(e));
+  ASSERT_TRUE(back);
+  EXPECT_LE(back->reason.size(), 4096u);
+  EXPECT_TRUE(back->reason.ends_with("…"));
+  HistoryEntry far = batch();
+  far.finished_ms = 253'402'300'800'000;  // 10000-01-01: nobody's time
+  EXPECT_FALSE(history_entry_from_json(to_json(far)));
+}
+
 TEST(HistoryEntry, RefusesWhatDoesNotFitTheGrammar) {
   const std::string good = to_json(batch());
   ASSERT_TRUE(history_entry_from_json(good));

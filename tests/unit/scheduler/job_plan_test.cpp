@@ -180,6 +180,24 @@ TEST(JobRunTest, IdsAndDatesOperatorsType) {
   EXPECT_EQ(back->state, RunState::Succeeded);
 }
 
+TEST(JobRunJson, AFinishingOutcomeRoundTripsAndANonFinalOneIsRefused) {
+  JobRun r;
+  r.route = 17;
+  r.business_date = "2026-11-26";
+  r.finishing = RunState::Failed;
+  auto back = job_run_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->state, RunState::Running);
+  EXPECT_EQ(back->finishing, RunState::Failed);
+  r.finishing.reset();
+  back = job_run_from_json(to_json(r));
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->finishing);
+  std::string text = to_json(r);
+  text.insert(text.size() - 1, ",\"finishing\":\"running\"");
+  EXPECT_FALSE(job_run_from_json(text));
+}
+
 TEST(JobStateTest, KeepsWhatBecameOfEachBatchAndRefusesKeysItCannotRead) {
   JobState state;
   state.apply(batch_outcome_key(9, "RJ20261125.csv-1a2b"), to_json(BatchOutcome{true, "", 1764075600}));
