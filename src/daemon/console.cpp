@@ -27,6 +27,19 @@ constexpr std::string_view kLoginCookie = "renkei_login";
 constexpr int kMaxLoginsWaiting = 8;
 
 // "/console/dlq/17" + `tail` → 17.
+// Decimal digits only, at most `max_len` of them (route ids 3, partitions and offsets 18):
+// the one grammar of every number a console path or form carries.
+std::optional<int64_t> digits_value(std::string_view s, std::size_t max_len) {
+  if (s.empty() || s.size() > max_len || s.find_first_not_of("0123456789") != std::string_view::npos)
+    return std::nullopt;
+  return std::stoll(std::string(s));
+}
+
+std::optional<int> route_id_of(std::string_view s) {
+  auto v = digits_value(s, 3);
+  return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+}
+
 std::optional<int> dlq_route_in(const std::string& path, std::string_view tail) {
   constexpr std::string_view kPrefix = "/console/dlq/";
   if (path.size() < kPrefix.size() + tail.size() || !path.starts_with(kPrefix) ||
@@ -34,9 +47,7 @@ std::optional<int> dlq_route_in(const std::string& path, std::string_view tail) 
     return std::nullopt;
   auto digits = std::string_view(path).substr(kPrefix.size());
   digits.remove_suffix(tail.size());
-  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos)
-    return std::nullopt;
-  return std::stoi(std::string(digits));
+  return route_id_of(digits);
 }
 
 HttpResponse html(int status, std::string body) {
@@ -168,18 +179,14 @@ void Console::add_routes() {
     if (req.path == "/console/dlq/go") {
       auto form = parse_form(req.query);
       if (form)
-        if (auto it = form->find("interface"); it != form->end() && !it->second.empty() && it->second.size() <= 3 &&
-                                               it->second.find_first_not_of("0123456789") == std::string::npos)
-          return see_other("/console/dlq/" + std::to_string(std::stoi(it->second)));
+        if (auto it = form->find("interface"); it != form->end())
+          if (auto id = route_id_of(it->second)) return see_other("/console/dlq/" + std::to_string(*id));
       return refused(400, "form field interface must be a route id");
     }
     if (auto id = dlq_route_in(req.path, ""); id) return dlq_page(req, *id);
     constexpr std::string_view kOne = "/console/interfaces/";
-    if (req.path.starts_with(kOne)) {
-      const std::string_view digits = std::string_view(req.path).substr(kOne.size());
-      if (!digits.empty() && digits.size() <= 3 && digits.find_first_not_of("0123456789") == std::string_view::npos)
-        return interface(req, std::stoi(std::string(digits)));
-    }
+    if (req.path.starts_with(kOne))
+      if (auto id = route_id_of(std::string_view(req.path).substr(kOne.size()))) return interface(req, *id);
     return refused(404, "no such page");
   }));
   p_.http.add_async_prefix_route("POST", "/console/", p_.off_loop([this](const HttpRequest& req) {
@@ -484,9 +491,9 @@ HttpResponse Console::dlq_page(const HttpRequest& req, int id, const std::string
     auto number = [&](const char* k) -> std::expected<std::optional<int64_t>, std::string> {
       auto it = q->find(k);
       if (it == q->end() || it->second.empty()) return std::optional<int64_t>();
-      if (it->second.size() > 18 || it->second.find_first_not_of("0123456789") != std::string::npos)
-        return std::unexpected(std::string(k) + " must be a number");
-      return std::optional<int64_t>(std::stoll(it->second));
+      auto n = digits_value(it->second, 18);
+      if (!n) return std::unexpected(std::string(k) + " must be a number");
+      return n;
     };
     auto p = number("partition");
     auto f = number("from");
@@ -524,10 +531,7 @@ HttpResponse Console::dlq_view(const HttpRequest& req, int id) {
   auto form = parse_form(req.body);  // checked by session_of
   auto number = [&](const char* k) -> std::optional<int64_t> {
     auto it = form->find(k);
-    if (it == form->end() || it->second.empty() || it->second.size() > 18 ||
-        it->second.find_first_not_of("0123456789") != std::string::npos)
-      return std::nullopt;
-    return std::stoll(it->second);
+    return it == form->end() ? std::nullopt : digits_value(it->second, 18);
   };
   auto partition = number("partition");
   auto offset = number("offset");
@@ -581,9 +585,9 @@ HttpResponse Console::act(const HttpRequest& req, const std::string& action) {
     return it->second;
   };
   auto iface = field("interface");
-  if (!iface || iface->size() > 3 || iface->find_first_not_of("0123456789") != std::string::npos)
-    return refused(400, "form field interface must be a route id");
-  const int route = std::stoi(*iface);
+  auto id = iface ? route_id_of(*iface) : std::nullopt;
+  if (!id) return refused(400, "form field interface must be a route id");
+  const int route = *id;
   const AuditActor who{s->who.name, {{"operator", s->who.name}, {"via", "session"}}};
   JobScheduler::Answer a;
   if (action == "run") {

@@ -401,9 +401,9 @@ std::optional<HookResult> JobScheduler::poll_hook(Active& a, const HookSpec& spe
     if (a.hook->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
     a.hook.reset();
   }
+  const JobRun& run = a.final_ ? *a.final_ : a.run;
   if (!a.hook) {
     a.hook_stage = std::string(stage);
-    const JobRun& run = a.final_ ? *a.final_ : a.run;
     HookEnv env{{"RENKEI_INTERFACE", interface_label(run.route)},
                 {"RENKEI_BUSINESS_DATE", run.business_date},
                 {"RENKEI_RUN_ID", run.id()},
@@ -420,7 +420,6 @@ std::optional<HookResult> JobScheduler::poll_hook(Active& a, const HookSpec& spe
   if (a.hook->wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
   HookResult res = a.hook->get();
   a.hook.reset();
-  const JobRun& run = a.final_ ? *a.final_ : a.run;
   // The output goes to the history only (escaped), never to the log: a hook may print
   // anything.
   a.hook_notes.push_back(HookNote{std::string(stage), std::string(to_string(res.outcome)), res.reason(),

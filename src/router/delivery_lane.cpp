@@ -574,8 +574,9 @@ void DeliveryLane::record_history(Partition& p, const RouteDef& route, std::stri
     e.sha256 = end->sha256;
     // Records are joined by '\n'; the file's own last newline is kept or not as it came.
     if (end->count > 0) e.bytes += end->count - 1 + (end->final_newline ? 1 : 0);
+  } else {
+    e.file = std::string(held_file);
   }
-  if (!end) e.file = std::string(held_file);
   if (!e.started_ms) e.started_ms = e.finished_ms;
   auto offsets = p.offsets;
   offsets->hold(hold_at);

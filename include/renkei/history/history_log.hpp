@@ -3,8 +3,6 @@
 // history is one sequence; retention from hub.yaml history.retention_days, 7 years by
 // default). Keyed "<hub cluster's group>/<interface>": hub clusters sharing one Kafka
 // cluster keep their histories apart, as renkei.state's keys do.
-#include <chrono>
-#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,8 +23,6 @@ class HistoryLog {
 
   // Never waits: `done` is told once, from the producer's thread.
   void append(const HistoryEntry& e, Done done);
-  // Waits until the broker has it (the scheduler's thread, never a delivery lane's).
-  std::expected<void, BusError> append_and_wait(const HistoryEntry& e, std::chrono::milliseconds timeout);
 
  private:
   Producer& producer_;
