@@ -2,30 +2,38 @@
 
 #include <nlohmann/json.hpp>
 
+#include "renkei/outside_value.hpp"
 #include "report.hpp"
 
 namespace renkei::cli {
 
 namespace {
 
+// The hub's answer is outside input to this terminal: a control byte in a reason or a
+// file name must not move the cursor or retitle the window.
 std::string text_of(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_string()) return "-";
-  return it->get<std::string>();
+  return escape_for_log(it->get<std::string>());
 }
 
-void print_line(const nlohmann::json& e, std::ostream& out) {
-  const bool run = e.value("kind", "") == "run";
-  out << text_of(e, "finished_at") << "  " << text_of(e, "interface") << "  " << (run ? "run  " : "batch") << "  "
-      << text_of(e, "outcome") << "  " << (run ? text_of(e, "run_id") : text_of(e, "file")) << "  "
-      << e.value("records", 0ULL) << " records";
-  if (!run) out << "  " << e.value("bytes", 0ULL) << " bytes  sha256 " << text_of(e, "sha256");
-  if (e.contains("operator") && e["operator"].is_string()) out << "  by " << e["operator"].get<std::string>();
-  if (e.contains("reason") && e["reason"].is_string()) out << "  (" << e["reason"].get<std::string>() << ")";
-  out << "\n";
+unsigned long long count_of(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<unsigned long long>() : 0ULL;
 }
 
 }  // namespace
+
+void print_history_line(const nlohmann::json& e, std::ostream& out) {
+  const bool run = text_of(e, "kind") == "run";
+  out << text_of(e, "finished_at") << "  " << text_of(e, "interface") << "  " << (run ? "run  " : "batch") << "  "
+      << text_of(e, "outcome") << "  " << (run ? text_of(e, "run_id") : text_of(e, "file")) << "  "
+      << count_of(e, "records") << " records";
+  if (!run) out << "  " << count_of(e, "bytes") << " bytes  sha256 " << text_of(e, "sha256");
+  if (e.contains("operator") && e["operator"].is_string()) out << "  by " << text_of(e, "operator");
+  if (e.contains("reason") && e["reason"].is_string()) out << "  (" << text_of(e, "reason") << ")";
+  out << "\n";
+}
 
 int cmd_history(const ApiTarget& target, const HistoryArgs& a, std::ostream& out, std::ostream& err) {
   auto r = resolve_api(target, "history", err);
@@ -71,7 +79,7 @@ int cmd_history(const ApiTarget& target, const HistoryArgs& a, std::ostream& out
     return kOk;
   }
   if (entries.empty()) out << "no history entries match\n";
-  for (const auto& e : entries) print_line(e, out);
+  for (const auto& e : entries) print_history_line(e, out);
   return kOk;
 }
 

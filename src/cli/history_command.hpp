@@ -4,6 +4,8 @@
 #include <ostream>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "run_command.hpp"
 
 namespace renkei::cli {
@@ -17,6 +19,9 @@ struct HistoryArgs {
   int limit = 50;  // entries in all, fetched page by page
   bool json = false;
 };
+
+// One entry as a line of text; every string of it escaped (`\xHH` for control bytes).
+void print_history_line(const nlohmann::json& entry, std::ostream& out);
 
 int cmd_history(const ApiTarget& target, const HistoryArgs& args, std::ostream& out, std::ostream& err);
 

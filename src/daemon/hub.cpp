@@ -87,33 +87,9 @@ std::expected<std::unique_ptr<Hub>, std::string> Hub::start(boost::asio::io_cont
                                                    hub->metrics_, hub->audit_, hub->bus_->member_name(),
                                                    hub->history_.get());
   hub->scheduler_->configure(*catalogue, *calendar);
-  if (cfg.notify.enabled()) {
-    // Counted per channel (an id of hub.yaml), event and outcome; every series from 0.
-    auto& reg = hub->registry_;
-    auto counter = [&reg](std::string_view channel, NotifyEvent e, const char* outcome) -> Counter& {
-      return reg.counter("renkei_notifications_total",
-                         "Notifications by channel, event and outcome (sent, failed: will retry, dropped: given up)",
-                         {{"channel", std::string(channel)}, {"event", std::string(to_string(e))}, {"outcome", outcome}});
-    };
-    for (const auto& w : cfg.notify.channels.webhooks)
-      for (NotifyEvent e : all_notify_events)
-        for (const char* o : {"sent", "failed", "dropped"}) counter(w.name, e, o);
-    for (const auto& m : cfg.notify.channels.mails)
-      for (NotifyEvent e : all_notify_events)
-        for (const char* o : {"sent", "failed", "dropped"}) counter(m.name, e, o);
-    NotifyCounters counters;
-    counters.sent = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "sent").inc(); };
-    counters.failed = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "failed").inc(); };
-    counters.dropped = [counter](std::string_view ch, NotifyEvent e, std::string_view why) {
-      counter(ch, e, "dropped").inc();
-      spdlog::warn("notify: {} to {} given up ({})", to_string(e), escape_for_log(ch), escape_for_log(why));
-    };
-    hub->notifier_ = std::make_unique<Notifier>(cfg.notify.channels, std::move(counters));
-    Hub* notifying = hub.get();
-    hub->scheduler_->set_notify([notifying](NotifyEvent e, NotifyVars v) { notifying->notify(e, std::move(v)); });
-    spdlog::info("notify: {} webhook and {} mail channels", cfg.notify.channels.webhooks.size(),
-                 cfg.notify.channels.mails.size());
-  }
+  hub->replace_notifier(cfg.notify.channels);
+  Hub* notifying = hub.get();
+  hub->scheduler_->set_notify([notifying](NotifyEvent e, NotifyVars v) { return notifying->notify(e, std::move(v)); });
   hub->dlq_ = std::make_unique<DlqService>(*hub->bus_, *hub->producer_, hub->runtime_, cfg.bus.group_id + ".dlq-replay");
   hub->bus_workers_ = std::make_unique<boost::asio::thread_pool>(2);
   hub->audit_worker_ = std::make_unique<boost::asio::thread_pool>(1);
@@ -421,20 +397,66 @@ bool Hub::check_users(bool audit_change) {
   return true;
 }
 
-void Hub::notify(NotifyEvent event, NotifyVars vars) {
-  if (!notifier_) return;
+void Hub::replace_notifier(const NotifyConfig& config) {
+  std::shared_ptr<Notifier> next;
+  if (!config.webhooks.empty() || !config.mails.empty()) {
+    // Counted per channel (an id of hub.yaml), event and outcome; every series from 0.
+    auto& reg = registry_;
+    auto counter = [&reg](std::string_view channel, NotifyEvent e, const char* outcome) -> Counter& {
+      return reg.counter("renkei_notifications_total",
+                         "Notifications by channel, event and outcome (sent, failed: will retry, dropped: given up)",
+                         {{"channel", std::string(channel)}, {"event", std::string(to_string(e))}, {"outcome", outcome}});
+    };
+    for (const auto& w : config.webhooks)
+      for (NotifyEvent e : all_notify_events)
+        for (const char* o : {"sent", "failed", "dropped"}) counter(w.name, e, o);
+    for (const auto& m : config.mails)
+      for (NotifyEvent e : all_notify_events)
+        for (const char* o : {"sent", "failed", "dropped"}) counter(m.name, e, o);
+    NotifyCounters counters;
+    counters.sent = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "sent").inc(); };
+    counters.failed = [counter](std::string_view ch, NotifyEvent e) { counter(ch, e, "failed").inc(); };
+    counters.dropped = [counter](std::string_view ch, NotifyEvent e, std::string_view why) {
+      counter(ch, e, "dropped").inc();
+      spdlog::warn("notify: {} to {} given up ({})", to_string(e), escape_for_log(ch), escape_for_log(why));
+    };
+    next = std::make_shared<Notifier>(config, std::move(counters));
+  }
+  std::shared_ptr<Notifier> old;
+  {
+    std::lock_guard lock(notifier_mu_);
+    old = std::exchange(notifier_, std::move(next));
+    notifier_config_ = config;
+  }
+  // The old one's retries are given up (counted as dropped, "stopped"); what is new goes
+  // to the new channels.
+  if (old) old->stop();
+  spdlog::info("notify: {} webhook and {} mail channels", config.webhooks.size(), config.mails.size());
+}
+
+std::shared_ptr<Notifier> Hub::notifier() const {
+  std::lock_guard lock(notifier_mu_);
+  return notifier_;
+}
+
+bool Hub::notify(NotifyEvent event, NotifyVars vars) {
+  auto n = notifier();
+  if (!n) return false;
   vars.emplace_back("hub", bus_->member_name());
-  notifier_->notify(event, std::move(vars));
+  n->notify(event, std::move(vars));
+  return true;
 }
 
 void Hub::watch_for_notifications() {
-  if (!notifier_) return;
+  if (!notifier()) return;
   RuntimePtr rt = runtime_.get();
   const Catalogue& c = *rt->catalogue;
   std::map<int, std::uint64_t> dead;
   for (const auto& [id, live] : collect_route_live(c, registry_, metrics_.status())) dead[id] = live.dead_letter_total();
   std::map<std::string, bool> up;
-  for (const auto& [system, sink] : rt->sinks) up[system] = metrics_.adapter_up(system).value() > 0;
+  // Down: its adapter did not open, or deliveries to it fail and are being retried.
+  for (const auto& [system, sink] : rt->sinks)
+    up[system] = metrics_.adapter_up(system).value() > 0 && metrics_.target_up(system).value() > 0;
   for (auto& e : notify_watch_.check(c, dead, up, std::chrono::steady_clock::now())) notify(e.event, std::move(e.vars));
 }
 
@@ -547,8 +569,12 @@ std::expected<RuntimePtr, std::string> Hub::build_runtime(CataloguePtr catalogue
           for (SpoolRefusalReason reason : source->refusal_reasons()) metrics_.spool_refused(r->id, reason).inc(0);
       open_side("source", s, std::move(source), rt->sources, up);
     }
-    if (!catalogue->routes_delivered_by(s.id).empty())
+    if (!catalogue->routes_delivered_by(s.id).empty()) {
       open_side("sink", s, std::shared_ptr<Sink>(make_sink(s, *catalogue)), rt->sinks, up);
+      // Up until a delivery fails; a reload keeps what the lanes last saw (and with it
+      // how long a target has been down).
+      if (targets_seen_.insert(s.id).second) metrics_.target_up(s.id).set(1);
+    }
     metrics_.adapter_up(s.id).set(up ? 1 : 0);
   }
   return RuntimePtr(std::move(rt));
@@ -598,6 +624,12 @@ bool Hub::reload() {
     users_file_.set_path((*next)->hub.users_file);
     check_users();
     if (console_) console_->configure((*next)->hub.console);
+    bool notify_changed = false;
+    {
+      std::lock_guard lock(notifier_mu_);
+      notify_changed = !((*next)->hub.notify.channels == notifier_config_);
+    }
+    if (notify_changed) replace_notifier((*next)->hub.notify.channels);
     metrics_.reloads("success").inc();
     spdlog::info("reload: new configuration active: {} systems, {} routes", (*next)->systems.size(),
                  (*next)->routes.size());
@@ -634,7 +666,7 @@ void Hub::stop() {
   if (router_thread_.joinable()) router_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
   // What is still queued is counted as dropped ("stopped"); a send under way ends at once.
-  if (notifier_) notifier_->stop();
+  if (auto n = notifier()) n->stop();
   if (producer_) {
     if (auto r = producer_->flush(10s); !r) spdlog::warn("stopping: {}", r.error().message);
   }

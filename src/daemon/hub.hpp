@@ -8,6 +8,7 @@
 #include <expected>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -63,8 +64,12 @@ class Hub {
   void add_api_routes();
   void add_run_routes();
   void add_history_routes();
-  // Sends through the notifier, if any; never blocks.
-  void notify(NotifyEvent event, NotifyVars vars);
+  // Sends through the notifier, if any (false: none configured); never blocks.
+  bool notify(NotifyEvent event, NotifyVars vars);
+  // Starts a notifier for `config` (none when it has no channel) and stops the old one:
+  // at start, and at a reload that changed notify:.
+  void replace_notifier(const NotifyConfig& config);
+  std::shared_ptr<Notifier> notifier() const;
   // The health thread's look at dead letters and target adapters (NotifyWatch).
   void watch_for_notifications();
   // Runs `h` (which talks to Kafka) on the bus workers, never on the event loop; the
@@ -98,7 +103,10 @@ class Hub {
   Authenticator authn_{auth_};
   UsersFile users_file_;
   std::unique_ptr<DlqService> dlq_;
-  std::unique_ptr<Notifier> notifier_;            // notify: webhooks and mail (none configured: null)
+  mutable std::mutex notifier_mu_;                // notifier_ and notifier_config_ (reload swaps them)
+  std::shared_ptr<Notifier> notifier_;            // notify: webhooks and mail (none configured: null)
+  NotifyConfig notifier_config_;
+  std::set<std::string> targets_seen_;            // sinks whose renkei_target_up was set at first open
   NotifyWatch notify_watch_;                      // dlq-growth and target-down, from the health thread
   std::unique_ptr<HistoryLog> history_;           // 転送履歴 entries onto renkei.history
   std::unique_ptr<HistoryReader> history_reader_; // GET /api/v1/history, the console's page

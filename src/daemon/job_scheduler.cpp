@@ -499,14 +499,28 @@ void JobScheduler::publish(const Catalogue& c, sys_seconds now) {
             rr.due = due->due_at;
             rr.overdue = due->overdue;
             // One hub tells (the leader, which starts the scheduled runs too), once per hand-off.
-            const std::pair<int, std::int64_t> key{r.id, due->due_at.time_since_epoch().count()};
-            if (due->overdue && notify_ && election_.leader() && overdue_told_.insert(key).second) {
+            // What was told is on renkei.state (after the telling: at least once), so a restart
+            // or a new leader does not tell the same hand-off again.
+            const std::int64_t due_at = due->due_at.time_since_epoch().count();
+            const std::pair<int, std::int64_t> key{r.id, due_at};
+            if (due->overdue && notify_ && election_.leader() && !state_.overdue_told(r.id, due_at) &&
+                !overdue_told_.contains(key)) {
               JobRun pending;
               pending.route = r.id;
               pending.business_date = to_string(due->occurrence.business_date);
               auto vars = run_vars(c, pending);
               vars.emplace_back("at", format_tokyo(due->due_at));
-              notify_(NotifyEvent::ManualOverdue, std::move(vars));
+              if (notify_(NotifyEvent::ManualOverdue, std::move(vars))) {  // false: nobody to tell yet
+                overdue_told_.insert(key);
+                state_.set_overdue_told(r.id, due_at);
+                store_.write_async(overdue_told_key(r.id), overdue_told_json(due_at),
+                                   [id = r.id](const std::optional<BusError>& e) {
+                                     if (e)
+                                       spdlog::warn("route {}: manual-overdue told but not recorded on renkei.state "
+                                                    "({}); a restart tells it again",
+                                                    interface_label(id), e->message);
+                                   });
+              }
             }
           }
           metrics_.manual_overdue(r.id).set(due && due->overdue ? 1 : 0);

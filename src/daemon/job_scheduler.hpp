@@ -48,7 +48,8 @@ class JobScheduler {
 
   // Where run-failed, run-missing, hook-failed and manual-overdue go (the hub's notifier);
   // called on the scheduler's thread, so it must not block. Set before run().
-  using NotifyFn = std::function<void(NotifyEvent, NotifyVars)>;
+  // True when a notifier took it (false: none is configured now).
+  using NotifyFn = std::function<bool(NotifyEvent, NotifyVars)>;
   void set_notify(NotifyFn fn) { notify_ = std::move(fn); }
   // A new catalogue or calendar (start and reload).
   void configure(const Catalogue& catalogue, std::shared_ptr<const JpCalendar> calendar);

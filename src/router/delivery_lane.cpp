@@ -263,7 +263,7 @@ void DeliveryLane::open_batch(const Key& key, Partition& p, const BusMessage& ms
   } else {
     SinkBatchInfo info{route.id, std::string(id), ""};
     auto done = sink_it->second->delivered(info);
-    if (!done && done.error().transient) return back_off(key, p, done.error().detail, route.id, msg.offset);
+    if (!done && done.error().transient) return target_failed(key, p, done.error().detail, route, msg.offset);
     if (!done) {
       how = BatchAssembler::Opening::Held;
       why = StageError{done.error().kind, done.error().detail};
@@ -271,7 +271,7 @@ void DeliveryLane::open_batch(const Key& key, Partition& p, const BusMessage& ms
       how = BatchAssembler::Opening::DeliveredBefore;
     } else if (!bad) {
       auto out = sink_it->second->begin(info);
-      if (!out && out.error().transient) return back_off(key, p, out.error().detail, route.id, msg.offset);
+      if (!out && out.error().transient) return target_failed(key, p, out.error().detail, route, msg.offset);
       if (!out) {
         how = BatchAssembler::Opening::Held;
         why = StageError{out.error().kind, out.error().detail};
@@ -342,7 +342,7 @@ void DeliveryLane::append(const Key& key, Partition& p, const BusMessage& msg, c
   }
   const std::string_view converted = *r ? std::string_view(**r) : msg.value;
   if (auto a = o.out->append(converted); !a) {
-    if (a.error().transient) return back_off(key, p, a.error().detail, route.id, msg.offset);
+    if (a.error().transient) return target_failed(key, p, a.error().detail, route, msg.offset);
     return refuse({a.error().kind, a.error().detail});
   }
   p.batches.appended(id, msg.value, *r ? std::optional<std::string_view>(converted) : std::nullopt);
@@ -354,13 +354,14 @@ void DeliveryLane::commit(const Key& key, Partition& p, const BusMessage& msg, c
                           std::string_view id, const BatchEnd& end) {
   auto& o = p.open.at(std::string(id));
   if (auto c = o.out->commit(end); !c) {
-    if (c.error().transient) return back_off(key, p, c.error().detail, route.id, msg.offset);
+    if (c.error().transient) return target_failed(key, p, c.error().detail, route, msg.offset);
     const StageError why{c.error().kind, c.error().detail};
     auto replay = p.batches.hold(id, msg.offset, why);
     auto step = p.batches.end(id, msg.offset, std::nullopt, Clock::now());
     step.replay = replay;
     return on_step(key, p, msg, route, id, step, false);
   }
+  deps_.metrics.target_up(Catalogue::target_carrier(route)).set(1);
   report_outcome(p, route, std::string(id), true, "", msg.offset);
   record_history(p, route, id, "delivered", "", &end, msg.offset);
   deps_.metrics.delivered(route.id, route.to).inc(static_cast<double>(end.count));
@@ -459,6 +460,13 @@ void DeliveryLane::dead_letter(Partition& p, const BusMessage& msg, const RouteD
       why.charset = it->second.charset;
     }
   write_dead_letter(deps_.dlq, deps_.metrics, p.offsets, msg, route, why);
+}
+
+void DeliveryLane::target_failed(const Key& key, Partition& p, const std::string& why, const RouteDef& route,
+                                 int64_t at_offset) {
+  // The bus failing (a re-read of the topic) is not the target's fault: only these count.
+  deps_.metrics.target_up(Catalogue::target_carrier(route)).set(0);
+  back_off(key, p, why, route.id, at_offset);
 }
 
 void DeliveryLane::back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset) {

@@ -139,6 +139,8 @@ class DeliveryLane {
   // The batch's 転送履歴 entry; `end` when its marker proved it whole.
   void record_history(Partition& p, const RouteDef& route, std::string_view batch_id, std::string_view outcome,
                       std::string reason, const BatchEnd* end, int64_t hold_at, std::string_view held_file = {});
+  // A transient failure of the target's sink: renkei_target_up 0, then back_off.
+  void target_failed(const Key& key, Partition& p, const std::string& why, const RouteDef& route, int64_t at_offset);
   void back_off(const Key& key, Partition& p, const std::string& why, int route_id, int64_t at_offset);
   void abandon(Partition& p);
   // Waits `d` unless the lane stops first (false then).

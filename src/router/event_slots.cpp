@@ -126,12 +126,15 @@ void deliver_event_job(EventJob& job, Producer& dlq, HubMetrics& metrics,
     const RetryPolicy policy = job.sink->retry_policy();
     backoff = std::clamp(backoff * 2, policy.first, policy.max);
     metrics.retries(route.id).inc();
+    metrics.target_up(Catalogue::target_carrier(route)).set(0);
     metrics.status().backing_off(route.id, backoff);
     spdlog::warn("route {}: delivery failed ({}); trying offset {} again in {} ms", interface_label(route.id),
                  d.error().detail, job.msg.offset, backoff.count());
     if (!pause(backoff) || job.offsets->retired()) return;  // still held: it comes again
     d = job.sink->deliver_event(job.event, record);
   }
+  // Taken or refused, the target answered.
+  metrics.target_up(Catalogue::target_carrier(route)).set(1);
   if (!d) {
     spdlog::warn("route {}: event refused by {} ({}); it is on {}", interface_label(route.id),
                  Catalogue::target_carrier(route), d.error().detail, route.dlq_topic());

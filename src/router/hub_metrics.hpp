@@ -58,6 +58,13 @@ class HubMetrics {
     return r_.gauge("renkei_adapter_up", "1 when the system's adapter is open and working",
                     {{"system", system}});
   }
+  // 0 from a transient failure delivering to the target system until a delivery to it
+  // succeeds again; 1 once its sink opens. `system` is the carrier (the lane's sink).
+  Gauge& target_up(const std::string& system) {
+    return r_.gauge("renkei_target_up",
+                    "0 while deliveries to the target system fail and are retried, 1 once one succeeds",
+                    {{"system", system}});
+  }
   // Set by the router about once a second; `system` is the lane's target (carrier) system.
   Gauge& lane_queued_bytes(const std::string& system) {
     return r_.gauge("renkei_lane_queued_bytes",

@@ -137,6 +137,10 @@ std::optional<BatchOutcome> batch_outcome_from_json(std::string_view text) {
 
 std::string cursor_key(int route) { return "cursor/" + interface_label(route); }
 
+std::string overdue_told_key(int route) { return "told/" + interface_label(route); }
+
+std::string overdue_told_json(std::int64_t due) { return nlohmann::json{{"due", due}}.dump(); }
+
 std::string cursor_json(std::chrono::sys_seconds to) {
   return nlohmann::json{{"to", to.time_since_epoch().count()}}.dump();
 }
@@ -165,6 +169,13 @@ void JobState::apply(std::string_view key, std::string_view value) {
       cursors_[*route] = j["to"].get<std::int64_t>();
       return;
     }
+  } else if (key.starts_with("told/")) {
+    auto j = nlohmann::json::parse(value, nullptr, false);
+    auto route = route_number(key.substr(5));
+    if (route && j.is_object() && j.contains("due") && j["due"].is_number_integer()) {
+      overdue_told_[*route] = j["due"].get<std::int64_t>();
+      return;
+    }
   } else if (key.starts_with("batch/")) {
     // batch/NNN/<id>: the id's own grammar was checked by the router that wrote it.
     auto rest = key.substr(6);
@@ -182,6 +193,11 @@ void JobState::apply(std::string_view key, std::string_view value) {
       }
   }
   ++ignored_;
+}
+
+bool JobState::overdue_told(int route, std::int64_t due) const {
+  auto it = overdue_told_.find(route);
+  return it != overdue_told_.end() && it->second == due;
 }
 
 const JobRun* JobState::find(int route, const std::string& business_date) const {

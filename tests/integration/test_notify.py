@@ -11,13 +11,19 @@ import email.policy
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 import harness as h
 from harness import Hub, ROUTE
+from test_scheduled_collect import edit_route
 from test_scheduler import MANUAL_ROUTE, WED, clock, run_states
+
+THU = "2026-11-26"
 
 SMTP_SINK = h.SRC / "tests" / "unit" / "notify" / "smtp_sink.py"
 # Debian's interpreter: python3-aiosmtpd is installed for it (a pyenv python3 on PATH has not).
@@ -151,4 +157,64 @@ class Notifications(h.HubTestCase):
         log = hub.run_log()
         self.assertNotIn("mail-pa55word", log)
         self.assertNotIn("hook-secret-token", log)
+        hub.stop()
+
+        # The hand-off is still overdue after a restart; it was told already (renkei.state
+        # says so), so it is not told again.
+        told = len([p for p in hook.posts if p[3]["event"] == "manual-overdue" and p[3]["interface"] == mr])
+        hub.start(env=clock(f"{WED}T22:05:00+09:00"))
+        h.wait_for(lambda: hub.metric("renkei_manual_overdue", interface=mr) == 1, 60,
+                   "the restarted hub sees the hand-off overdue", on_timeout=hub.log_tail)
+        sent_before = hub.metric("renkei_notifications_total", channel="ops-chat", event="manual-overdue",
+                                 outcome="sent") or 0
+        time.sleep(5)  # more than the scheduler's tick and the notifier's first attempt
+        self.assertEqual(len([p for p in hook.posts if p[3]["event"] == "manual-overdue"
+                              and p[3]["interface"] == mr]), told, "told again after the restart")
+        self.assertEqual(hub.metric("renkei_notifications_total", channel="ops-chat", event="manual-overdue",
+                                    outcome="sent") or 0, sent_before)
+        hub.stop()
+
+    def test_a_change_of_notify_applies_at_a_reload(self):
+        """No notify: at start; added and reloaded (SIGHUP), the next failed run is posted."""
+        hub = Hub(self, self.brokers, "notify-reload", collect="at-run")
+        hook = WebhookReceiver()
+        self.addCleanup(hook.close)
+        edit_route(hub, MANUAL_ROUTE, "conversion:", "\n".join([
+            "    hooks:",
+            "      before:",
+            "        argv: [/bin/sh, -c, 'exit 3']",
+        ]))
+        hub.start(env=clock(f"{THU}T09:00:00+09:00"))
+        mr = h.iface(MANUAL_ROUTE)
+
+        def request_run(date):
+            req = urllib.request.Request(f"http://127.0.0.1:{hub.port}/api/v1/interfaces/{MANUAL_ROUTE}/run",
+                                         data=json.dumps({"date": date}).encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {hub.api_token()}",
+                                                  "Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                self.assertIn(r.status, (200, 202))
+
+        request_run(WED)
+        h.wait_for(lambda: run_states(hub, MANUAL_ROUTE).get(WED, {}).get("state") == "failed", 60,
+                   "Wednesday's run failed by its before hook", on_timeout=hub.log_tail)
+        self.assertIsNone(hub.metric("renkei_notifications_total", channel="ops-chat", event="run-failed",
+                                     outcome="sent"))
+
+        with open(hub.hub_yaml, "a", encoding="utf-8") as f:
+            f.write("\n".join(["", "notify:", "  events: [run-failed]", "  webhooks:",
+                                f"    - {{name: ops-chat, url: 'http://127.0.0.1:{hook.port}/renkei'}}", ""]))
+        hub.signal(signal.SIGHUP)
+        h.wait_for(lambda: hub.metric("renkei_config_reloads_total", outcome="success") == 1, 60,
+                   "the reload with notify:", on_timeout=hub.log_tail)
+        self.assertEqual(hub.metric("renkei_notifications_total", channel="ops-chat", event="run-failed",
+                                    outcome="sent"), 0)
+        request_run(THU)
+        h.wait_for(lambda: any(p[3]["event"] == "run-failed" and p[3].get("interface") == mr
+                               and p[3].get("business_date") == THU for p in hook.posts), 60,
+                   "the run-failed POST after the reload", on_timeout=hub.log_tail)
+        self.assertFalse(any(p[3].get("business_date") == WED and p[3].get("interface") == mr for p in hook.posts),
+                         "a failure from before notify: was configured was posted")
+        self.assertGreaterEqual(hub.metric("renkei_notifications_total", channel="ops-chat", event="run-failed",
+                                           outcome="sent"), 1)
         hub.stop()

@@ -52,6 +52,7 @@ struct WebhookChannel {
   std::vector<std::pair<std::string, std::string>> headers{};
   std::string bearer_token_file{};
   std::chrono::milliseconds timeout{5000};  // the whole attempt: connect, send, answer
+  bool operator==(const WebhookChannel&) const = default;
 };
 
 // One mail per notification to every address in `to`.
@@ -64,6 +65,7 @@ struct MailChannel {
   std::string username{};       // empty: no SMTP AUTH
   std::string password_file{};  // first line is the password; read at send time, never logged
   std::chrono::milliseconds timeout{10000};
+  bool operator==(const MailChannel&) const = default;
 };
 
 // `subject` is for mail only; a webhook gets `body` rendered as its "text" field.
@@ -71,6 +73,7 @@ struct MailChannel {
 struct NotifyTemplate {
   std::string subject{};
   std::string body{};
+  bool operator==(const NotifyTemplate&) const = default;
 };
 
 struct NotifyConfig {
@@ -81,6 +84,7 @@ struct NotifyConfig {
   int max_attempts = 5;                               // per channel and notification, first try included
   std::chrono::milliseconds first_backoff{1000};      // doubles after each failed attempt
   std::size_t queue_limit = 1000;                     // deliveries unfinished (in flight, retries included)
+  bool operator==(const NotifyConfig&) const = default;
 };
 
 }  // namespace renkei

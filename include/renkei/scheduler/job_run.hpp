@@ -66,6 +66,11 @@ std::optional<JobRun> job_run_from_json(std::string_view text);
 std::string cursor_key(int route);
 std::string cursor_json(std::chrono::sys_seconds to);
 
+// The due time (epoch seconds) of a manual row's hand-off whose manual-overdue was told:
+// one key per route, so a restart or a new leader does not tell it again.
+std::string overdue_told_key(int route);
+std::string overdue_told_json(std::int64_t due);
+
 // What became of one batch at its target; written by the hub whose router assembled it.
 struct BatchOutcome {
   bool delivered = false;
@@ -105,12 +110,16 @@ class JobState {
   // The (route, batch id) of outcomes settled before `cutoff` (epoch seconds), at most `limit`.
   std::vector<std::pair<int, std::string>> batch_outcomes_before(std::int64_t cutoff, std::size_t limit) const;
   std::size_t batch_outcomes() const { return batches_.size(); }
+  // Whether manual-overdue was told for the route's hand-off due at `due`.
+  bool overdue_told(int route, std::int64_t due) const;
+  void set_overdue_told(int route, std::int64_t due) { overdue_told_[route] = due; }
   std::size_t ignored() const { return ignored_; }
 
  private:
   std::map<std::pair<int, std::string>, JobRun> runs_;
   std::map<std::pair<int, std::string>, BatchOutcome, std::less<>> batches_;
   std::map<int, std::int64_t> cursors_;
+  std::map<int, std::int64_t> overdue_told_;
   std::size_t ignored_ = 0;
 };
 

@@ -4,7 +4,10 @@
 #include <sstream>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
+#include "cli/history_command.hpp"
 
 namespace renkei {
 namespace {
@@ -19,6 +22,22 @@ Run run(std::vector<const char*> args) {
   std::ostringstream out, err;
   int code = cli::run(static_cast<int>(args.size()), args.data(), out, err);
   return {code, out.str(), err.str()};
+}
+
+// What the hub answers is outside input to the operator's terminal.
+TEST(Cli, AHistoryLineEscapesControlBytesAndIgnoresMistypedFields) {
+  auto e = nlohmann::json::parse(R"({"kind":"batch","finished_at":"2026-12-08T10:00:00+09:00","interface":"005",
+    "outcome":"held","file":"A\u001b]0;pwned\u0007.csv","records":"many","bytes":12,"sha256":"ab",
+    "operator":"x\ny","reason":"bad-record: \u001b[2J"})");
+  std::ostringstream out;
+  cli::print_history_line(e, out);
+  const std::string line = out.str();
+  EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+  EXPECT_EQ(line.find('\x07'), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+  EXPECT_NE(line.find("A\\x1B]0;pwned\\x07.csv"), std::string::npos) << line;
+  EXPECT_NE(line.find("0 records  12 bytes"), std::string::npos) << line;
+  EXPECT_NE(line.find("by x\\x0Ay"), std::string::npos) << line;
 }
 
 TEST(Cli, ExitCodes) {

@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "renkei/batch.hpp"
 #include "renkei/catalogue/config_loader.hpp"
@@ -23,13 +24,17 @@ class KeepAll final : public Sink {
  public:
   class Batch final : public SinkBatch {
    public:
-    explicit Batch(std::string* into) : into_(into) {}
+    Batch(std::string* into, int* transient_commits) : into_(into), transient_commits_(transient_commits) {}
     AdapterResult<> append(std::string_view r) override {
       if (!into_->empty()) *into_ += '\n';
       *into_ += r;
       return {};
     }
     AdapterResult<> commit(const BatchEnd& end) override {
+      if (*transient_commits_ > 0) {
+        --*transient_commits_;
+        return std::unexpected(AdapterError{true, "io", "target busy"});
+      }
       if (end.final_newline) *into_ += '\n';
       return {};
     }
@@ -38,19 +43,21 @@ class KeepAll final : public Sink {
 
    private:
     std::string* into_;
+    int* transient_commits_;
   };
   AdapterResult<> open() override { return {}; }
   AdapterResult<bool> delivered(const SinkBatchInfo&) override { return false; }
   AdapterResult<std::unique_ptr<SinkBatch>> begin(const SinkBatchInfo&) override {
     if (refuse) return std::unexpected(AdapterError{false, "bad-record", "the target refuses the batch"});
     file.clear();
-    return std::unique_ptr<SinkBatch>(std::make_unique<Batch>(&file));
+    return std::unique_ptr<SinkBatch>(std::make_unique<Batch>(&file, &transient_commits));
   }
   AdapterResult<> deliver_event(const SinkEvent&, std::string_view) override { return {}; }
   RetryPolicy retry_policy() const override { return {100ms, 1s}; }
   void close() override {}
   std::string file;
   bool refuse = false;
+  int transient_commits = 0;  // commits that fail transiently before one succeeds
 };
 
 class LaneHistory : public ::testing::Test {
@@ -88,8 +95,9 @@ class LaneHistory : public ::testing::Test {
   void TearDown() override {
     if (lane_) lane_->stop();
   }
-  void push(int64_t offset, std::string_view value, std::vector<std::pair<std::string_view, std::string_view>> headers) {
-    LaneItem item{BusMessage{}, offsets_, 0};
+  void push(int64_t offset, std::string_view value, std::vector<std::pair<std::string_view, std::string_view>> headers,
+            uint64_t epoch = 0) {
+    LaneItem item{BusMessage{}, offsets_, epoch};
     item.msg.topic = route_->topic;
     item.msg.offset = offset;
     item.msg.value = value;
@@ -165,6 +173,32 @@ TEST_F(LaneHistory, AHeldFileSaysWhyAndNeverItsContents) {
   EXPECT_EQ(e.records, 2u);
   EXPECT_EQ(e.file, "JUKI_20261207.csv");  // which file, from its end marker
   for (auto& d : dones_) d(std::nullopt);
+}
+
+// renkei_target_up, which notify's target-down watches: 0 from a transient failure of the
+// target, 1 again once a batch is delivered to it.
+TEST_F(LaneHistory, ATargetThatFailsTransientlyIsDownUntilABatchIsDeliveredToIt) {
+  auto& up = metrics_.target_up(Catalogue::target_carrier(*route_));
+  up.set(1);
+  sink_->transient_commits = 1;
+  const std::string id = "20261207T000000Z-0000000000000003";
+  const std::string marker = BatchEnd{1, sha256_hex("one\n"), true, "F.csv"}.format();
+  auto send = [&](uint64_t epoch) {
+    push(0, "one", {{hdr::kBatchId, id}, {hdr::kSeq, "1"}}, epoch);
+    push(1, "", {{hdr::kBatchId, id}, {hdr::kBatchEnd, marker}}, epoch);
+  };
+  send(0);
+  for (int i = 0; i < 500 && up.value() != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(up.value(), 0) << "a transient commit failure did not mark the target down";
+  {
+    std::lock_guard lock(mu_);
+    EXPECT_TRUE(entries_.empty());
+  }
+  send(1);  // read again after the seek back
+  ASSERT_TRUE(wait_entries(1));
+  EXPECT_EQ(up.value(), 1) << "a delivered batch did not mark the target up again";
+  std::lock_guard lock(mu_);
+  EXPECT_EQ(entries_.at(0).outcome, "delivered");
 }
 
 }  // namespace

@@ -226,6 +226,27 @@ TEST_F(Slots, TransientFailuresAreRetriedInPlaceThenDelivered) {
   EXPECT_EQ(offsets->committable(), std::optional<int64_t>(1));
 }
 
+// renkei_target_up (notify's target-down): 0 while an event is retried, 1 once it is taken.
+TEST_F(Slots, ATargetIsDownWhileItsEventIsRetriedAndUpOnceItTakesIt) {
+  auto& up = metrics.target_up(Catalogue::target_carrier(route));
+  up.set(1);
+  {
+    std::lock_guard lock(sink.mu);
+    sink.transient_failures = 1'000'000;
+  }
+  EventSlots slots("test", 2, deps());
+  slots.push(job(0, "a", "x"));
+  offsets->processed(0);
+  for (int i = 0; i < 500 && up.value() != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(up.value(), 0) << "a retried event did not mark its target down";
+  {
+    std::lock_guard lock(sink.mu);
+    sink.transient_failures = 0;
+  }
+  ASSERT_TRUE(wait_finished(10));
+  EXPECT_EQ(up.value(), 1) << "a delivered event did not mark its target up again";
+}
+
 TEST_F(Slots, ARefusedEventGoesToTheDlqWithItsReasonAndIsCommittedAfter) {
   EventSlots slots("test", 2, deps());
   slots.push(job(0, "a", "refuse"));

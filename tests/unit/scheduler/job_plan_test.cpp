@@ -166,6 +166,23 @@ TEST(JobStateTest, AppliesRunsAndCursorsAndIgnoresWhatItCannotRead) {
   EXPECT_TRUE(state.running().empty());
 }
 
+// manual-overdue told once per hand-off, across restarts: the latest due told per route.
+TEST(JobStateTest, RemembersWhichHandOffsOverdueWasToldFor) {
+  JobState state;
+  EXPECT_EQ(overdue_told_key(17), "told/017");
+  state.apply(overdue_told_key(17), overdue_told_json(1764075600));
+  EXPECT_TRUE(state.overdue_told(17, 1764075600));
+  EXPECT_FALSE(state.overdue_told(17, 1764162000));  // the next hand-off is told again
+  EXPECT_FALSE(state.overdue_told(18, 1764075600));
+  state.apply(overdue_told_key(17), overdue_told_json(1764162000));
+  EXPECT_TRUE(state.overdue_told(17, 1764162000));
+  EXPECT_FALSE(state.overdue_told(17, 1764075600));
+  state.apply("told/017", "{\"due\":\"soon\"}");
+  state.apply("told/xyz", overdue_told_json(1));
+  EXPECT_EQ(state.ignored(), 2u);
+  EXPECT_TRUE(state.overdue_told(17, 1764162000));
+}
+
 TEST(JobRunTest, IdsAndDatesOperatorsType) {
   JobRun r = run_of(9, "2026-11-25", RunState::Succeeded);
   EXPECT_EQ(r.id(), "009-20261125");
