@@ -356,6 +356,20 @@ std::optional<Profile> parse_profile(const fs::path& path, const std::string& sh
   }
   auto values = m.map("values");
   p.where.field_lines["values"] = m.line_of_key("values");
+  if (auto rules = m.strings("rules")) {
+    p.rules = *rules;
+    if (auto made = OutputRules::make(p.rules); !made) m.error("rules", made.error());
+  }
+  if (auto forbidden = m.strings("forbidden")) {
+    for (std::size_t i = 0; i < forbidden->size(); ++i) {
+      auto range = parse_code_range((*forbidden)[i]);
+      if (!range) {
+        m.error("forbidden", "entry " + std::to_string(i + 1) + " is not U+XXXX or U+XXXX..U+YYYY");
+        continue;
+      }
+      p.forbidden.push_back(*range);
+    }
+  }
   m.finish();
   if (!base) return std::nullopt;
   p.base = *base;
@@ -438,6 +452,10 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
                   "profile '" + p->name + "': no shrink table codemaps/shrink/" + p->shrink + ".tsv");
     if (p->base == ProfileBase::Jukinet && !maps->jukinet)
       diags.error(p->where.file, p->where.line, "profile '" + p->name + "': needs codemaps/jukinet/unified.tsv");
+    // Towards 住基ネット every output is a J+ code from the table: no character rules apply.
+    if (p->base == ProfileBase::Jukinet && (!p->rules.empty() || !p->forbidden.empty()))
+      diags.error(p->where.file, p->where.line,
+                  "profile '" + p->name + "': rules and forbidden do not apply to base jukinet (its output is J+ codes)");
     maps->profiles[p->name] = std::move(*p);
   }
   for (const auto& r : cat.routes) {
@@ -452,6 +470,11 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
     if (p->base == ProfileBase::Jukinet && !maps->jukinet)
       diags.error(r.where.file, r.where.line_of("conversion"),
                   "route " + std::to_string(r.id) + ": profile '" + p->name + "' needs codemaps/jukinet/unified.tsv");
+    if (auto rules = OutputRules::make(p->rules, p->forbidden); rules)
+      if (const SystemDef* to = cat.system(r.to))
+        if (auto why = rules->check_target(to->charset))
+          diags.error(r.where.file, r.where.line_of("conversion"),
+                      "route " + std::to_string(r.id) + ": profile '" + p->name + "': " + *why);
     const LayoutDef* layout = cat.layout_of(r);
     for (const auto& [field, table] : p->values)
       if (!layout || !layout->field(field))

@@ -48,6 +48,10 @@ std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& ca
     if (it == codemaps->values.end()) return std::unexpected("no value table '" + table + "'");
     p.values[field] = &it->second;
   }
+  auto rules = OutputRules::make(profile->rules, profile->forbidden);
+  if (!rules) return std::unexpected("profile '" + p.profile_name + "': " + rules.error());
+  if (auto why = rules->check_target(p.to_charset)) return std::unexpected("profile '" + p.profile_name + "': " + *why);
+  p.rules = std::move(*rules);
   return p;
 }
 
@@ -83,7 +87,7 @@ std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPl
   // so no value tables, fixed widths or kana fields), and is kept as it is when nothing
   // changes charset (convert_into's first case).
   const bool whole = !plan.layout || plan.layout->format == LayoutFormat::Line;
-  c.plain_lines_ = whole && plan.base != ProfileBase::Jukinet && !c.same_charset_;
+  c.plain_lines_ = whole && plan.base != ProfileBase::Jukinet && !c.same_charset_ && plan.rules.empty();
   c.plan_ = std::move(plan);
   return c;
 }
@@ -147,6 +151,17 @@ ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index,
   return ConversionError{std::move(kind), f.rf.name, f.record_offset(at), std::move(detail)};
 }
 
+bool RecordConverter::holds(char32_t c) { return (to_->is_unicode() || to_->encodable(c)) && plan_.rules.allows(c); }
+
+ConversionError RecordConverter::refused(const Field& f, std::size_t i, std::u32string_view glyph, std::string kind,
+                                         std::string detail) {
+  for (char32_t c : glyph)
+    if (to_->is_unicode() || to_->encodable(c))
+      if (auto no = plan_.rules.check(c))
+        return at_char(f, i, "rule-refused", "rule '" + std::string(no->rule) + "': " + std::string(no->why));
+  return at_char(f, i, std::move(kind), std::move(detail));
+}
+
 std::expected<std::optional<std::string>, ConversionError> RecordConverter::convert(std::string_view record,
                                                                                     std::vector<ConversionNote>* notes,
                                                                                     bool header) {
@@ -161,13 +176,15 @@ std::expected<bool, ConversionError> RecordConverter::convert_into(std::string_v
                                                                    std::vector<ConversionNote>* notes, bool header) {
   const bool whole = !plan_.layout || plan_.layout->format == LayoutFormat::Line;
   // The common case of a `none` route between systems of one charset: check, keep bytes.
-  if (plan_.base == ProfileBase::None && same_charset_ && whole) {
+  // Not under rules: a duplicate code (NEC row 13's ≒) must be written again as the code
+  // the rules allow (JIS X 0208's), which only encoding does.
+  if (plan_.base == ProfileBase::None && same_charset_ && whole && plan_.rules.empty()) {
     text_.clear();
     if (auto d = from_->decode(record, text_); !d)
       return std::unexpected(ConversionError{d.error().kind, "record", d.error().offset,
                                              d.error().kind + " byte sequence for charset " + plan_.from_charset});
     bool has_gaiji = false;
-    for (char32_t c : text_) has_gaiji |= is_private_use(c);
+    for (char32_t c : text_) has_gaiji |= is_private_use(c) || !plan_.rules.allows(c);
     if (!has_gaiji) return false;
   }
   const std::size_t start = out.size();
@@ -221,7 +238,8 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   // across in one pass; anything else (gaiji, IVS, kana to widen, an error) falls through
   // to the general path, which decides and reports exactly as before.
   const bool fixed_layout = f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed;
-  if (plan_.base != ProfileBase::Jukinet && !fixed_layout && (header || !f.rf.def || !plan_.values.contains(f.rf.name))) {
+  if (plan_.base != ProfileBase::Jukinet && !fixed_layout && plan_.rules.empty() &&
+      (header || !f.rf.def || !plan_.values.contains(f.rf.name))) {
     const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
     if (to_->is_unicode() ? from_->try_to_utf8(f.bytes, out, widen) : from_->is_unicode() && to_->try_from_utf8(f.bytes, out, widen))
       return {};
@@ -259,7 +277,8 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   if (plain) {
     const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
     for (char32_t c : source)
-      if (c >= 0xE000 && (is_private_use(c) || is_variation_selector(c) || (widen && is_halfwidth_katakana(c)))) {
+      if ((c >= 0xE000 && (is_private_use(c) || is_variation_selector(c) || (widen && is_halfwidth_katakana(c)))) ||
+          (c >= 0x80 && !plan_.rules.empty() && !plan_.rules.allows(c))) {
         plain = false;
         break;
       }
@@ -290,7 +309,6 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
                                                                 std::vector<ConversionNote>* notes) {
   const bool to_jukinet = plan_.base == ProfileBase::Jukinet;
   const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
-  const bool target_unicode = to_->is_unicode();
 
   // Emits a glyph for the target; `i` is its first character's index for error positions.
   auto emit = [&](std::size_t i, const Glyph& g, bool from_gaiji) -> std::expected<void, ConversionError> {
@@ -325,36 +343,37 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
                                      "the character is not in the 住基ネット統一文字 table"));
     }
     // A local system: its own gaiji first (the most exact), then its charset.
+    // (A rule that refuses the target's own 外字, as eLTAX's and jisx0208 do, leaves the
+    // glyph to its UCS.)
+    const GaijiTable::Entry* own = nullptr;
     if (plan_.to_gaiji) {
-      const GaijiTable::Entry* e = g.mj.empty() ? nullptr : plan_.to_gaiji->by_mj(g.mj);
-      if (!e && !g.ucs.empty()) e = plan_.to_gaiji->by_ucs(g.ucs);
-      if (e) {
-        out.push_back(e->local);
+      own = g.mj.empty() ? nullptr : plan_.to_gaiji->by_mj(g.mj);
+      if (!own && !g.ucs.empty()) own = plan_.to_gaiji->by_ucs(g.ucs);
+      if (own && plan_.rules.allows(own->local)) {
+        out.push_back(own->local);
         return {};
       }
     }
-    if (g.ucs.empty())
+    if (g.ucs.empty()) {
+      if (own) return std::unexpected(refused(f, i, std::u32string(1, own->local), "gaiji-unmapped", ""));
       return std::unexpected(at_char(f, i, "gaiji-unmapped",
                                      "the glyph has no UCS and no local code in the target's gaiji table"));
-    if (target_unicode) {
-      out += g.ucs;
-      return {};
     }
     bool all = true;
-    for (char32_t c : g.ucs) all = all && to_->encodable(c);
+    for (char32_t c : g.ucs) all = all && holds(c);
     if (all) {
       out += g.ucs;
       return {};
     }
-    if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && to_->encodable(g.ucs[0]))
-      return std::unexpected(at_char(f, i, "ivs-dropped",
+    if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && holds(g.ucs[0]) && !plan_.shrink)
+      return std::unexpected(refused(f, i, g.ucs.substr(1), "ivs-dropped",
                                      plan_.to_charset + " holds the base character but not its variation"));
     if (plan_.shrink) {
       if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
         std::vector<const std::u32string*> fit;
         for (const auto& c : *cands) {
           bool ok = true;
-          for (char32_t x : c) ok = ok && to_->encodable(x);
+          for (char32_t x : c) ok = ok && holds(x);
           if (ok) fit.push_back(&c);
         }
         if (fit.size() > 1)
@@ -369,7 +388,12 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
         }
       }
     }
-    return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
+    if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && holds(g.ucs[0]))
+      return std::unexpected(refused(f, i, g.ucs.substr(1), "ivs-dropped",
+                                     plan_.to_charset + " holds the base character but not its variation"));
+    std::u32string tried = g.ucs;
+    if (own) tried.push_back(own->local);  // the target's 外字, which a rule refused
+    return std::unexpected(refused(f, i, tried, from_gaiji ? "gaiji-unmapped" : "unmappable",
                                    "the character has no encoding in " + plan_.to_charset +
                                        " and no entry in the target's gaiji table"));
   };
@@ -416,7 +440,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       i += 2;
       continue;
     }
-    if (!to_jukinet && (target_unicode || to_->encodable(c))) {
+    if (!to_jukinet && holds(c)) {
       out.push_back(c);
       ++i;
       continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "renkei/catalogue/model.hpp"
+#include "renkei/convert/output_rules.hpp"
 #include "renkei/diagnostic.hpp"
 
 namespace renkei {
@@ -103,6 +104,8 @@ struct Profile {
   std::string shrink;                               // shrink table name, may be empty
   std::string description;
   SourceRef where;
+  std::vector<std::string> rules{};        // output rule sets (output_rules.hpp), all must allow
+  std::vector<CodeRange> forbidden{};      // the interface's own forbidden characters
 };
 
 struct Codemaps {

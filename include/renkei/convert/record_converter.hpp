@@ -18,7 +18,7 @@ namespace renkei {
 
 struct ConversionError {
   std::string kind;        // illegal-sequence | unmappable | gaiji-unmapped | ivs-dropped |
-                           // ambiguous-shrink | field-overflow | bad-record
+                           // ambiguous-shrink | rule-refused | field-overflow | bad-record
   std::string field;       // layout field name ("record" without a layout)
   std::size_t offset = 0;  // byte offset in the source record
   std::string detail;      // what went wrong; never the record's contents
@@ -48,6 +48,7 @@ struct ConversionPlan {
   const ShrinkTable* shrink = nullptr;
   std::string shrink_name;
   std::map<std::string, const ValueTable*> values;  // layout field → table
+  OutputRules rules;                                 // the peer's rules on what it is sent
   CodemapsPtr codemaps;                              // keeps the tables alive
   CataloguePtr catalogue;                            // keeps the layout alive
 };
@@ -86,6 +87,12 @@ class RecordConverter {
   std::expected<void, ConversionError> map_chars(const Field& f, std::u32string_view in, std::u32string& out,
                                                  std::vector<ConversionNote>* notes);
   ConversionError at_char(const Field& f, std::size_t char_index, std::string kind, std::string detail);
+  // Whether the target can hold `c`: its charset has it and every rule lets it out.
+  bool holds(char32_t c);
+  // The error for a glyph the target cannot take: rule-refused when its charset has the
+  // character but a rule does not let it out, else `kind` with `detail`.
+  ConversionError refused(const Field& f, std::size_t i, std::u32string_view glyph, std::string kind,
+                          std::string detail);
 
   ConversionPlan plan_;
   std::unique_ptr<Charset> from_;
