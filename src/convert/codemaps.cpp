@@ -360,6 +360,11 @@ std::optional<Profile> parse_profile(const fs::path& path, const std::string& sh
     p.rules = *rules;
     if (auto made = OutputRules::make(p.rules); !made) m.error("rules", made.error());
   }
+  const std::string_view duplicate_names[] = {"windows", "nec-selected", "ibm"};
+  if (auto d = m.enumeration<DuplicatePreference>(
+          "cp932_duplicates", Need::Optional, [](std::string_view s) { return parse_duplicate_preference(s); },
+          duplicate_names))
+    p.cp932_duplicates = *d;
   if (auto forbidden = m.strings("forbidden")) {
     for (std::size_t i = 0; i < forbidden->size(); ++i) {
       auto range = parse_code_range((*forbidden)[i]);
@@ -475,6 +480,12 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
         if (auto why = rules->check_target(to->charset))
           diags.error(r.where.file, r.where.line_of("conversion"),
                       "route " + std::to_string(r.id) + ": profile '" + p->name + "': " + *why);
+    if (p->cp932_duplicates != DuplicatePreference::Windows)
+      if (const SystemDef* to = cat.system(r.to))
+        if (auto cs = open_charset(to->charset))
+          if (auto w = with_duplicate_preference(std::move(*cs), p->cp932_duplicates); !w)
+            diags.error(r.where.file, r.where.line_of("conversion"),
+                        "route " + std::to_string(r.id) + ": profile '" + p->name + "': " + w.error());
     const LayoutDef* layout = cat.layout_of(r);
     for (const auto& [field, table] : p->values)
       if (!layout || !layout->field(field))

@@ -52,6 +52,7 @@ std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& ca
   if (!rules) return std::unexpected("profile '" + p.profile_name + "': " + rules.error());
   if (auto why = rules->check_target(p.to_charset)) return std::unexpected("profile '" + p.profile_name + "': " + *why);
   p.rules = std::move(*rules);
+  p.duplicates = profile->cp932_duplicates;
   return p;
 }
 
@@ -77,8 +78,10 @@ std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPl
   if (!from) return std::unexpected(from.error());
   auto to = open_charset(plan.to_charset);
   if (!to) return std::unexpected(to.error());
+  auto preferring = with_duplicate_preference(std::move(*to), plan.duplicates);
+  if (!preferring) return std::unexpected("profile '" + plan.profile_name + "': " + preferring.error());
   c.from_ = std::move(*from);
-  c.to_ = std::move(*to);
+  c.to_ = std::move(*preferring);
   c.same_charset_ = plan.from_charset == plan.to_charset;
   // Fixed-width padding is the target's own space: 0x40 in EBCDIC, not ASCII 0x20.
   std::string space;
@@ -176,9 +179,10 @@ std::expected<bool, ConversionError> RecordConverter::convert_into(std::string_v
                                                                    std::vector<ConversionNote>* notes, bool header) {
   const bool whole = !plan_.layout || plan_.layout->format == LayoutFormat::Line;
   // The common case of a `none` route between systems of one charset: check, keep bytes.
-  // Not under rules: a duplicate code (NEC row 13's ≒) must be written again as the code
-  // the rules allow (JIS X 0208's), which only encoding does.
-  if (plan_.base == ProfileBase::None && same_charset_ && whole && plan_.rules.empty()) {
+  // Not under rules or a duplicate preference: a duplicate code (NEC row 13's ≒) must be
+  // written again as the code the rules or the peer want, which only encoding does.
+  if (plan_.base == ProfileBase::None && same_charset_ && whole && plan_.rules.empty() &&
+      plan_.duplicates == DuplicatePreference::Windows) {
     text_.clear();
     if (auto d = from_->decode(record, text_); !d)
       return std::unexpected(ConversionError{d.error().kind, "record", d.error().offset,

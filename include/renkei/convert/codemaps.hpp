@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "renkei/catalogue/model.hpp"
+#include "renkei/convert/duplicate_preference.hpp"
 #include "renkei/convert/output_rules.hpp"
 #include "renkei/diagnostic.hpp"
 
@@ -106,6 +107,7 @@ struct Profile {
   SourceRef where;
   std::vector<std::string> rules{};        // output rule sets (output_rules.hpp), all must allow
   std::vector<CodeRange> forbidden{};      // the interface's own forbidden characters
+  DuplicatePreference cp932_duplicates = DuplicatePreference::Windows;  // which code of a duplicate is written
 };
 
 struct Codemaps {

@@ -49,6 +49,7 @@ struct ConversionPlan {
   std::string shrink_name;
   std::map<std::string, const ValueTable*> values;  // layout field → table
   OutputRules rules;                                 // the peer's rules on what it is sent
+  DuplicatePreference duplicates = DuplicatePreference::Windows;  // CP932's duplicate codes
   CodemapsPtr codemaps;                              // keeps the tables alive
   CataloguePtr catalogue;                            // keeps the layout alive
 };
