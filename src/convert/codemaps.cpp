@@ -323,12 +323,57 @@ const Profile* Codemaps::profile(const std::string& name) const {
   return it == profiles.end() ? nullptr : &it->second;
 }
 
+GaijiPolicy Codemaps::gaiji_policy_of(const std::string& system) const {
+  auto it = gaiji_policy.find(system);
+  return it == gaiji_policy.end() ? GaijiPolicy{} : it->second;
+}
+
 const GaijiTable* Codemaps::gaiji_of(const std::string& system) const {
   auto it = gaiji.find(system);
   return it == gaiji.end() ? nullptr : &it->second;
 }
 
 namespace {
+
+std::optional<GaijiPolicy> parse_gaiji_policy(const fs::path& path, const std::string& shown, Diagnostics& diags) {
+  auto doc = load_yaml_file(path.string(), shown, diags);
+  if (!doc) return std::nullopt;
+  GaijiPolicy g;
+  g.where.file = shown;
+  MapReader m(*doc, shown, "gaiji policy '" + path.stem().string() + "'", diags);
+  g.where.line = m.line();
+  const std::string_view orders[] = {"table-first", "standard-first"};
+  if (auto o = m.enumeration<GaijiPolicy::Order>(
+          "order", Need::Optional,
+          [](std::string_view s) -> std::optional<GaijiPolicy::Order> {
+            if (s == "table-first") return GaijiPolicy::Order::TableFirst;
+            if (s == "standard-first") return GaijiPolicy::Order::StandardFirst;
+            return std::nullopt;
+          },
+          orders))
+    g.order = *o;
+  const std::string_view policies[] = {"error", "replace"};
+  auto unregistered = m.enumeration<bool>(
+      "unregistered", Need::Optional,
+      [](std::string_view s) -> std::optional<bool> {
+        if (s == "error") return false;
+        if (s == "replace") return true;
+        return std::nullopt;
+      },
+      policies);
+  auto replacement = m.str("replacement");
+  if (unregistered.value_or(false)) {
+    auto r = replacement ? parse_code_range(*replacement) : std::nullopt;
+    if (!replacement) m.error("unregistered", "replace needs the character in `replacement` (e.g. U+3013)");
+    else if (!r || r->first != r->second || is_private_use(r->first))
+      m.error("replacement", "must be one U+XXXX outside the private use areas");
+    else g.replacement = r->first;
+  } else if (replacement) {
+    m.error("replacement", "is used only with unregistered: replace");
+  }
+  m.finish();
+  return g;
+}
 
 std::optional<Profile> parse_profile(const fs::path& path, const std::string& shown, Diagnostics& diags) {
   auto doc = load_yaml_file(path.string(), shown, diags);
@@ -405,6 +450,19 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
   // records would then fail one by one for tables that were meant to be there).
   auto files_in = [&](const fs::path& d, std::string_view ext) { return list_config_dir(d, shown(d), ext, diags); };
 
+  for (const auto& f : files_in(dir / "gaiji", ".yaml")) {
+    const std::string system = f.stem().string();
+    if (!cat.system(system)) {
+      diags.error(shown(f), 0, "gaiji policy for unknown system '" + system + "' (the file is named after a system id)");
+      continue;
+    }
+    // The policy declares the table: without it the load fails, it never falls back.
+    const fs::path table = f.parent_path() / (system + ".tsv");
+    std::error_code ec;
+    if (!fs::is_regular_file(table, ec))
+      diags.error(shown(f), 0, "system '" + system + "' declares its 外字 but " + shown(table) + " is missing or unreadable");
+    if (auto g = parse_gaiji_policy(f, shown(f), diags)) maps->gaiji_policy.emplace(system, *g);
+  }
   for (const auto& f : files_in(dir / "gaiji", ".tsv")) {
     const std::string system = f.stem().string();
     const SystemDef* s = cat.system(system);

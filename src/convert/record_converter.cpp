@@ -32,6 +32,8 @@ std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& ca
   if (p.from_charset.empty() || p.to_charset.empty()) return std::unexpected("route's systems have no charset");
   p.from_gaiji = codemaps->gaiji_of(route.from);
   p.to_gaiji = codemaps->gaiji_of(route.to);
+  p.from_policy = codemaps->gaiji_policy_of(route.from);
+  p.to_policy = codemaps->gaiji_policy_of(route.to);
   if (codemaps->jukinet) p.jukinet = &*codemaps->jukinet;
   if (p.base == ProfileBase::Jukinet && !p.jukinet) return std::unexpected("profile needs codemaps/jukinet/unified.tsv");
   if (p.base == ProfileBase::Jukinet && !is_utf8_name(p.to_charset))
@@ -90,7 +92,10 @@ std::expected<RecordConverter, std::string> RecordConverter::create(ConversionPl
   // so no value tables, fixed widths or kana fields), and is kept as it is when nothing
   // changes charset (convert_into's first case).
   const bool whole = !plan.layout || plan.layout->format == LayoutFormat::Line;
-  c.plain_lines_ = whole && plan.base != ProfileBase::Jukinet && !c.same_charset_ && plan.rules.empty();
+  // Every character looked at by map_chars: under rules, or where the target's table comes
+  // before its charset for every character.
+  c.look_at_each_ = !plan.rules.empty() || (plan.to_policy.order == GaijiPolicy::Order::TableFirst && plan.to_gaiji);
+  c.plain_lines_ = whole && plan.base != ProfileBase::Jukinet && !c.same_charset_ && !c.look_at_each_;
   c.plan_ = std::move(plan);
   return c;
 }
@@ -181,7 +186,7 @@ std::expected<bool, ConversionError> RecordConverter::convert_into(std::string_v
   // The common case of a `none` route between systems of one charset: check, keep bytes.
   // Not under rules or a duplicate preference: a duplicate code (NEC row 13's ≒) must be
   // written again as the code the rules or the peer want, which only encoding does.
-  if (plan_.base == ProfileBase::None && same_charset_ && whole && plan_.rules.empty() &&
+  if (plan_.base == ProfileBase::None && same_charset_ && whole && !look_at_each_ &&
       plan_.duplicates == DuplicatePreference::Windows) {
     text_.clear();
     if (auto d = from_->decode(record, text_); !d)
@@ -242,7 +247,7 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   // across in one pass; anything else (gaiji, IVS, kana to widen, an error) falls through
   // to the general path, which decides and reports exactly as before.
   const bool fixed_layout = f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed;
-  if (plan_.base != ProfileBase::Jukinet && !fixed_layout && plan_.rules.empty() &&
+  if (plan_.base != ProfileBase::Jukinet && !fixed_layout && !look_at_each_ &&
       (header || !f.rf.def || !plan_.values.contains(f.rf.name))) {
     const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
     if (to_->is_unicode() ? from_->try_to_utf8(f.bytes, out, widen) : from_->is_unicode() && to_->try_from_utf8(f.bytes, out, widen))
@@ -277,7 +282,7 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   // no kana to widen, not bound for 住基ネット): they go to the target's charset as they
   // are. Should the charset refuse a character, the full path below decides (縮退, the
   // target's gaiji) and reports.
-  bool plain = plan_.base != ProfileBase::Jukinet;
+  bool plain = plan_.base != ProfileBase::Jukinet && !(look_at_each_ && plan_.rules.empty());
   if (plain) {
     const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
     for (char32_t c : source)
@@ -350,6 +355,14 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     // (A rule that refuses the target's own 外字, as eLTAX's and jisx0208 do, leaves the
     // glyph to its UCS.)
     const GaijiTable::Entry* own = nullptr;
+    if (plan_.to_policy.order == GaijiPolicy::Order::StandardFirst && !g.ucs.empty()) {
+      bool standard = true;
+      for (char32_t c : g.ucs) standard = standard && holds(c);
+      if (standard) {
+        out += g.ucs;
+        return {};
+      }
+    }
     if (plan_.to_gaiji) {
       own = g.mj.empty() ? nullptr : plan_.to_gaiji->by_mj(g.mj);
       if (!own && !g.ucs.empty()) own = plan_.to_gaiji->by_ucs(g.ucs);
@@ -418,11 +431,27 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       continue;
     }
     if (is_private_use(c)) {
-      // A gaiji: only the source's own table says what it is.
+      // A gaiji: only the source's own table says what it is — unless the source's mode
+      // is standard-first and the target holds the code its charset decoded to (HULFT's
+      // 標準変換優先: the user-defined area carried as it is).
+      if (plan_.from_policy.order == GaijiPolicy::Order::StandardFirst && !to_jukinet && !vs_follows && holds(c)) {
+        out.push_back(c);
+        ++i;
+        continue;
+      }
       const GaijiTable::Entry* ge = nullptr;
       const JukinetTable::Entry* je = nullptr;
       if (plan_.base == ProfileBase::Utf8 && plan_.jukinet) je = plan_.jukinet->by_jplus(c);
       if (!je && plan_.from_gaiji) ge = plan_.from_gaiji->by_local(c);
+      if (!ge && !je && plan_.from_policy.replacement) {
+        // The declared replacement (〓), recorded and counted like a 縮退; it must reach the
+        // target as any character would, or the record fails.
+        Glyph repl{"", std::u32string(1, *plan_.from_policy.replacement)};
+        if (auto r = emit(i, repl, false); !r) return r;
+        if (notes) notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "unregistered 外字 replaced as declared"});
+        i += vs_follows ? 2 : 1;
+        continue;
+      }
       if (!ge && !je)
         return std::unexpected(at_char(f, i, "gaiji-unmapped",
                                        "the local code is not in the source's gaiji table"));
@@ -444,7 +473,9 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       i += 2;
       continue;
     }
-    if (!to_jukinet && holds(c)) {
+    const bool table_first = plan_.to_policy.order == GaijiPolicy::Order::TableFirst && plan_.to_gaiji &&
+                             plan_.to_gaiji->by_ucs(in.substr(i, 1));
+    if (!to_jukinet && !table_first && holds(c)) {
       out.push_back(c);
       ++i;
       continue;

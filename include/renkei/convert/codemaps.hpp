@@ -46,6 +46,23 @@ class GaijiTable {
   std::map<std::string, std::size_t, std::less<>> mj_;
 };
 
+// How a system's 外字 are converted (codemaps/gaiji/<system>.yaml, HULFT's 外字 modes):
+// which comes first for a code both its table and its charset know, and what a code its
+// table lacks gets. A system with this file must have its table: never a fallback.
+struct GaijiPolicy {
+  // Unset: a source's 外字 code goes through its table and a glyph from a table through
+  // the target's table first, while an ordinary character goes to the target's charset
+  // first. TableFirst: the target's table first for every character it holds.
+  // StandardFirst: the charsets first on both sides (the user-defined area carried as
+  // the standard conversion decodes it, where the target holds that code).
+  enum class Order { Unset, TableFirst, StandardFirst };
+  Order order = Order::Unset;
+  // nullopt: an unregistered code is gaiji-unmapped (the default); else the declared
+  // replacement (e.g. 〓 U+3013), counted and recorded on the record, never silent.
+  std::optional<char32_t> replacement{};
+  SourceRef where{};
+};
+
 // 住基ネット統一文字: J+XXXX ↔ MJ ↔ UCS. A J+ code is never read as a code point: the
 // only way between J+ and UCS is this table.
 class JukinetTable {
@@ -113,6 +130,7 @@ struct Profile {
 struct Codemaps {
   std::string dir;
   std::map<std::string, GaijiTable> gaiji;          // by system id
+  std::map<std::string, GaijiPolicy> gaiji_policy;  // by system id; absent: the defaults
   std::optional<JukinetTable> jukinet;
   std::map<std::string, ValueTable> values;         // by file stem
   std::map<std::string, ShrinkTable> shrink;        // by file stem
@@ -120,6 +138,7 @@ struct Codemaps {
 
   const Profile* profile(const std::string& name) const;
   const GaijiTable* gaiji_of(const std::string& system) const;
+  GaijiPolicy gaiji_policy_of(const std::string& system) const;
 };
 using CodemapsPtr = std::shared_ptr<const Codemaps>;
 

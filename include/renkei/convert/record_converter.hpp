@@ -44,6 +44,8 @@ struct ConversionPlan {
   std::string to_charset;
   const GaijiTable* from_gaiji = nullptr;
   const GaijiTable* to_gaiji = nullptr;
+  GaijiPolicy from_policy;                           // the source system's 外字 mode
+  GaijiPolicy to_policy;                             // the target system's
   const JukinetTable* jukinet = nullptr;
   const ShrinkTable* shrink = nullptr;
   std::string shrink_name;
@@ -100,6 +102,7 @@ class RecordConverter {
   std::unique_ptr<Charset> to_;
   bool same_charset_ = false;
   bool plain_lines_ = false;  // convert_plain_lines applies
+  bool look_at_each_ = false; // rules or a table-first target: no path may skip map_chars
   std::string scratch_;
   char pad_ = ' ';  // the target charset's space
   std::u32string text_, mapped_;
