@@ -326,6 +326,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
       "import-mj", "Read the MJ文字情報一覧表 (CSV/TSV, UTF-8) and write the 住基ネット統一文字 table");
   import_mj->add_option("FILE", mj_file, "The 一覧表 as published (header row with its column names)")->required();
   import_mj->add_option("-o,--output", mj_out, "Write here (atomically) instead of stdout, e.g. codemaps/jukinet/unified.tsv");
+  std::string shrink_file, shrink_out;
+  auto* import_shrink = codemap->add_subcommand(
+      "import-mj-shrink", "Read the MJ縮退マップ (JSON as published) and write a shrink table with its schemes and ranks");
+  import_shrink->add_option("FILE", shrink_file, "The 縮退マップ JSON (MJShrinkMap…json)")->required();
+  import_shrink->add_option("-o,--output", shrink_out, "Write here (atomically) instead of stdout, e.g. codemaps/shrink/mj.tsv");
 
   auto* dlq = app.add_subcommand("dlq", "Dead letters of a route, through the running daemon's API");
   dlq->require_subcommand(1);
@@ -432,6 +437,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
     return cmd_convert(conv_opts, out, err);
   }
   if (*import_mj) return cmd_codemap_import_mj(mj_file, mj_out, out, err);
+  if (*import_shrink) return cmd_codemap_import_mj_shrink(shrink_file, shrink_out, out, err);
   if (*calendar) return cmd_calendar(config, cal_query, out, err);
   ur.config = config;
   for (auto [sub, action] : {std::pair{user_add, "add"}, {user_passwd, "passwd"}, {user_role, "set-role"},

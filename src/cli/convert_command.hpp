@@ -20,4 +20,9 @@ int cmd_convert(const ConvertOptions& o, std::ostream& out, std::ostream& err);
 //統一文字 table in codemaps/jukinet/unified.tsv form.
 int cmd_codemap_import_mj(const std::string& file, const std::string& output, std::ostream& out, std::ostream& err);
 
+// Reads the MJ縮退マップ (JSON as published) and writes a shrink table in the six-column
+// codemaps/shrink/<name>.tsv form (schemes jis-ucs, koseki, kokuji582, ruisui).
+int cmd_codemap_import_mj_shrink(const std::string& file, const std::string& output, std::ostream& out,
+                                 std::ostream& err);
+
 }  // namespace renkei::cli

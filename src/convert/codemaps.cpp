@@ -25,11 +25,6 @@ std::optional<uint32_t> parse_hex(std::string_view s) {
 
 bool empty_cell(const std::string& s) { return s.empty() || s == "-"; }
 
-bool valid_mj(std::string_view s) {
-  return s.size() == 8 && s.substr(0, 2) == "MJ" &&
-         std::all_of(s.begin() + 2, s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // A glyph's UCS: characters that are not PUA, not surrogates, variation selectors only
 // after a base.
 std::optional<std::string> check_glyph_ucs(const std::u32string& seq) {
@@ -72,6 +67,11 @@ std::optional<uint32_t> parse_jplus(std::string_view text) {
   return parse_hex(text.substr(2));
 }
 
+bool is_mj_name(std::string_view s) {
+  return s.size() == 8 && s.substr(0, 2) == "MJ" &&
+         std::all_of(s.begin() + 2, s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 std::string format_ucs_sequence(std::u32string_view seq) {
   std::string out;
   char buf[16];
@@ -87,7 +87,7 @@ namespace {
 std::expected<Glyph, std::string> parse_glyph(const std::string& mj, const std::string& ucs, const std::string& what) {
   Glyph g;
   if (!empty_cell(mj)) {
-    if (!valid_mj(mj)) return std::unexpected("column mj: '" + mj + "' is not an MJ文字図形名 (MJ + 6 digits)");
+    if (!is_mj_name(mj)) return std::unexpected("column mj: '" + mj + "' is not an MJ文字図形名 (MJ + 6 digits)");
     g.mj = mj;
   }
   if (!empty_cell(ucs)) {
@@ -253,7 +253,7 @@ const JukinetTable::Entry* JukinetTable::by_jplus(uint32_t code) const {
   return it == jplus_.end() ? nullptr : &entries_[it->second];
 }
 
-// --- ValueTable, ShrinkTable ---------------------------------------------------------
+// --- ValueTable ---------------------------------------------------------------------
 
 Result<ValueTable> ValueTable::load(const std::string& path, const std::string& shown_as) {
   Diagnostics diags;
@@ -288,31 +288,6 @@ Result<ValueTable> ValueTable::load(const std::string& path, const std::string& 
 
 const std::string* ValueTable::map(std::string_view code) const {
   auto it = map_.find(code);
-  return it == map_.end() ? nullptr : &it->second;
-}
-
-Result<ShrinkTable> ShrinkTable::load(const std::string& path, const std::string& shown_as) {
-  Diagnostics diags;
-  ShrinkTable t;
-  std::map<std::pair<std::u32string, std::u32string>, int> seen;
-  read_tsv(path, shown_as, "from", diags, [&](int line, const std::vector<std::string>& cells) {
-    auto err = [&](const std::string& m) { diags.error(shown_as, line, m); };
-    if (cells.size() != 2) return err("expected 2 columns (from, to), found " + std::to_string(cells.size()));
-    auto from = parse_ucs_sequence(cells[0]);
-    auto to = parse_ucs_sequence(cells[1]);
-    if (!from) return err("column from: '" + cells[0] + "' is not a U+XXXX sequence");
-    if (!to) return err("column to: '" + cells[1] + "' is not a U+XXXX sequence");
-    if (*from == *to) return err("column to: a character cannot shrink to itself");
-    if (auto [it, inserted] = seen.emplace(std::pair{*from, *to}, line); !inserted)
-      return err("the same pair is already on line " + std::to_string(it->second));
-    t.map_[*from].push_back(*to);
-  });
-  if (!diags.empty()) return std::unexpected(diags);
-  return t;
-}
-
-const std::vector<std::u32string>* ShrinkTable::candidates(std::u32string_view seq) const {
-  auto it = map_.find(seq);
   return it == map_.end() ? nullptr : &it->second;
 }
 

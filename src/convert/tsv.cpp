@@ -7,7 +7,7 @@
 namespace renkei {
 
 bool read_tsv(const std::string& path, const std::string& shown_as, std::string_view header_first_cell,
-              Diagnostics& diags, const std::function<void(int, const std::vector<std::string>&)>& row) {
+              Diagnostics& diags, const TsvRow& row, const TsvRow& header) {
   // Read whole and checked first: a FIFO, a directory or a symlink loop in place of a
   // table is a diagnostic, not a hang or an exception.
   const auto text = read_config_file(path, shown_as, diags);
@@ -33,6 +33,7 @@ bool read_tsv(const std::string& path, const std::string& shown_as, std::string_
     }
     if (first && !cells.empty() && cells[0] == header_first_cell) {
       first = false;
+      if (header) header(no, cells);
       continue;
     }
     first = false;

@@ -10,8 +10,12 @@
 
 namespace renkei {
 
-// Calls `row(line_no, cells)` for every data row; false if the file cannot be read.
+using TsvRow = std::function<void(int, const std::vector<std::string>&)>;
+
+// Calls `row(line_no, cells)` for every data row, and `header(line_no, cells)` (when
+// given) for the header row: the first row whose first cell is `header_first_cell`.
+// False if the file cannot be read.
 bool read_tsv(const std::string& path, const std::string& shown_as, std::string_view header_first_cell,
-              Diagnostics& diags, const std::function<void(int, const std::vector<std::string>&)>& row);
+              Diagnostics& diags, const TsvRow& row, const TsvRow& header = {});
 
 }  // namespace renkei

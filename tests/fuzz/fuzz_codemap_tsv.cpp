@@ -3,7 +3,8 @@
 // table; its first line also goes through parse_ucs_sequence and parse_jplus. Checks:
 //  - every diagnostic names the file as shown and a line that exists (0..lines);
 //  - a loaded table answers lookups without a crash, and never has more entries than
-//    rows (the jukinet table: than the code points its ranges cover);
+//    rows (the jukinet table: than the code points its ranges cover); a shrink table's
+//    choose() picks a row's target for its source when that target alone fits;
 //  - parse_ucs_sequence → format_ucs_sequence → parse_ucs_sequence is stable.
 #include <unistd.h>
 
@@ -82,6 +83,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (auto s = ShrinkTable::load(temp_path(), shown)) {
     (void)s->candidates(U"\u9AD9");
+    FUZZ_CHECK(static_cast<int>(s->size()) <= lines, "shrink: more entries than lines");
+    // A row's own target, the only one that fits, is what choose() picks for its source.
+    for (std::size_t i = 0; i < std::min<std::size_t>(s->size(), 64); ++i) {
+      const auto& e = s->entries()[i];
+      const ShrinkChoice c = s->choose(e.from, e.mj, {e.scheme}, [&](std::u32string_view to) { return to == e.to; });
+      FUZZ_CHECK(c.kind == ShrinkChoice::Kind::One && c.to && *c.to == e.to && c.scheme == e.scheme,
+                 "shrink: choose() does not pick row " + std::to_string(e.line) + "'s own target");
+    }
   } else {
     check_diags(s.error(), shown, lines, "shrink");
   }

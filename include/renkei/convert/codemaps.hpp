@@ -2,6 +2,7 @@
 // The tables conversion runs on, loaded once from codemaps/ and read-only afterwards.
 // File formats are described in codemaps/README.md. Every loader reports each problem
 // as file:line and keeps going, so one run shows them all.
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -99,15 +100,68 @@ class ValueTable {
   std::map<std::string, std::string, std::less<>> map_;
 };
 
+// What ShrinkTable::choose decided for one character.
+struct ShrinkChoice {
+  enum class Kind { None, One, Ambiguous };
+  Kind kind = Kind::None;
+  const std::u32string* to = nullptr;  // Kind::One: the candidate (owned by the table)
+  std::string scheme{};                // One, Ambiguous: the scheme whose candidates decided
+  std::size_t candidates = 0;          // One, Ambiguous: how many of that scheme's candidates fit
+};
+
+// The schemes a shrink table row may name: "table" (the two-column format, hand-made),
+// and the four of the MJ縮退マップ: "jis-ucs" (JIS包摂規準・UCS統合規則), "kokuji582"
+// (法務省告示582号別表第四), "koseki" (法務省戸籍法関連通達・通知), "ruisui" (読み・字形による類推).
+bool is_shrink_scheme(std::string_view id);
+
 // Declared 縮退 (degrade to a smaller set, e.g. 髙 → 高). More than one candidate for a
-// character is allowed in the table; choosing between them is an error at conversion.
+// character is allowed in the table; choosing between them is choose()'s job, and what it
+// cannot decide is an error at conversion, never a guess.
 class ShrinkTable {
  public:
+  struct Entry {
+    std::u32string from{};      // empty: the source is known by its MJ name only
+    std::string mj{};           // empty: the row names no MJ glyph
+    std::u32string to{};
+    std::string scheme{};       // "table" for rows of the two-column format
+    std::optional<int> rank{};  // 順位: lower is preferred
+    std::optional<int> hops{};  // ホップ数: fewer is preferred
+    int line = 0;
+  };
+  // Either format of codemaps/README.md: `from to`, or the header-named six columns
+  // `from mj to scheme rank hops`.
   static Result<ShrinkTable> load(const std::string& path, const std::string& shown_as);
+
+  // The distinct `to` sequences of every row whose `from` is `seq` (or whose `mj` is
+  // `mj`), all schemes, in file order; nullptr when there are none.
   const std::vector<std::u32string>* candidates(std::u32string_view seq) const;
+  const std::vector<std::u32string>* candidates_by_mj(std::string_view mj) const;
+
+  // The candidate to use where the target cannot hold `from`. `schemes` are the ones the
+  // profile allows, in order (empty: all of the table's, in file order); `fits` says
+  // whether the target can hold a candidate. The first scheme with a fitting candidate
+  // decides: one fits → One; several → the one of lowest 順位 if all carry one and it is
+  // unique, else the one of fewest ホップ数 likewise, else Ambiguous. No scheme with a
+  // fitting candidate → None. Rows are found by `from`; when that finds nothing that fits
+  // and `mj` is given, by the MJ name.
+  ShrinkChoice choose(std::u32string_view from, std::string_view mj, const std::vector<std::string>& schemes,
+                      const std::function<bool(std::u32string_view)>& fits) const;
+
+  const std::vector<std::string>& schemes() const { return schemes_; }  // in file order
+  const std::vector<Entry>& entries() const { return entries_; }
+  std::size_t size() const { return entries_.size(); }
 
  private:
-  std::map<std::u32string, std::vector<std::u32string>, std::less<>> map_;
+  std::optional<int> add(Entry e);  // nullopt once added; else the line that has it already
+  ShrinkChoice choose_among(const std::vector<std::size_t>& rows, const std::vector<std::string>& schemes,
+                            const std::function<bool(std::u32string_view)>& fits) const;
+
+  std::vector<Entry> entries_;
+  std::vector<std::string> schemes_;
+  std::map<std::u32string, std::vector<std::size_t>, std::less<>> by_from_;
+  std::map<std::string, std::vector<std::size_t>, std::less<>> by_mj_;
+  std::map<std::u32string, std::vector<std::u32string>, std::less<>> to_by_from_;
+  std::map<std::string, std::vector<std::u32string>, std::less<>> to_by_mj_;
 };
 
 enum class ProfileBase { Jukinet, Utf8, None };
@@ -150,5 +204,6 @@ Result<CodemapsPtr> load_codemaps(const Catalogue& catalogue);
 std::optional<std::u32string> parse_ucs_sequence(std::string_view text);  // "U+845B U+E0100"
 std::optional<uint32_t> parse_jplus(std::string_view text);                // "J+AC00"
 std::string format_ucs_sequence(std::u32string_view seq);
+bool is_mj_name(std::string_view text);                                    // "MJ" + 6 digits
 
 }  // namespace renkei
