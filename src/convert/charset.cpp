@@ -108,17 +108,24 @@ bool is_utf8_name(std::string_view name) {
 
 void register_charset(std::string name, CharsetFactory factory) {
   std::lock_guard lock(registry_mutex());
-  registry()[std::move(name)] = factory;
+  registry()[std::move(name)] = std::move(factory);
 }
 
 std::expected<std::unique_ptr<Charset>, std::string> open_charset(std::string_view name) {
   if (is_utf8_name(name)) return std::make_unique<Utf8Charset>();
+  CharsetFactory factory;
   {
     std::lock_guard lock(registry_mutex());
-    if (auto it = registry().find(name); it != registry().end()) return it->second();
+    if (auto it = registry().find(name); it != registry().end()) factory = it->second;
   }
-  std::string why;
   const std::string n(name);
+  if (factory) {
+    if (auto cs = factory()) return cs;
+    return std::unexpected("charset '" + n + "' could not be opened");
+  }
+  if (n.starts_with("table:"))
+    return std::unexpected("no table charset '" + n + "' is loaded (codemaps/charsets/" + n.substr(6) + ".yaml)");
+  std::string why;
   auto conv = open_strict_converter(n, &why);
   if (!conv) return std::unexpected(why);
   auto tables = dbcs_tables_for(n, conv.get());

@@ -2,6 +2,7 @@
 // One coded character set, strict in both directions: an unmappable or illegal sequence
 // is an error with its position, never a substitution (ICU substitutes by default).
 #include <expected>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,8 +55,12 @@ std::expected<std::unique_ptr<Charset>, std::string> open_charset(std::string_vi
 bool is_utf8_name(std::string_view name);
 
 // Where table-driven converters for charsets ICU lacks (Fujitsu JEF, Hitachi KEIS, NEC
-// JIPS) plug in: a factory registered under the name systems.yaml uses.
-using CharsetFactory = std::unique_ptr<Charset> (*)();
+// JIPS) plug in: a factory registered under the name systems.yaml uses ("table:<name>",
+// see table_charset.hpp). A std::function, so that a factory can hold the table it
+// loaded; it is called without the registry's lock held (it may open charsets itself)
+// and may answer nullptr when it cannot make an instance. Registering a name again
+// replaces the factory; instances already made keep what they hold.
+using CharsetFactory = std::function<std::unique_ptr<Charset>()>;
 void register_charset(std::string name, CharsetFactory factory);
 
 }  // namespace renkei
