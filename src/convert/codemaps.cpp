@@ -376,6 +376,12 @@ std::optional<Profile> parse_profile(const fs::path& path, const std::string& sh
   }
   auto values = m.map("values");
   p.where.field_lines["values"] = m.line_of_key("values");
+  if (auto schemes = m.strings("shrink_schemes")) {
+    for (const std::string& s : *schemes)
+      if (!is_shrink_scheme(s))
+        m.error("shrink_schemes", "unknown scheme '" + s + "' (table, jis-ucs, koseki, kokuji582, ruisui)");
+    p.shrink_schemes = *schemes;
+  }
   if (auto rules = m.strings("rules")) {
     p.rules = *rules;
     if (auto made = OutputRules::make(p.rules); !made) m.error("rules", made.error());

@@ -44,6 +44,7 @@ std::expected<ConversionPlan, std::string> plan_for_route(const CataloguePtr& ca
     if (it == codemaps->shrink.end()) return std::unexpected("no shrink table '" + profile->shrink + "'");
     p.shrink = &it->second;
     p.shrink_name = profile->shrink;
+    p.shrink_schemes = profile->shrink_schemes;
   }
   for (const auto& [field, table] : profile->values) {
     auto it = codemaps->values.find(table);
@@ -319,8 +320,32 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
   const bool to_jukinet = plan_.base == ProfileBase::Jukinet;
   const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
 
+  auto target_holds = [&](std::u32string_view s) {
+    for (char32_t x : s)
+      if (!holds(x)) return false;
+    return true;
+  };
+  // 縮退 by the profile's table and schemes: the replacement the target can take, nullptr
+  // when none fits, an error when several do and nothing decides.
+  std::size_t at = 0;  // the glyph's character index, for the note and the error
+  auto shrink = [&](const Glyph& g, const std::function<bool(std::u32string_view)>& fits)
+      -> std::expected<const std::u32string*, ConversionError> {
+    if (!plan_.shrink || (g.ucs.empty() && g.mj.empty())) return nullptr;
+    const ShrinkChoice c = plan_.shrink->choose(g.ucs, g.mj, plan_.shrink_schemes, fits);
+    if (c.kind == ShrinkChoice::Kind::Ambiguous)
+      return std::unexpected(at_char(f, at, "ambiguous-shrink",
+                                     std::to_string(c.candidates) + " candidates in shrink table '" + plan_.shrink_name +
+                                         "' (scheme " + c.scheme + ")"));
+    if (c.kind == ShrinkChoice::Kind::None) return nullptr;
+    if (notes)
+      notes->push_back({f.rf.name, at_char(f, at, "", "").offset,
+                        "shrunk by table " + plan_.shrink_name + " (scheme " + c.scheme + ")"});
+    return c.to;
+  };
+
   // Emits a glyph for the target; `i` is its first character's index for error positions.
   auto emit = [&](std::size_t i, const Glyph& g, bool from_gaiji) -> std::expected<void, ConversionError> {
+    at = i;
     if (to_jukinet) {
       const JukinetTable::Entry* e = g.ucs.empty() ? nullptr : plan_.jukinet->by_ucs(g.ucs);
       if (!e && !g.mj.empty()) e = plan_.jukinet->by_mj(g.mj);
@@ -331,22 +356,12 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && plan_.jukinet->by_ucs(g.ucs.substr(0, 1)))
         return std::unexpected(at_char(f, i, "ivs-dropped",
                                        "the variation is no 住基ネット統一文字; only its base character is"));
-      if (plan_.shrink && !g.ucs.empty()) {
-        if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
-          std::vector<const JukinetTable::Entry*> fit;
-          for (const auto& c : *cands)
-            if (auto* e2 = plan_.jukinet->by_ucs(c)) fit.push_back(e2);
-          if (fit.size() > 1)
-            return std::unexpected(at_char(f, i, "ambiguous-shrink",
-                                           std::to_string(fit.size()) + " candidates in shrink table '" +
-                                               plan_.shrink_name + "'"));
-          if (fit.size() == 1) {
-            out.push_back(static_cast<char32_t>(fit[0]->jplus));
-            if (notes)
-              notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk by table " + plan_.shrink_name});
-            return {};
-          }
-        }
+      auto in_table = [&](std::u32string_view c) { return plan_.jukinet->by_ucs(c) != nullptr; };
+      auto s = shrink(g, in_table);
+      if (!s) return std::unexpected(s.error());
+      if (*s) {
+        out.push_back(static_cast<char32_t>(plan_.jukinet->by_ucs(**s)->jplus));
+        return {};
       }
       return std::unexpected(at_char(f, i, from_gaiji ? "gaiji-unmapped" : "unmappable",
                                      "the character is not in the 住基ネット統一文字 table"));
@@ -372,6 +387,12 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       }
     }
     if (g.ucs.empty()) {
+      if (auto s = shrink(g, target_holds); !s) {
+        return std::unexpected(s.error());
+      } else if (*s) {
+        out += **s;
+        return {};
+      }
       if (own) return std::unexpected(refused(f, i, std::u32string(1, own->local), "gaiji-unmapped", ""));
       return std::unexpected(at_char(f, i, "gaiji-unmapped",
                                      "the glyph has no UCS and no local code in the target's gaiji table"));
@@ -385,25 +406,11 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && holds(g.ucs[0]) && !plan_.shrink)
       return std::unexpected(refused(f, i, g.ucs.substr(1), "ivs-dropped",
                                      plan_.to_charset + " holds the base character but not its variation"));
-    if (plan_.shrink) {
-      if (const auto* cands = plan_.shrink->candidates(g.ucs)) {
-        std::vector<const std::u32string*> fit;
-        for (const auto& c : *cands) {
-          bool ok = true;
-          for (char32_t x : c) ok = ok && holds(x);
-          if (ok) fit.push_back(&c);
-        }
-        if (fit.size() > 1)
-          return std::unexpected(at_char(f, i, "ambiguous-shrink",
-                                         std::to_string(fit.size()) + " candidates in shrink table '" +
-                                             plan_.shrink_name + "'"));
-        if (fit.size() == 1) {
-          out += *fit[0];
-          if (notes)
-            notes->push_back({f.rf.name, at_char(f, i, "", "").offset, "shrunk by table " + plan_.shrink_name});
-          return {};
-        }
-      }
+    if (auto s = shrink(g, target_holds); !s) {
+      return std::unexpected(s.error());
+    } else if (*s) {
+      out += **s;
+      return {};
     }
     if (g.ucs.size() > 1 && is_variation_selector(g.ucs[1]) && holds(g.ucs[0]))
       return std::unexpected(refused(f, i, g.ucs.substr(1), "ivs-dropped",

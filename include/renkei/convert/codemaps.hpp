@@ -176,6 +176,7 @@ struct Profile {
   std::string shrink;                               // shrink table name, may be empty
   std::string description;
   SourceRef where;
+  std::vector<std::string> shrink_schemes{};  // 縮退 schemes allowed, in order (empty: all)
   std::vector<std::string> rules{};        // output rule sets (output_rules.hpp), all must allow
   std::vector<CodeRange> forbidden{};      // the interface's own forbidden characters
   DuplicatePreference cp932_duplicates = DuplicatePreference::Windows;  // which code of a duplicate is written

@@ -49,6 +49,7 @@ struct ConversionPlan {
   const JukinetTable* jukinet = nullptr;
   const ShrinkTable* shrink = nullptr;
   std::string shrink_name;
+  std::vector<std::string> shrink_schemes;           // in the profile's order; empty: all, table order
   std::map<std::string, const ValueTable*> values;  // layout field → table
   OutputRules rules;                                 // the peer's rules on what it is sent
   DuplicatePreference duplicates = DuplicatePreference::Windows;  // CP932's duplicate codes
