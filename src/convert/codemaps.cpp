@@ -25,12 +25,13 @@ std::optional<uint32_t> parse_hex(std::string_view s) {
 
 bool empty_cell(const std::string& s) { return s.empty() || s == "-"; }
 
-// A glyph's UCS: characters that are not PUA, not surrogates, variation selectors only
-// after a base.
+// A glyph's UCS: characters that are not BMP private use (a system's 外字: the local
+// column's), not surrogates, variation selectors only after a base. The private planes
+// 15 and 16 are allowed: 行政事務標準文字 (MJ+) puts characters of the standard there.
 std::optional<std::string> check_glyph_ucs(const std::u32string& seq) {
   for (std::size_t i = 0; i < seq.size(); ++i) {
     const char32_t c = seq[i];
-    if (is_private_use(c)) return "a private-use code point (" + format_ucs_sequence(seq.substr(i, 1)) +
+    if (is_private_use(c) && c < 0xF0000) return "a private-use code point (" + format_ucs_sequence(seq.substr(i, 1)) +
                                   ") is not a UCS character; gaiji go in the local column";
     if (is_variation_selector(c) && i == 0) return "a variation selector cannot stand first";
   }

@@ -450,6 +450,16 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       const JukinetTable::Entry* je = nullptr;
       if (plan_.base == ProfileBase::Utf8 && plan_.jukinet) je = plan_.jukinet->by_jplus(c);
       if (!je && plan_.from_gaiji) ge = plan_.from_gaiji->by_local(c);
+      // 行政事務標準文字 (MJ+) outside MJ sit in the private planes: from a UTF-8 source they
+      // are characters of the standard, not a system's 外字. They pass where the target
+      // holds them (a UTF-8 target) and otherwise go through the target's table by code
+      // point.
+      if (!ge && !je && c >= 0xF0000 && from_->is_unicode() && !to_jukinet) {
+        Glyph g{"", std::u32string(in.substr(i, vs_follows ? 2 : 1))};
+        if (auto r = emit(i, g, true); !r) return r;
+        i += g.ucs.size();
+        continue;
+      }
       if (!ge && !je && plan_.from_policy.replacement) {
         // The declared replacement (〓), recorded and counted like a 縮退; it must reach the
         // target as any character would, or the record fails.

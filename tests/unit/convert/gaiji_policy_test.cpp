@@ -14,7 +14,7 @@ class GaijiModes : public ::testing::Test {
   GaijiModes() {
     w.system("resident", kCp932).system("portal", "UTF-8").system("host", kCp932);
     w.write("codemaps/gaiji/resident.tsv", "local\tmj\tucs\nF040\tMJ000001\tU+845B U+E0100\nF041\t-\tU+9AD9\n");
-    w.write("codemaps/gaiji/host.tsv", "local\tmj\tucs\nF041\t-\tU+9AD9\n");
+    w.write("codemaps/gaiji/host.tsv", "local\tmj\tucs\nF041\t-\tU+9AD9\nF042\t-\tU+F0001\n");
     w.route(1, "resident", "portal", "none").route(2, "resident", "host", "none").route(3, "portal", "host", "none");
   }
   World w;
@@ -82,6 +82,21 @@ TEST_F(GaijiModes, APolicyWithoutItsTableOrWithABadReplacementFailsTheLoad) {
   EXPECT_NE(all.find("replace needs the character"), std::string::npos) << all;
   EXPECT_NE(all.find("outside the private use areas"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown system 'nobody'"), std::string::npos) << all;
+}
+
+// 行政事務標準文字 (MJ+) in the private planes are characters of the standard in UTF-8:
+// they pass to a UTF-8 target and go through a local target's table by code point; a BMP
+// private-use code from UTF-8 is still a system's 外字.
+TEST_F(GaijiModes, MjPlusInThePrivatePlanesPassesUtf8AndIsMappedByTableElsewhere) {
+  w.system("chukan", "UTF-8").system("peer", kCp932);
+  w.route(7, "portal", "chukan", "none").route(8, "portal", "peer", "none");
+  auto to_utf8 = w.converter(7);
+  EXPECT_EQ(H(converted(to_utf8, "A\xF3\xB0\x80\x81")), "41 F3 B0 80 81");
+  EXPECT_CONV_ERROR(failure(to_utf8, "AB\xEE\x80\x80"), "gaiji-unmapped", "record", 2);
+  auto to_host = w.converter(3);
+  EXPECT_EQ(H(converted(to_host, "A\xF3\xB0\x80\x81")), "41 F0 42");
+  auto no_table = w.converter(8);
+  EXPECT_CONV_ERROR(failure(no_table, "AB\xF3\xB0\x80\x81"), "gaiji-unmapped", "record", 2);
 }
 
 }  // namespace
