@@ -144,6 +144,15 @@ bool charset_known(const std::string& name) {
   return U_SUCCESS(status) && (status != U_AMBIGUOUS_ALIAS_WARNING || exact);
 }
 
+// "table:<name>": a table charset for a vendor host code (codemaps/charsets/<name>.yaml,
+// checked and loaded with the codemaps).
+bool table_charset_name(const std::string& name) {
+  if (!name.starts_with("table:") || name.size() == 6 || name.size() > 6 + 64) return false;
+  for (char c : name.substr(6))
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
 bool timezone_known(const std::string& tz) {
   std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(tz)));
   icu::UnicodeString id;
@@ -576,9 +585,10 @@ class Loader {
     auto name = m.str("name", Need::Required);
     auto aliases = m.strings("aliases");
     auto charset = m.str("charset", Need::Required);
-    if (charset && !charset_known(*charset)) {
+    if (charset && !charset_known(*charset) && !table_charset_name(*charset)) {
       m.error("charset", "unknown charset '" + *charset +
-                                 "' (an ICU converter name such as ibm-943_P15A-2003 or UTF-8)");
+                                 "' (an ICU converter name such as ibm-943_P15A-2003 or UTF-8, or table:<name> for "
+                                 "codemaps/charsets/<name>.yaml)");
       ok = false;
     }
     auto adapter = m.map("adapter");

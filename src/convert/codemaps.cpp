@@ -6,6 +6,7 @@
 #include <set>
 
 #include "renkei/convert/charset.hpp"
+#include "renkei/convert/table_charset.hpp"
 #include "renkei/convert/unicode_class.hpp"
 #include "tsv.hpp"
 #include "yaml_reader.hpp"
@@ -432,6 +433,17 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
   // records would then fail one by one for tables that were meant to be there).
   auto files_in = [&](const fs::path& d, std::string_view ext) { return list_config_dir(d, shown(d), ext, diags); };
 
+  // Table charsets first: a gaiji table's local codes may be written in one.
+  std::set<std::string> table_charsets;
+  for (const auto& f : files_in(dir / "charsets", ".yaml")) {
+    if (auto r = register_table_charset(f); !r) diags.error(shown(f), 0, r.error());
+    else table_charsets.insert(*r);
+  }
+  for (const auto& s : cat.systems)
+    if (s.charset.starts_with("table:") && !table_charsets.contains(s.charset))
+      diags.error(s.where.file, s.where.line_of("charset"),
+                  "system '" + s.id + "': charset " + s.charset + " needs a valid codemaps/charsets/" +
+                      s.charset.substr(6) + ".yaml");
   for (const auto& f : files_in(dir / "gaiji", ".yaml")) {
     const std::string system = f.stem().string();
     if (!cat.system(system)) {

@@ -101,3 +101,38 @@ TEST_F(GaijiModes, MjPlusInThePrivatePlanesPassesUtf8AndIsMappedByTableElsewhere
 
 }  // namespace
 }  // namespace renkei::testing
+
+namespace renkei::testing {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A system whose charset is a table of its own (codemaps/charsets/<name>.yaml): the
+// codemaps register it, so its routes convert through it; one that names a missing
+// table fails the load.
+TEST(TableCharsets, ASystemNamesItsTableCharsetAndItsRoutesUseIt) {
+  World w;
+  std::filesystem::create_directories(w.root() / "codemaps" / "charsets");
+  w.write("codemaps/charsets/sample-jef.yaml", slurp(RENKEI_SOURCE_DIR "/codemaps/charsets/sample-jef.yaml"));
+  w.write("codemaps/charsets/sample-jef.txt", slurp(RENKEI_SOURCE_DIR "/codemaps/charsets/sample-jef.txt"));
+  w.system("host", "table:sample-jef").system("portal", "UTF-8");
+  w.route(1, "host", "portal", "none").route(2, "portal", "host", "none");
+  auto from_host = w.converter(1);
+  // "A" in EBCDIC (C1), SO, あ い (41 41, 41 42), SI.
+  EXPECT_EQ(H(converted(from_host, B("C1 0E 41 41 41 42 0F"))), H("A\xE3\x81\x82\xE3\x81\x84"));
+  auto to_host = w.converter(2);
+  auto back = to_host.convert("A\xE3\x81\x82\xE3\x81\x84");
+  ASSERT_TRUE(back) << back.error().describe();
+  EXPECT_EQ(H(**back), "C1 0E 41 41 41 42 0F");
+  w.system("other", "table:missing");
+  auto maps = w.codemaps();
+  ASSERT_FALSE(maps.has_value());
+  EXPECT_NE(maps.error().items()[0].str().find("codemaps/charsets/missing.yaml"), std::string::npos)
+      << maps.error().items()[0].str();
+}
+
+}  // namespace
+}  // namespace renkei::testing
