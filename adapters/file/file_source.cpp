@@ -88,7 +88,12 @@ class FileSource final : public Source {
       : outbox_(system.adapter.settings.at("outbox")),
         done_marker_(system.adapter.settings.at("ready") == "done-marker") {
     // Its own routes out and those it relays as a hop (gw-server: routes 21–26).
-    for (const auto* r : catalogue.routes_collected_by(system.id)) routes_.push_back(r->id);
+    for (const auto* r : catalogue.routes_collected_by(system.id)) {
+      routes_.push_back(r->id);
+      if (const LayoutDef* l = catalogue.layout_of(*r);
+          l && l->format == LayoutFormat::Fixed && l->framing == LayoutDef::Framing::None)
+        fixed_records_[r->id] = l->record_length;
+    }
   }
 
   AdapterResult<> open() override {
@@ -179,6 +184,8 @@ class FileSource final : public Source {
     // it as the batch it now is; this id must not carry other content.
     if (batch_id(unit.route_id, name->str(), st, mtime_ns(st)) != unit.batch_id)
       return std::unexpected(AdapterError{true, "changed", escape_for_log(unit.name) + " changed since the scan"});
+    if (auto it = fixed_records_.find(unit.route_id); it != fixed_records_.end())
+      return read_fixed_unit(fd.release(), unit, it->second, on_record);
     return read_line_unit(fd.release(), unit, on_record);
   }
 
@@ -213,6 +220,7 @@ class FileSource final : public Source {
 
  private:
   using RefusalKey = std::tuple<int, std::string, ino_t>;
+  std::map<int, std::size_t> fixed_records_;  // route → record length (layout framing: none)
 
   // Reported once per (route, name, inode): the entry stays where it is for the operator.
   void refuse(int route, const std::string& raw, ino_t ino, Kind kind, std::set<RefusalKey>& seen) {

@@ -51,6 +51,24 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
   auto quote = single_char(m, "quote", '"');
   auto header = m.boolean("header");
   auto key = m.str("key");
+  const std::string_view framing_names[] = {"newline", "none"};
+  auto framing = m.enumeration<LayoutDef::Framing>(
+      "framing", Need::Optional,
+      [](std::string_view s) -> std::optional<LayoutDef::Framing> {
+        if (s == "newline") return LayoutDef::Framing::Newline;
+        if (s == "none") return LayoutDef::Framing::None;
+        return std::nullopt;
+      },
+      framing_names);
+  const std::string_view write_names[] = {"fixed", "csv"};
+  auto write_as = m.enumeration<bool>(
+      "write_as", Need::Optional,
+      [](std::string_view s) -> std::optional<bool> {
+        if (s == "fixed") return false;
+        if (s == "csv") return true;
+        return std::nullopt;
+      },
+      write_names);
   auto fields = m.sequence("fields", format && *format != LayoutFormat::Line ? Need::Required : Need::Optional);
   const int key_line = m.line_of_key("key");
   m.finish();
@@ -65,6 +83,13 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
   l.header = header.value_or(false);
   if (key) l.key = *key;
   bool ok = true;
+  if ((framing || write_as) && l.format != LayoutFormat::Fixed) {
+    if (framing) m.error("framing", "framing only applies to fixed-width layouts");
+    if (write_as) m.error("write_as", "write_as only applies to fixed-width layouts");
+    ok = false;
+  }
+  if (framing) l.framing = *framing;
+  if (write_as) l.write_as_csv = *write_as;
   std::set<std::string> names;
   std::vector<std::pair<std::size_t, std::size_t>> spans;  // fixed: [offset, end)
   if (fields) {
@@ -83,6 +108,35 @@ std::optional<LayoutDef> parse_layout(const YAML::Node& doc, const std::string& 
       auto offset = f.integer("offset", need_pos, 0, 1 << 20);
       auto length = f.integer("length", need_pos, 1, 1 << 20);
       auto kana = f.boolean("kana");
+      const std::string_view type_names[] = {"text", "packed", "zoned"};
+      auto type = f.enumeration<LayoutField::Type>(
+          "type", Need::Optional,
+          [](std::string_view s) -> std::optional<LayoutField::Type> {
+            if (s == "text") return LayoutField::Type::Text;
+            if (s == "packed") return LayoutField::Type::Packed;
+            if (s == "zoned") return LayoutField::Type::Zoned;
+            return std::nullopt;
+          },
+          type_names);
+      auto scale = f.integer("scale", Need::Optional, 0, 30);
+      auto is_signed = f.boolean("signed");
+      const bool number = type && *type != LayoutField::Type::Text;
+      if ((number || scale || is_signed) && l.format != LayoutFormat::Fixed) {
+        f.error(number ? "type" : scale ? "scale" : "signed", "numbers (type packed or zoned) are fixed-width fields");
+        ok = false;
+      } else if ((scale || is_signed) && !number) {
+        f.error(scale ? "scale" : "signed", "only applies to a field of type packed or zoned");
+        ok = false;
+      } else if (number && length && scale) {
+        const auto digits = *type == LayoutField::Type::Packed ? 2 * *length - 1 : *length;
+        if (*scale > digits) {
+          f.error("scale", "more digits after the point than the field holds");
+          ok = false;
+        }
+      }
+      if (type) lf.type = *type;
+      if (scale) lf.scale = static_cast<unsigned>(*scale);
+      if (is_signed) lf.is_signed = *is_signed;
       if (l.format != LayoutFormat::Fixed && (offset || length)) {
         if (offset) f.error("offset", "offset only applies to fixed-width layouts");
         if (length) f.error("length", "length only applies to fixed-width layouts");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "renkei/convert/decimal_field.hpp"
 #include "renkei/convert/record_fields.hpp"
 #include "renkei/convert/unicode_class.hpp"
 
@@ -213,7 +214,7 @@ std::expected<bool, ConversionError> RecordConverter::convert_into(std::string_v
   auto fields = split_record(plan_.layout, record);
   if (!fields) return std::unexpected(ConversionError{"bad-record", fields.error().field, fields.error().offset,
                                                       fields.error().detail});
-  const bool csv = plan_.layout->format == LayoutFormat::Csv;
+  const bool csv = plan_.layout->format == LayoutFormat::Csv || plan_.layout->write_as_csv;
   std::string field_out;
   for (std::size_t i = 0; i < fields->size(); ++i) {
     const RecordField& rf = (*fields)[i];
@@ -248,6 +249,27 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
   // across in one pass; anything else (gaiji, IVS, kana to widen, an error) falls through
   // to the general path, which decides and reports exactly as before.
   const bool fixed_layout = f.rf.def && plan_.layout && plan_.layout->format == LayoutFormat::Fixed;
+  if (fixed_layout && f.rf.def->type != LayoutField::Type::Text) {
+    // A host number: its bytes are no text of any charset. Fixed to fixed they go as they
+    // are; written as CSV they become decimal text in the target's charset.
+    if (!plan_.layout->write_as_csv) {
+      out.append(f.bytes);
+      return {};
+    }
+    DecimalSpec spec;
+    spec.kind = f.rf.def->type == LayoutField::Type::Packed ? DecimalSpec::Kind::Packed : DecimalSpec::Kind::Zoned;
+    spec.length = f.rf.def->length;
+    spec.scale = f.rf.def->scale;
+    spec.is_signed = f.rf.def->is_signed;
+    std::string digits;
+    if (auto d = decimal_to_text(spec, f.bytes, digits); !d)
+      return std::unexpected(ConversionError{d.error().kind, f.rf.name, f.rf.offset + d.error().offset, d.error().detail});
+    const std::u32string text(digits.begin(), digits.end());
+    if (auto e = to_->encode(text, out); !e)
+      return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
+                                             "decimal text has no encoding in " + plan_.to_charset});
+    return {};
+  }
   if (plan_.base != ProfileBase::Jukinet && !fixed_layout && !look_at_each_ &&
       (header || !f.rf.def || !plan_.values.contains(f.rf.name))) {
     const bool widen = plan_.kana_to_fullwidth && f.rf.def && f.rf.def->kana;
@@ -301,7 +323,7 @@ std::expected<void, ConversionError> RecordConverter::convert_field(const Field&
       return std::unexpected(ConversionError{"unmappable", f.rf.name, f.rf.offset,
                                              "a character has no encoding in " + plan_.to_charset});
   }
-  if (fixed) {
+  if (fixed && !plan_.layout->write_as_csv) {
     const std::size_t written = out.size() - start;
     if (written > f.rf.def->length)
       return std::unexpected(ConversionError{"field-overflow", f.rf.name, f.rf.offset,

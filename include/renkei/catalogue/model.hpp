@@ -142,6 +142,11 @@ struct LayoutField {
   std::size_t length = 0;          // fixed: byte length
   bool kana = false;               // half-width katakana may be widened here (jukinet)
   int line = 0;
+  // fixed: a host number instead of text (COBOL COMP-3 / DISPLAY), converted to and from
+  // its decimal text; `scale` digits after the point.
+  enum class Type { Text, Packed, Zoned } type = Type::Text;
+  unsigned scale = 0;
+  bool is_signed = true;
 };
 
 struct LayoutDef {
@@ -153,6 +158,10 @@ struct LayoutDef {
   std::string key;                 // field whose value keys the record on the bus
   std::vector<LayoutField> fields;
   std::size_t record_length = 0;   // fixed: sum of the fields
+  // fixed: how a file holds its records — one a line, or back to back without separators
+  // (a host's RECFM=FB, where a packed number may hold any byte).
+  enum class Framing { Newline, None } framing = Framing::Newline;
+  bool write_as_csv = false;       // fixed: the converter writes each record as CSV text
   SourceRef where;
 
   const LayoutField* field(const std::string& n) const {
