@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libboost-system-dev librdkafka-dev nlohmann-json3-dev libspdlog-dev
-  libssl-dev libyaml-cpp-dev libicu-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
+  libssl-dev libyaml-cpp-dev libicu-dev icu-devtools libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
   libjemalloc-dev libsodium-dev libcurl4-openssl-dev
   python3 kcat
   # the test broker (scripts/kafka.sh): Kafka's jars come from Maven Central via mvn

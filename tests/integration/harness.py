@@ -429,6 +429,15 @@ class Hub:
     def api_token(self):
         return (self.state / "api-token").read_text(encoding="utf-8").strip()
 
+    def request_run(self, route, date):
+        """POST /api/v1/interfaces/{route}/run for a business date, with the hub token."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/api/v1/interfaces/{route}/run",
+                                     data=json.dumps({"date": date}).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {self.api_token()}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status in (200, 202), r.status
+
     def http_get(self, path):
         # /api/v1/** reads need the hub's bearer token; the open endpoints ignore it.
         headers = {}

@@ -4,7 +4,6 @@ renkeid: a failing `before` fails the run (reason hook) and nothing is collected
 environment; what each hook did is in the run's 転送履歴 entry, never in the log."""
 
 import json
-import urllib.request
 
 import harness as h
 from harness import Hub
@@ -21,12 +20,7 @@ class Hooks(h.HubTestCase):
         self.brokers = h.need_brokers(self)
 
     def request_run(self, hub, date):
-        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}/api/v1/interfaces/{MANUAL_ROUTE}/run",
-                                     data=json.dumps({"date": date}).encode(), method="POST",
-                                     headers={"Authorization": f"Bearer {hub.api_token()}",
-                                              "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            self.assertIn(r.status, (200, 202))
+        hub.request_run(MANUAL_ROUTE, date)
 
     def history(self, hub):
         _, body = hub.http_get(f"/api/v1/history?interface={MANUAL_ROUTE}&kind=run")

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import harness as h
@@ -187,15 +186,7 @@ class Notifications(h.HubTestCase):
         hub.start(env=clock(f"{THU}T09:00:00+09:00"))
         mr = h.iface(MANUAL_ROUTE)
 
-        def request_run(date):
-            req = urllib.request.Request(f"http://127.0.0.1:{hub.port}/api/v1/interfaces/{MANUAL_ROUTE}/run",
-                                         data=json.dumps({"date": date}).encode(), method="POST",
-                                         headers={"Authorization": f"Bearer {hub.api_token()}",
-                                                  "Content-Type": "application/json"})
-            with urllib.request.urlopen(req, timeout=30) as r:
-                self.assertIn(r.status, (200, 202))
-
-        request_run(WED)
+        hub.request_run(MANUAL_ROUTE, WED)
         h.wait_for(lambda: run_states(hub, MANUAL_ROUTE).get(WED, {}).get("state") == "failed", 60,
                    "Wednesday's run failed by its before hook", on_timeout=hub.log_tail)
         self.assertIsNone(hub.metric("renkei_notifications_total", channel="ops-chat", event="run-failed",
@@ -209,7 +200,7 @@ class Notifications(h.HubTestCase):
                    "the reload with notify:", on_timeout=hub.log_tail)
         self.assertEqual(hub.metric("renkei_notifications_total", channel="ops-chat", event="run-failed",
                                     outcome="sent"), 0)
-        request_run(THU)
+        hub.request_run(MANUAL_ROUTE, THU)
         h.wait_for(lambda: any(p[3]["event"] == "run-failed" and p[3].get("interface") == mr
                                and p[3].get("business_date") == THU for p in hook.posts), 60,
                    "the run-failed POST after the reload", on_timeout=hub.log_tail)

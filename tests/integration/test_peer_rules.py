@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import unittest
-import urllib.request
 
 import harness as h
 import kafkawire
@@ -59,12 +58,7 @@ class PeerRules(h.HubTestCase):
         hub.drop(bad_name, bad, system=SOURCE, route=ROUTE)
         hub.drop(good_name, good, system=SOURCE, route=ROUTE)
         # A manual row: its files move when a person runs it (this year's 4/1 run).
-        req = urllib.request.Request(f"http://127.0.0.1:{hub.port}/api/v1/interfaces/{ROUTE}/run",
-                                     data=json.dumps({"date": "2026-04-01"}).encode(), method="POST",
-                                     headers={"Authorization": f"Bearer {hub.api_token()}",
-                                              "Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            self.assertIn(r.status, (200, 202))
+        hub.request_run(ROUTE, "2026-04-01")
 
         files = hub.wait_delivered(good_name, 120, system=TARGET, route=ROUTE)
         self.assertEqual([f.read_bytes() for f in files], [good])

@@ -17,22 +17,6 @@ std::unique_ptr<Charset> open(std::string_view name) {
   return std::move(*c);
 }
 
-std::u32string decoded(Charset& cs, std::string_view bytes) {
-  std::u32string out;
-  auto r = cs.decode(bytes, out);
-  EXPECT_TRUE(r.has_value()) << cs.name() << " refused " << H(bytes) << ": "
-                             << (r ? "" : r.error().kind + " at " + std::to_string(r.error().offset));
-  return out;
-}
-
-std::string encoded(Charset& cs, std::u32string_view text) {
-  std::string out;
-  auto r = cs.encode(text, out);
-  EXPECT_TRUE(r.has_value()) << cs.name() << " refused " << U(text) << ": "
-                             << (r ? "" : r.error().kind + " at " + std::to_string(r.error().offset));
-  expect_no_substitution(cs.name(), out);
-  return out;
-}
 
 CharsetError decode_error(Charset& cs, std::string_view bytes) {
   std::u32string out;

@@ -275,6 +275,32 @@ class World {
   std::vector<RouteDef> routes_;
 };
 
+// What a charset decodes from bytes that must decode.
+inline std::u32string decoded(Charset& cs, std::string_view bytes) {
+  std::u32string out;
+  auto r = cs.decode(bytes, out);
+  EXPECT_TRUE(r.has_value()) << cs.name() << " refused " << H(bytes) << ": "
+                             << (r ? "" : r.error().kind + " at " + std::to_string(r.error().offset));
+  return out;
+}
+
+// What a charset encodes from text that must encode; without the ICU substitution check
+// (for charsets ICU does not know, such as a table charset).
+inline std::string encoded_unchecked(Charset& cs, std::u32string_view text) {
+  std::string out;
+  auto r = cs.encode(text, out);
+  EXPECT_TRUE(r.has_value()) << cs.name() << " refused " << U(text) << ": "
+                             << (r ? "" : r.error().kind + " at " + std::to_string(r.error().offset));
+  return out;
+}
+
+// The same for an ICU charset, its output checked for substitutions.
+inline std::string encoded(Charset& cs, std::u32string_view text) {
+  std::string out = encoded_unchecked(cs, text);
+  expect_no_substitution(cs.name(), out);
+  return out;
+}
+
 // The converted bytes of a record that must convert; checks them for substitutions.
 inline std::string converted(RecordConverter& conv, std::string_view record,
                              std::vector<ConversionNote>* notes = nullptr) {
