@@ -539,6 +539,18 @@ Result<CodemapsPtr> load_codemaps_from(const Catalogue& cat) {
             diags.error(r.where.file, r.where.line_of("conversion"),
                         "route " + std::to_string(r.id) + ": profile '" + p->name + "': " + w.error());
     const LayoutDef* layout = cat.layout_of(r);
+    // CSV written from a fixed layout joins its values with the delimiter's own byte: the
+    // target's charset must write it (and the quote) as that byte, as ASCII-based ones do.
+    if (layout && layout->write_as_csv)
+      if (const SystemDef* to = cat.system(r.to)) {
+        std::string punct;
+        auto cs = open_charset(to->charset);
+        const std::u32string want{static_cast<char32_t>(layout->delimiter), static_cast<char32_t>(layout->quote)};
+        if (!cs || !(*cs)->encode(want, punct) || punct != std::string{layout->delimiter, layout->quote})
+          diags.error(r.where.file, r.where.line_of("conversion"),
+                      "route " + std::to_string(r.id) + ": layout '" + layout->name + "' is written as CSV, but " +
+                          to->charset + " does not write its delimiter and quote as ASCII bytes");
+      }
     for (const auto& [field, table] : p->values)
       if (!layout || !layout->field(field))
         diags.error(r.where.file, r.where.line_of("conversion"),

@@ -37,6 +37,15 @@ TEST_F(HostRecords, PackedAndZonedNumbersBecomeDecimalTextInTheCsv) {
   EXPECT_CONV_ERROR(failure(conv, B("C1 C2 40 12 34 5C F0 47")), "bad-decimal", "count", 7);
 }
 
+TEST_F(HostRecords, CsvFromAFixedLayoutNeedsATargetThatWritesItsPunctuationAsAscii) {
+  w.route(3, "resident", "host2", "none", "host");
+  auto maps = w.codemaps();
+  ASSERT_FALSE(maps.has_value());
+  const std::string first = maps.error().items()[0].str();
+  EXPECT_NE(first.find("route 3"), std::string::npos) << first;
+  EXPECT_NE(first.find("ibm-930 does not write its delimiter and quote as ASCII bytes"), std::string::npos) << first;
+}
+
 TEST_F(HostRecords, FixedToFixedKeepsTheNumbersBytes) {
   auto conv = w.converter(2);
   EXPECT_EQ(H(converted(conv, B("C1 C2 C3 12 34 5C"))), "C1 C2 C3 12 34 5C");
