@@ -161,12 +161,14 @@ ConversionError RecordConverter::at_char(const Field& f, std::size_t char_index,
   return ConversionError{std::move(kind), f.rf.name, f.record_offset(at), std::move(detail)};
 }
 
-bool RecordConverter::holds(char32_t c) { return (to_->is_unicode() || to_->encodable(c)) && plan_.rules.allows(c); }
+bool RecordConverter::encodes(char32_t c) { return to_->is_unicode() || to_->encodable(c); }
+
+bool RecordConverter::holds(char32_t c) { return encodes(c) && plan_.rules.allows(c); }
 
 ConversionError RecordConverter::refused(const Field& f, std::size_t i, std::u32string_view glyph, std::string kind,
                                          std::string detail) {
   for (char32_t c : glyph)
-    if (to_->is_unicode() || to_->encodable(c))
+    if (encodes(c))
       if (auto no = plan_.rules.check(c))
         return at_char(f, i, "rule-refused", "rule '" + std::string(no->rule) + "': " + std::string(no->why));
   return at_char(f, i, std::move(kind), std::move(detail));
@@ -392,13 +394,9 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
     // (A rule that refuses the target's own 外字, as eLTAX's and jisx0208 do, leaves the
     // glyph to its UCS.)
     const GaijiTable::Entry* own = nullptr;
-    if (plan_.to_policy.order == GaijiPolicy::Order::StandardFirst && !g.ucs.empty()) {
-      bool standard = true;
-      for (char32_t c : g.ucs) standard = standard && holds(c);
-      if (standard) {
-        out += g.ucs;
-        return {};
-      }
+    if (plan_.to_policy.order == GaijiPolicy::Order::StandardFirst && !g.ucs.empty() && target_holds(g.ucs)) {
+      out += g.ucs;
+      return {};
     }
     if (plan_.to_gaiji) {
       own = g.mj.empty() ? nullptr : plan_.to_gaiji->by_mj(g.mj);
@@ -419,9 +417,7 @@ std::expected<void, ConversionError> RecordConverter::map_chars(const Field& f, 
       return std::unexpected(at_char(f, i, "gaiji-unmapped",
                                      "the glyph has no UCS and no local code in the target's gaiji table"));
     }
-    bool all = true;
-    for (char32_t c : g.ucs) all = all && holds(c);
-    if (all) {
+    if (target_holds(g.ucs)) {
       out += g.ucs;
       return {};
     }

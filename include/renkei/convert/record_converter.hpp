@@ -91,7 +91,8 @@ class RecordConverter {
   std::expected<void, ConversionError> map_chars(const Field& f, std::u32string_view in, std::u32string& out,
                                                  std::vector<ConversionNote>* notes);
   ConversionError at_char(const Field& f, std::size_t char_index, std::string kind, std::string detail);
-  // Whether the target can hold `c`: its charset has it and every rule lets it out.
+  // Whether the target's charset has `c`; holds: that, and every rule lets it out.
+  bool encodes(char32_t c);
   bool holds(char32_t c);
   // The error for a glyph the target cannot take: rule-refused when its charset has the
   // character but a rule does not let it out, else `kind` with `detail`.
